@@ -1,0 +1,20 @@
+/** One run for unit (*.spec.ts), integration (*.int-spec.ts) and e2e (test/e2e) tests. */
+const moduleNameMapper = {
+  '^@gyroscops/event-store$': '<rootDir>/libs/event-store/src',
+  '^@gyroscops/event-store/testing$': '<rootDir>/libs/event-store/testing',
+  '^@gyroscops/context$': '<rootDir>/libs/context/src',
+  '^@gyroscops/projections$': '<rootDir>/libs/projections/src',
+  '^@gyroscops/ddd$': '<rootDir>/libs/ddd/src',
+};
+module.exports = {
+  rootDir: '.',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testRegex: '.*\\.(spec|int-spec|e2e-spec)\\.ts$',
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testEnvironment: 'node',
+  moduleNameMapper,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  reporters: ['default', '<rootDir>/test/support/no-skip-reporter.js'],
+  testTimeout: 60000,
+};

@@ -1,0 +1,23 @@
+// Finds or starts the Elasticsearch the tests run against, before any test file runs.
+// ES_NODE set: used as is. Docker engine answering: testcontainers' Elasticsearch module.
+// Otherwise: the project's own script (Maven Central distribution). No Elasticsearch: the run fails loudly.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+module.exports = async function globalSetup() {
+  if (process.env.ES_NODE) return;
+  const docker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+  if (docker && process.env.ES_NO_DOCKER !== '1') {
+    const { ElasticsearchContainer } = require('@testcontainers/elasticsearch');
+    const container = await new ElasticsearchContainer('docker.elastic.co/elasticsearch/elasticsearch:8.19.21')
+      .withEnvironment({ 'xpack.security.enabled': 'false', ES_JAVA_OPTS: '-Xms1g -Xmx1g' })
+      .start();
+    process.env.ES_NODE = container.getHttpUrl();
+    globalThis.__ES_CONTAINER__ = container;
+    return;
+  }
+  const script = path.join(__dirname, '..', '..', 'scripts', 'elasticsearch.mjs');
+  const r = spawnSync(process.execPath, [script, 'url'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error('No Elasticsearch could be had for the tests (see the message above). Set ES_NODE or install a JDK 17+ and Maven.');
+  process.env.ES_NODE = r.stdout.trim();
+};
