@@ -1,0 +1,72 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { InvalidQueryError } from '../event-store.errors';
+import type { EventQuery, ReadScope } from '../event-store.port';
+
+export const MAX_PAGE_SIZE = 1000;
+export const SEARCH_SOURCE_EXCLUDES = ['dataFlat', 'metaFlat', 'text', 'num', 'kw'];
+
+type SortValue = string | number | null;
+
+export function encodeCursor(sort: SortValue[]): string {
+  return Buffer.from(JSON.stringify({ v: 1, s: sort }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): SortValue[] {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; s?: unknown };
+    if (parsed.v === 1 && Array.isArray(parsed.s) && parsed.s.length === 2 && parsed.s.every((x) => typeof x === 'number' || typeof x === 'string')) {
+      return parsed.s as SortValue[];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidQueryError('cursor is not one this service issued', [{ field: 'cursor' }]);
+}
+
+/** The tenant filter every read path goes through: non-admins see only their organization. */
+export function tenantFilter(scope: ReadScope): estypes.QueryDslQueryContainer[] {
+  return scope.isAdmin ? [] : [{ term: { organizationId: scope.organizationId } }];
+}
+
+/** Filters shared by search and analytics. Free text is a `match` query: user input never reaches a query parser. */
+export function eventFilters(query: Omit<EventQuery, 'size' | 'sort' | 'cursor'>, scope: ReadScope): estypes.QueryDslQueryContainer[] {
+  const filter: estypes.QueryDslQueryContainer[] = [...tenantFilter(scope)];
+  const term = (field: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') filter.push({ term: { [field]: value } });
+  };
+  term('aggregateType', query.aggregateType);
+  term('aggregateId', query.aggregateId);
+  if (Array.isArray(query.eventType)) {
+    if (query.eventType.length > 0) filter.push({ terms: { eventType: query.eventType } });
+  } else term('eventType', query.eventType);
+  term('correlationId', query.correlationId);
+  term('causationId', query.causationId);
+  term('userId', query.userId);
+  term('organizationId', query.organizationId);
+  for (const [k, v] of Object.entries(query.data ?? {})) filter.push({ term: { [`dataFlat.${k}`]: String(v) } });
+  if (query.from || query.to) {
+    if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
+      throw new InvalidQueryError('from must not be after to', [{ field: 'from' }]);
+    }
+    filter.push({ range: { timestamp: { ...(query.from ? { gte: query.from.toISOString() } : {}), ...(query.to ? { lte: query.to.toISOString() } : {}) } } });
+  }
+  if (query.q !== undefined && query.q.trim() !== '') {
+    filter.push({ match: { text: { query: query.q.slice(0, 1000), operator: 'and' } } });
+  }
+  return filter;
+}
+
+export function buildSearchRequest(index: string, query: EventQuery, scope: ReadScope, searchAfter?: SortValue[]): estypes.SearchRequest {
+  const size = Math.min(Math.max(query.size ?? 100, 1), MAX_PAGE_SIZE);
+  const order = query.sort ?? 'desc';
+  return {
+    index,
+    size,
+    track_total_hits: true,
+    query: { bool: { filter: eventFilters(query, scope) } },
+    // (timestamp, position) is unique and never changes: search_after pages are stable and go past 10,000 hits.
+    sort: [{ timestamp: { order } }, { position: { order } }],
+    ...(searchAfter ? { search_after: searchAfter } : {}),
+    _source: { excludes: SEARCH_SOURCE_EXCLUDES },
+  };
+}

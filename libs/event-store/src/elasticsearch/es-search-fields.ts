@@ -1,0 +1,146 @@
+import type { JsonObject, StoredEvent } from '../event-store.port';
+
+/** A numeric field declared for aggregations: the value at `path` in eventData of the listed event types. */
+export interface NumericFieldDeclaration {
+  /** Field name under `num.` in the events index. Letters, digits and underscores. */
+  name: string;
+  /** Dotted path in eventData. */
+  path: string;
+  type: 'long' | 'double';
+  /** Restrict to these event types (all when absent). */
+  eventTypes?: string[];
+}
+
+/** A keyword field declared for exact terms aggregations (e.g. currency, step kind). */
+export interface KeywordFieldDeclaration {
+  name: string;
+  path: string;
+  eventTypes?: string[];
+}
+
+export interface SearchFieldDeclarations {
+  numeric?: NumericFieldDeclaration[];
+  keyword?: KeywordFieldDeclaration[];
+}
+
+// Bounds of what gets indexed for search. The event itself is always stored whole in `_source`.
+const MAX_LEAVES = 2000;
+const MAX_KEY_LENGTH = 512;
+const MAX_TEXT_CHARS = 200_000;
+export const FLAT_IGNORE_ABOVE = 4096;
+
+interface Leaves {
+  flat: Record<string, string[]>;
+  count: number;
+  text: string[];
+  textChars: number;
+}
+
+function walk(value: unknown, path: string, out: Leaves): void {
+  if (out.count >= MAX_LEAVES) return;
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const v of value) walk(v, path, out);
+    return;
+  }
+  if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as JsonObject)) {
+      const seg = k === '' ? '_' : k;
+      walk(v, path ? `${path}.${seg}` : seg, out);
+    }
+    return;
+  }
+  const key = (path || '_').slice(0, MAX_KEY_LENGTH);
+  const str = typeof value === 'string' ? value : String(value);
+  // Own-property map built without prototype lookups: keys like `__proto__` or `constructor` are plain keys here.
+  const list = Object.prototype.hasOwnProperty.call(out.flat, key) ? out.flat[key] : (out.flat[key] = []);
+  list.push(str);
+  out.count++;
+  if (typeof value === 'string' && out.textChars < MAX_TEXT_CHARS) {
+    const piece = value.slice(0, MAX_TEXT_CHARS - out.textChars);
+    out.text.push(piece);
+    out.textChars += piece.length;
+  }
+}
+
+function leaves(obj: JsonObject, text: Leaves['text'] = []): Leaves {
+  const out: Leaves = { flat: Object.create(null) as Record<string, string[]>, count: 0, text, textChars: 0 };
+  walk(obj, '', out);
+  return out;
+}
+
+function at(obj: JsonObject, path: string): unknown {
+  let cur: unknown = obj;
+  for (const seg of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
+    cur = (cur as JsonObject)[seg];
+  }
+  return cur;
+}
+
+function toNumber(v: unknown, type: 'long' | 'double'): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) return undefined;
+  if (type === 'long') return Number.isSafeInteger(n) ? n : undefined;
+  return n;
+}
+
+/** The searchable document of one event: fixed top-level fields, so no payload can grow or conflict the mapping. */
+export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations): Record<string, unknown> {
+  const data = leaves(e.eventData);
+  const meta = leaves(e.metadata, data.text);
+  const num: Record<string, number> = {};
+  for (const d of decl.numeric ?? []) {
+    if (d.eventTypes && !d.eventTypes.includes(e.eventType)) continue;
+    const n = toNumber(at(e.eventData, d.path), d.type);
+    if (n !== undefined) num[d.name] = n;
+  }
+  const kw: Record<string, string> = {};
+  for (const d of decl.keyword ?? []) {
+    if (d.eventTypes && !d.eventTypes.includes(e.eventType)) continue;
+    const v = at(e.eventData, d.path);
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') kw[d.name] = String(v).slice(0, FLAT_IGNORE_ABOVE);
+  }
+  const { userId, organizationId, source } = e.metadata;
+  return {
+    eventId: e.eventId,
+    aggregateId: e.aggregateId,
+    aggregateType: e.aggregateType,
+    eventType: e.eventType,
+    version: e.version,
+    position: e.position,
+    timestamp: e.timestamp,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    schemaVersion: e.schemaVersion,
+    userId: String(userId),
+    organizationId: String(organizationId),
+    source: String(source),
+    eventData: e.eventData,
+    metadata: e.metadata,
+    dataFlat: data.flat,
+    metaFlat: meta.flat,
+    text: data.text,
+    num,
+    kw,
+  };
+}
+
+/** Rebuilds the envelope from a search document's `_source`. */
+export function fromSearchDocument(src: Record<string, unknown>): StoredEvent {
+  return {
+    eventId: src.eventId as string,
+    aggregateId: src.aggregateId as string,
+    aggregateType: src.aggregateType as string,
+    eventType: src.eventType as string,
+    eventData: src.eventData as JsonObject,
+    version: src.version as number,
+    position: src.position as number,
+    timestamp: src.timestamp as string,
+    correlationId: src.correlationId as string,
+    causationId: (src.causationId as string | null) ?? null,
+    schemaVersion: (src.schemaVersion as number) ?? 1,
+    metadata: src.metadata as StoredEvent['metadata'],
+  };
+}

@@ -1,0 +1,159 @@
+/** The event store port: what domain code and the HTTP layer depend on. Adapters: Elasticsearch and in-memory. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+export interface EventMetadata {
+  userId: string;
+  organizationId: string;
+  source: string;
+  [key: string]: unknown;
+}
+
+export type JsonObject = { [key: string]: unknown };
+
+/** An event as a writer proposes it. */
+export interface NewEvent {
+  /** Client-chosen UUID makes retries idempotent; generated when absent. */
+  eventId?: string;
+  eventType: string;
+  eventData: JsonObject;
+  /** Extra metadata; `userId`, `organizationId` and `source` always come from the writer's context. */
+  metadata?: JsonObject;
+  schemaVersion?: number;
+}
+
+/** An event as stored and read back. */
+export interface StoredEvent {
+  eventId: string;
+  aggregateId: string;
+  aggregateType: string;
+  eventType: string;
+  eventData: JsonObject;
+  /** Position in its stream, 1..N without gaps. */
+  version: number;
+  /** Position in the global log, increasing in commit order, unique. */
+  position: number;
+  timestamp: string;
+  correlationId: string;
+  causationId: string | null;
+  schemaVersion: number;
+  metadata: EventMetadata;
+}
+
+/** Who writes, on whose behalf. Stamped on every event; callers cannot forge organization or user through metadata. */
+export interface WriteContext {
+  correlationId: string;
+  causationId: string | null;
+  userId: string;
+  organizationId: string;
+  source: string;
+  /** Admins may write into another organization's stream. */
+  isAdmin: boolean;
+}
+
+/** Who reads: non-admins only ever see their own organization's streams and events. */
+export interface ReadScope {
+  organizationId: string;
+  isAdmin: boolean;
+}
+
+export interface AppendOptions {
+  aggregateType: string;
+  expectedVersion: ExpectedVersion;
+  context: WriteContext;
+}
+
+export interface AppendResult {
+  aggregateId: string;
+  /** Version of the first event of this append. */
+  fromVersion: number;
+  /** Stream version after the append. */
+  version: number;
+  /** Global position of the last event of this append. */
+  position: number;
+  events: StoredEvent[];
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  maxCount?: number;
+  direction?: 'forward' | 'backward';
+  /** Only events up to this version (replay "as of"). */
+  toVersion?: number;
+}
+
+export interface StreamSlice {
+  aggregateId: string;
+  aggregateType: string;
+  organizationId: string;
+  /** Current stream version, even when the slice is empty. */
+  version: number;
+  events: StoredEvent[];
+}
+
+export interface ReadAllOptions {
+  /** Checkpoint: return events with position strictly greater. 0 reads from the start. */
+  after: number;
+  maxCount?: number;
+}
+
+export interface AllSlice {
+  events: StoredEvent[];
+  /** Checkpoint to resume from: every position up to it is resolved (committed and returned, or known never to commit). */
+  checkpoint: number;
+  /** Highest position allocated so far; `checkpoint < head` means more may come. */
+  head: number;
+}
+
+export interface EventQuery {
+  aggregateType?: string;
+  aggregateId?: string;
+  eventType?: string | string[];
+  correlationId?: string;
+  causationId?: string;
+  userId?: string;
+  organizationId?: string;
+  /** Free text over string values of eventData and metadata. Never parsed as query syntax. */
+  q?: string;
+  /** Exact filters on eventData leaves, e.g. `{ 'invoiceId': 'inv-1' }`. */
+  data?: Record<string, string | number | boolean>;
+  from?: Date;
+  to?: Date;
+  size?: number;
+  sort?: 'asc' | 'desc';
+  cursor?: string;
+}
+
+export interface EventPage {
+  /** Exact number of matches. */
+  total: number;
+  events: StoredEvent[];
+  nextCursor: string | null;
+}
+
+export interface Snapshot<S = unknown> {
+  aggregateId: string;
+  aggregateType: string;
+  version: number;
+  schemaVersion: number;
+  state: S;
+  timestamp: string;
+}
+
+export interface EventStore {
+  appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /** Throws StreamNotFoundError for unknown streams and for other organizations' streams. */
+  readStream(aggregateId: string, scope: ReadScope, options?: ReadStreamOptions): Promise<StreamSlice>;
+  /** The ordered global log, for projections and sagas. Not tenant-scoped: system readers only. */
+  readAll(options: ReadAllOptions): Promise<AllSlice>;
+  headPosition(): Promise<number>;
+  getEvent(eventId: string, scope: ReadScope): Promise<StoredEvent>;
+  search(query: EventQuery, scope: ReadScope): Promise<EventPage>;
+  /** A correlation's events, oldest first. */
+  readCorrelation(correlationId: string, scope: ReadScope): Promise<StoredEvent[]>;
+  saveSnapshot(snapshot: Omit<Snapshot, 'timestamp'>, scope: ReadScope): Promise<void>;
+  loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null>;
+  /** True when the backing store answers and its indices exist. */
+  isReady(): Promise<boolean>;
+}

@@ -1,0 +1,210 @@
+import {
+  EventNotFoundError,
+  InvalidEventError,
+  InvalidQueryError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../event-store.errors';
+import type {
+  AllSlice,
+  AppendOptions,
+  AppendResult,
+  EventPage,
+  EventQuery,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadScope,
+  ReadStreamOptions,
+  Snapshot,
+  StoredEvent,
+  StreamSlice,
+} from '../event-store.port';
+import { assertAggregateId, buildEnvelopes, expectedVersionMatches, validateAppend } from '../event-validation';
+import { judgeRetry, type EventLocation } from '../idempotency';
+import { UpcasterRegistry, type Upcaster } from '../upcasting';
+import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../elasticsearch/es-query';
+
+interface Stream {
+  aggregateType: string;
+  organizationId: string;
+  events: StoredEvent[];
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+function stringLeaves(v: unknown, out: string[]): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => stringLeaves(x, out));
+  else if (v && typeof v === 'object') Object.values(v).forEach((x) => stringLeaves(x, out));
+  return out;
+}
+
+function leafAt(obj: unknown, path: string): unknown[] {
+  let cur: unknown[] = [obj];
+  for (const seg of path.split('.')) {
+    cur = cur.flatMap((c) => (Array.isArray(c) ? c : [c])).flatMap((c) => (c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, seg) ? [(c as Record<string, unknown>)[seg]] : []));
+  }
+  return cur.flatMap((c) => (Array.isArray(c) ? c : [c]));
+}
+
+const tokens = (s: string) => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+
+/** In-memory adapter of the same port, for fast unit tests of domain logic. Passes the same contract suite. */
+export class InMemoryEventStore implements EventStore {
+  private readonly streams: Map<string, Stream>;
+  private readonly log: StoredEvent[];
+  private readonly byEventId: Map<string, EventLocation>;
+  private readonly snapshots: Map<string, Snapshot & { organizationId: string }>;
+  private readonly upcasters: UpcasterRegistry;
+  private readonly clock: () => Date;
+
+  constructor(options: { upcasters?: Upcaster[]; clock?: () => Date } = {}, shared?: InMemoryEventStore) {
+    this.upcasters = new UpcasterRegistry(options.upcasters);
+    this.clock = options.clock ?? shared?.clock ?? (() => new Date());
+    this.streams = shared?.streams ?? new Map();
+    this.log = shared?.log ?? [];
+    this.byEventId = shared?.byEventId ?? new Map();
+    this.snapshots = shared?.snapshots ?? new Map();
+  }
+
+  /** Another view of the same data with other upcasters (as a second service version would see it). */
+  withUpcasters(upcasters: Upcaster[]): InMemoryEventStore {
+    return new InMemoryEventStore({ upcasters }, this);
+  }
+
+  async appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    validateAppend(aggregateId, options.aggregateType, events, options.expectedVersion);
+    const { context: ctx, expectedVersion } = options;
+    const stream = this.streams.get(aggregateId);
+    const exists = !!stream && stream.events.length > 0;
+    if (exists && stream.organizationId !== ctx.organizationId && !ctx.isAdmin) throw new StreamNotFoundError(aggregateId);
+    if (exists && stream.aggregateType !== options.aggregateType) {
+      throw new InvalidEventError(`stream ${aggregateId} holds ${stream.aggregateType} events, not ${options.aggregateType}`, [{ field: 'aggregateType' }]);
+    }
+    const verdict = judgeRetry(aggregateId, events, expectedVersion, this.byEventId);
+    if (verdict.kind === 'already-stored') {
+      const stored = (stream as Stream).events.slice(verdict.fromVersion - 1, verdict.toVersion);
+      return { aggregateId, fromVersion: verdict.fromVersion, version: verdict.toVersion, position: stored[stored.length - 1].position, events: clone(stored) };
+    }
+    const version = stream?.events.length ?? 0;
+    if (!expectedVersionMatches(expectedVersion, exists, version)) throw new WrongExpectedVersionError(aggregateId, expectedVersion, version);
+    const organizationId = exists ? stream.organizationId : ctx.organizationId;
+    const envelopes = buildEnvelopes(aggregateId, options.aggregateType, organizationId, clone(events), ctx, version + 1, this.log.length + 1, this.clock().toISOString());
+    const target = stream ?? { aggregateType: options.aggregateType, organizationId, events: [] };
+    target.events.push(...envelopes);
+    this.streams.set(aggregateId, target);
+    for (const e of envelopes) {
+      this.log.push(e);
+      this.byEventId.set(e.eventId, { aggregateId, version: e.version });
+    }
+    return { aggregateId, fromVersion: version + 1, version: version + envelopes.length, position: this.log.length, events: clone(envelopes) };
+  }
+
+  async readStream(aggregateId: string, scope: ReadScope, options: ReadStreamOptions = {}): Promise<StreamSlice> {
+    assertAggregateId(aggregateId);
+    const stream = this.streams.get(aggregateId);
+    if (!stream || stream.events.length === 0 || !(scope.isAdmin || scope.organizationId === stream.organizationId)) {
+      throw new StreamNotFoundError(aggregateId);
+    }
+    const version = stream.events.length;
+    const upper = Math.min(version, options.toVersion ?? version);
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    let events: StoredEvent[];
+    if ((options.direction ?? 'forward') === 'forward') {
+      events = stream.events.slice(Math.max(1, options.fromVersion ?? 1) - 1, upper).slice(0, maxCount);
+    } else {
+      const from = Math.min(upper, options.fromVersion ?? upper);
+      events = stream.events.slice(0, Math.max(0, from)).reverse().slice(0, maxCount);
+    }
+    return { aggregateId, aggregateType: stream.aggregateType, organizationId: stream.organizationId, version, events: events.map((e) => this.upcasters.apply(clone(e))) };
+  }
+
+  async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
+    const events = this.log.slice(after, after + maxCount).map((e) => this.upcasters.apply(clone(e)));
+    return { events, checkpoint: after + events.length, head: this.log.length };
+  }
+
+  async headPosition(): Promise<number> {
+    return this.log.length;
+  }
+
+  async getEvent(eventId: string, scope: ReadScope): Promise<StoredEvent> {
+    const loc = this.byEventId.get(eventId.toLowerCase());
+    const e = loc ? this.streams.get(loc.aggregateId)?.events[loc.version - 1] : undefined;
+    if (!e || !(scope.isAdmin || scope.organizationId === e.metadata.organizationId)) throw new EventNotFoundError(eventId);
+    return this.upcasters.apply(clone(e));
+  }
+
+  private matches(e: StoredEvent, q: EventQuery, scope: ReadScope): boolean {
+    const org = e.metadata.organizationId;
+    if (!scope.isAdmin && org !== scope.organizationId) return false;
+    if (q.aggregateType && e.aggregateType !== q.aggregateType) return false;
+    if (q.aggregateId && e.aggregateId !== q.aggregateId) return false;
+    if (q.eventType !== undefined) {
+      const types = Array.isArray(q.eventType) ? q.eventType : [q.eventType];
+      if (types.length > 0 && !types.includes(e.eventType)) return false;
+    }
+    if (q.correlationId && e.correlationId !== q.correlationId) return false;
+    if (q.causationId && e.causationId !== q.causationId) return false;
+    if (q.userId && e.metadata.userId !== q.userId) return false;
+    if (q.organizationId && org !== q.organizationId) return false;
+    const t = Date.parse(e.timestamp);
+    if (q.from && t < q.from.getTime()) return false;
+    if (q.to && t > q.to.getTime()) return false;
+    for (const [k, v] of Object.entries(q.data ?? {})) {
+      if (!leafAt(e.eventData, k).some((x) => String(x) === String(v))) return false;
+    }
+    if (q.q && q.q.trim() !== '') {
+      const have = new Set(stringLeaves([e.eventData, e.metadata], []).flatMap(tokens));
+      if (!tokens(q.q).every((tok) => have.has(tok))) return false;
+    }
+    return true;
+  }
+
+  async search(query: EventQuery, scope: ReadScope): Promise<EventPage> {
+    if (query.from && query.to && query.from.getTime() > query.to.getTime()) throw new InvalidQueryError('from must not be after to', [{ field: 'from' }]);
+    const size = Math.min(Math.max(query.size ?? 100, 1), MAX_PAGE_SIZE);
+    const desc = (query.sort ?? 'desc') === 'desc';
+    const key = (e: StoredEvent): [number, number] => [Date.parse(e.timestamp), e.position];
+    const cmp = (a: [number, number], b: [number, number]) => (a[0] - b[0] || a[1] - b[1]) * (desc ? -1 : 1);
+    const all = this.log.filter((e) => this.matches(e, query, scope)).sort((a, b) => cmp(key(a), key(b)));
+    let start = 0;
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor) as [number, number];
+      start = all.findIndex((e) => cmp(key(e), after) > 0);
+      if (start < 0) start = all.length;
+    }
+    const page = all.slice(start, start + size);
+    const last = page[page.length - 1];
+    return {
+      total: all.length,
+      events: page.map((e) => this.upcasters.apply(clone(e))),
+      nextCursor: page.length === size && last ? encodeCursor(key(last)) : null,
+    };
+  }
+
+  async readCorrelation(correlationId: string, scope: ReadScope): Promise<StoredEvent[]> {
+    return this.log
+      .filter((e) => this.matches(e, { correlationId }, scope))
+      .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.position - b.position)
+      .map((e) => this.upcasters.apply(clone(e)));
+  }
+
+  async saveSnapshot(snapshot: Omit<Snapshot, 'timestamp'>, scope: ReadScope): Promise<void> {
+    const existing = this.snapshots.get(snapshot.aggregateId);
+    if (existing && existing.version > snapshot.version) return;
+    this.snapshots.set(snapshot.aggregateId, { ...clone(snapshot), organizationId: scope.organizationId, timestamp: this.clock().toISOString() });
+  }
+
+  async loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null> {
+    const s = this.snapshots.get(aggregateId);
+    if (!s || !(scope.isAdmin || scope.organizationId === s.organizationId)) return null;
+    const { organizationId: _org, ...snapshot } = clone(s);
+    return snapshot as Snapshot<S>;
+  }
+
+  async isReady(): Promise<boolean> {
+    return true;
+  }
+}

@@ -1,0 +1,11 @@
+export * from './event-store.port';
+export * from './event-store.errors';
+export * from './event-store.module';
+export * from './event-store.health';
+export { EVENT_LIMITS, AGGREGATE_ID_PATTERN, AGGREGATE_TYPE_PATTERN } from './event-validation';
+export type { Upcaster } from './upcasting';
+export { ElasticsearchEventStore, type EsEventStoreOptions } from './elasticsearch/es-event-store.adapter';
+export { InMemoryEventStore } from './in-memory/in-memory-event-store.adapter';
+export { ensureIndices, dropIndices, indexNames, type IndexNames } from './elasticsearch/es-indices';
+export { eventFilters, tenantFilter, MAX_PAGE_SIZE } from './elasticsearch/es-query';
+export type { SearchFieldDeclarations, NumericFieldDeclaration, KeywordFieldDeclaration } from './elasticsearch/es-search-fields';

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@elastic/elasticsearch';
+import { ElasticsearchEventStore, dropIndices, type EsEventStoreOptions } from '@gyroscops/event-store';
+
+/** A real Elasticsearch client for tests; jest's global set-up found or started the node and set ES_NODE. */
+export function testClient(): Client {
+  const node = process.env.ES_NODE;
+  if (!node) throw new Error('ES_NODE is not set: the jest global set-up must find or start Elasticsearch');
+  return new Client({ node, requestTimeout: 30000 });
+}
+
+/** A unique index prefix per suite, so suites run in parallel and leave nothing behind. */
+export function testPrefix(suite: string): string {
+  return `test-${suite}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function makeEsStore(client: Client, prefix: string, extra: Partial<EsEventStoreOptions> = {}): Promise<ElasticsearchEventStore> {
+  const store = new ElasticsearchEventStore({ client, indexPrefix: prefix, leaseMs: 1000, gapTimeoutMs: 1000, ...extra });
+  await store.setup();
+  return store;
+}
+
+export async function refresh(client: Client, prefix: string): Promise<void> {
+  await client.indices.refresh({ index: `${prefix}-*` });
+}
+
+export async function dropPrefix(client: Client, prefix: string): Promise<void> {
+  await dropIndices(client, prefix);
+}
