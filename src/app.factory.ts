@@ -1,0 +1,51 @@
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { version } from '../package.json';
+import { AppModule, type AppModuleOptions } from './app.module';
+import { JwtVerifier } from './auth/jwt-verifier';
+import { CORRELATION_ID_HEADER, correlationIdOf } from './common/request-context/correlation-id';
+import { registerRequestContextHooks } from './common/request-context/request-context.hook';
+import type { AppConfig } from './config/app-config';
+import { loadConfig, type Env } from './config/load-config';
+import { setupOpenApi } from './openapi';
+
+export interface CreateAppOptions extends AppModuleOptions {
+  /** Use this configuration as is instead of reading process.env and the overrides. */
+  config?: AppConfig;
+}
+
+/**
+ * Builds the fully configured application (the same hooks, guards, pipes, filters, security headers
+ * and docs as production), initialised and ready, but not listening: call `app.listen(...)`, or hand
+ * `app.getHttpServer()` to supertest. The configuration is process.env with `envOverrides` on top.
+ * Throws ConfigValidationError when the configuration is invalid.
+ */
+export async function createApp(envOverrides: Env = {}, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const config = options.config ?? loadConfig({ ...process.env, ...envOverrides });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: (req: IncomingMessage) => correlationIdOf(req),
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  await app.register(helmet);
+  if (config.corsOrigins) {
+    app.enableCors({ origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: [CORRELATION_ID_HEADER] });
+  }
+  registerRequestContextHooks(app.getHttpAdapter().getInstance(), app.get(JwtVerifier));
+  setupOpenApi(app, version);
+
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

@@ -1,0 +1,23 @@
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import type { AppConfig } from './config/app-config';
+import { CoreModule, type CoreModuleOptions } from './core.module';
+import { HealthModule } from './health/health.module';
+
+export interface AppModuleOptions extends CoreModuleOptions {
+  /** Extra modules, e.g. test-only controllers. */
+  imports?: ModuleMetadata['imports'];
+}
+
+/**
+ * The service. Feature modules go in `imports` below; they can inject AppConfig, ES_CLIENT and
+ * ReadinessRegistry, which CoreModule and HealthModule provide globally.
+ */
+@Module({
+  imports: [HealthModule, AuthModule],
+})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return { module: AppModule, imports: [CoreModule.forRoot(config, options), ...(options.imports ?? [])] };
+  }
+}

@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
+import { RequestContextStore } from '@gyroscops/context';
+import type { AppConfig } from '../../config/app-config';
+import { correlationIdOf } from '../request-context/correlation-id';
+
+/**
+ * nestjs-pino settings: JSON lines with the correlation id on each (from the request context, or from
+ * the request itself for the access log line), credentials redacted, health probes not access-logged.
+ */
+export function loggerParams(config: AppConfig, destination?: DestinationStream): Params {
+  const pretty = !destination && config.nodeEnv === 'development' && process.stdout.isTTY === true;
+  const options: Options<IncomingMessage, ServerResponse> = {
+    level: config.logLevel,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+    genReqId: (req) => correlationIdOf(req),
+    mixin: () => {
+      const context = RequestContextStore.current();
+      return context ? { correlationId: context.correlationId } : {};
+    },
+    customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, correlationId: correlationIdOf(req) }),
+    customErrorObject: (req, _res, _error, value: Record<string, unknown>) => ({ ...value, correlationId: correlationIdOf(req) }),
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
+    transport: pretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
+  };
+  return { pinoHttp: destination ? [options, destination] : options };
+}

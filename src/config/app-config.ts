@@ -1,0 +1,60 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** How access tokens are verified: the algorithm is pinned to the kind of key configured. */
+export type JwtVerificationKey =
+  { readonly algorithm: 'HS256'; readonly secret: string } | { readonly algorithm: 'RS256'; readonly publicKey: string };
+
+export interface AuthConfig {
+  readonly key: JwtVerificationKey;
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** True when no key was configured and the built-in development secret is used (never in production). */
+  readonly usingDevelopmentSecret: boolean;
+}
+
+export interface ThrottleConfig {
+  /** Requests allowed per caller and window; 0 disables rate limiting. */
+  readonly limit: number;
+  readonly ttlMs: number;
+}
+
+/**
+ * The service's configuration, read and validated once at start-up (see `loadConfig`).
+ * Injected by class: `constructor(private readonly config: AppConfig)`.
+ */
+export class AppConfig {
+  readonly nodeEnv!: NodeEnv;
+  readonly port!: number;
+  readonly host!: string;
+  readonly esNode!: string;
+  /** Every index the service creates starts with `<esIndexPrefix>-`. */
+  readonly esIndexPrefix!: string;
+  readonly esNumberOfReplicas!: number;
+  readonly auth!: AuthConfig;
+  readonly logLevel!: LogLevel;
+  readonly bodyLimitBytes!: number;
+  readonly throttle!: ThrottleConfig;
+  /** Allowed CORS origins; null leaves CORS off. `['*']` allows any origin. */
+  readonly corsOrigins!: readonly string[] | null;
+  /** Trust X-Forwarded-* headers (behind a load balancer), so the client IP is the real one. */
+  readonly trustProxy!: boolean;
+  /** Events a projection may lag behind the head before readiness reports it. */
+  readonly projectionLagThreshold!: number;
+
+  constructor(values: AppConfigValues) {
+    Object.assign(this, values);
+    Object.freeze(this.auth.key);
+    Object.freeze(this.auth);
+    Object.freeze(this.throttle);
+    if (this.corsOrigins) Object.freeze(this.corsOrigins);
+    Object.freeze(this);
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+}
+
+export type AppConfigValues = Omit<AppConfig, 'isProduction'>;

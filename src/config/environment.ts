@@ -1,0 +1,110 @@
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { LOG_LEVELS, type LogLevel, type NodeEnv } from './app-config';
+
+const integer = (min: number, max?: number) =>
+  max === undefined ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`;
+
+/**
+ * The environment variables the service reads, with their defaults. Values arrive as strings and are
+ * converted by type before validation; each rule carries the one-line message shown at start-up.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'], { message: 'must be one of development, production, test' })
+  NODE_ENV: NodeEnv = 'development';
+
+  @IsInt({ message: integer(0, 65535) })
+  @Min(0, { message: integer(0, 65535) })
+  @Max(65535, { message: integer(0, 65535) })
+  PORT: number = 3000;
+
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  HOST: string = '0.0.0.0';
+
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'must be an http(s) URL such as http://127.0.0.1:9200' },
+  )
+  ES_NODE: string = 'http://127.0.0.1:9200';
+
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,47}$/, {
+    message: 'must be 1-48 characters of lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  })
+  ES_INDEX_PREFIX: string = 'gyroscops';
+
+  @IsInt({ message: integer(0, 10) })
+  @Min(0, { message: integer(0, 10) })
+  @Max(10, { message: integer(0, 10) })
+  ES_NUMBER_OF_REPLICAS: number = 0;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters (256 bits) for HS256' })
+  AUTH_JWT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  AUTH_JWT_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  AUTH_JWT_AUDIENCE?: string;
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsInt({ message: integer(1024) })
+  @Min(1024, { message: integer(1024) })
+  BODY_LIMIT_BYTES: number = 10 * 1024 * 1024;
+
+  @IsInt({ message: `${integer(0)} (0 disables rate limiting)` })
+  @Min(0, { message: `${integer(0)} (0 disables rate limiting)` })
+  THROTTLE_LIMIT: number = 1000;
+
+  @IsInt({ message: integer(1000) })
+  @Min(1000, { message: integer(1000) })
+  THROTTLE_TTL_MS: number = 60_000;
+
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  TRUST_PROXY: string = 'false';
+
+  @IsInt({ message: integer(1) })
+  @Min(1, { message: integer(1) })
+  PROJECTION_LAG_THRESHOLD: number = 1000;
+}
+
+export type EnvironmentVariableName = keyof EnvironmentVariables;
+
+/** Every variable the service reads; nothing else is taken from the environment. */
+export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'ES_NODE',
+  'ES_INDEX_PREFIX',
+  'ES_NUMBER_OF_REPLICAS',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_PUBLIC_KEY',
+  'AUTH_JWT_ISSUER',
+  'AUTH_JWT_AUDIENCE',
+  'LOG_LEVEL',
+  'BODY_LIMIT_BYTES',
+  'THROTTLE_LIMIT',
+  'THROTTLE_TTL_MS',
+  'CORS_ORIGINS',
+  'TRUST_PROXY',
+  'PROJECTION_LAG_THRESHOLD',
+];
+
+/** Values never echoed in error messages. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set<EnvironmentVariableName>(['AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY']);
