@@ -49,6 +49,8 @@ export interface EsEventStoreOptions {
   maxConcurrentBatches?: number;
   refreshInterval?: string;
   logger?: { warn(message: string): void; error(message: string): void; log?(message: string): void };
+  /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
+  faults?: { afterLock?(aggregateIds: string[]): Promise<void>; afterCommit?(aggregateIds: string[]): Promise<void> };
 }
 
 interface Pending {
@@ -407,6 +409,8 @@ export class ElasticsearchEventStore implements EventStore {
     });
     const lostLocks = locking.filter((w) => w.outcome !== 'locked');
 
+    if (this.options.faults?.afterLock && locked.length > 0) await this.options.faults.afterLock(locked.map((w) => w.a.aggregateId));
+
     // Round trip 3: the commit point. One document per append holds all its events: atomic by construction.
     const commitOps: estypes.BulkOperationContainer[] = [];
     const commitDocs: unknown[] = [];
@@ -457,6 +461,8 @@ export class ElasticsearchEventStore implements EventStore {
         }
       }),
     );
+
+    if (this.options.faults?.afterCommit && committed.length > 0) await this.options.faults.afterCommit(committed.map((w) => w.a.aggregateId));
 
     // Round trip 4: the searchable event documents and the event-id index, derived from the commit.
     const [derivedOk] = await Promise.all([

@@ -24,7 +24,7 @@ export interface SearchFieldDeclarations {
 }
 
 // Bounds of what gets indexed for search. The event itself is always stored whole in `_source`.
-const MAX_LEAVES = 2000;
+const MAX_LEAVES = 10_000;
 const MAX_KEY_LENGTH = 512;
 const MAX_TEXT_CHARS = 200_000;
 export const FLAT_IGNORE_ABOVE = 4096;
