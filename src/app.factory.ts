@@ -38,7 +38,8 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
-  await app.register(helmet);
+  // TLS ends at the load balancer: don't make browsers upgrade the docs' assets to https.
+  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   if (config.corsOrigins) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: [CORRELATION_ID_HEADER] });
   }

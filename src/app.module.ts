@@ -3,6 +3,7 @@ import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/app-config';
 import { CoreModule, type CoreModuleOptions } from './core.module';
 import { HealthModule } from './health/health.module';
+import { EventsModule } from './modules/events/events.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -14,7 +15,7 @@ export interface AppModuleOptions extends CoreModuleOptions {
  * ReadinessRegistry, which CoreModule and HealthModule provide globally.
  */
 @Module({
-  imports: [HealthModule, AuthModule],
+  imports: [HealthModule, AuthModule, EventsModule],
 })
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {

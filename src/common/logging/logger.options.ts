@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, SerializedRequest, SerializedResponse } from 'pino';
 import type { Options } from 'pino-http';
 import { RequestContextStore } from '@gyroscops/context';
 import type { AppConfig } from '../../config/app-config';
@@ -19,6 +19,18 @@ export function loggerParams(config: AppConfig, destination?: DestinationStream)
       censor: '[redacted]',
     },
     genReqId: (req) => correlationIdOf(req),
+    // Lines logged while serving a request carry `reqId`, not the whole request; the access line has it.
+    quietReqLogger: true,
+    serializers: {
+      req: (req: SerializedRequest) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        remoteAddress: req.remoteAddress,
+        userAgent: req.headers['user-agent'],
+      }),
+      res: (res: SerializedResponse) => ({ statusCode: res.statusCode }),
+    },
     mixin: () => {
       const context = RequestContextStore.current();
       return context ? { correlationId: context.correlationId } : {};
@@ -26,8 +38,13 @@ export function loggerParams(config: AppConfig, destination?: DestinationStream)
     customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, correlationId: correlationIdOf(req) }),
     customErrorObject: (req, _res, _error, value: Record<string, unknown>) => ({ ...value, correlationId: correlationIdOf(req) }),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health/') },
+    autoLogging: { ignore: (req) => requestPath(req).startsWith('/health/') },
     transport: pretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
   };
   return { pinoHttp: destination ? [options, destination] : options };
+}
+
+// Middleware may see a path-stripped `url`; `originalUrl` keeps the full one.
+function requestPath(req: IncomingMessage & { originalUrl?: string }): string {
+  return req.originalUrl ?? req.url ?? '';
 }
