@@ -26,6 +26,7 @@ const EVENT_STORE_STATUS: Readonly<Record<string, number>> = {
   EventNotFound: 404,
   EventStoreUnavailable: 503,
   InvalidEvent: 400,
+  InvalidQuery: 400,
   DuplicateEvent: 409,
 };
 
@@ -78,6 +79,7 @@ function fromEventStoreError(code: string, error: Error & Record<string, unknown
       body.actualVersion = error['actualVersion'];
       break;
     case 'InvalidEvent':
+    case 'InvalidQuery':
       if (error['details'] !== undefined) body.details = error['details'];
       break;
     case 'DuplicateEvent':
