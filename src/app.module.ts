@@ -3,7 +3,9 @@ import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/app-config';
 import { CoreModule, type CoreModuleOptions } from './core.module';
 import { HealthModule } from './health/health.module';
+import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from './modules/events/events.module';
+import { PaymentModule } from './modules/payment/payment.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -15,7 +17,7 @@ export interface AppModuleOptions extends CoreModuleOptions {
  * ReadinessRegistry, which CoreModule and HealthModule provide globally.
  */
 @Module({
-  imports: [HealthModule, AuthModule, EventsModule],
+  imports: [CqrsModule.forRoot(), HealthModule, AuthModule, EventsModule, PaymentModule],
 })
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {

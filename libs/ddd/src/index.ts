@@ -1,1 +1,5 @@
 export * from './context-scopes';
+export * from './domain-error';
+export * from './money';
+export * from './decider';
+export * from './event-sourced-repository';

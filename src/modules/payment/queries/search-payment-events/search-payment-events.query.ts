@@ -1,0 +1,14 @@
+import { Query } from '@nestjs/cqrs';
+import type { EventResult } from '../../payment.views';
+
+export interface PaymentEventsPage {
+  total: number;
+  results: EventResult[];
+  nextCursor: string | null;
+}
+
+export class SearchPaymentEventsQuery extends Query<PaymentEventsPage> {
+  constructor(readonly filters: { from?: Date; to?: Date; eventType?: string; q?: string; size?: number; cursor?: string }) {
+    super();
+  }
+}

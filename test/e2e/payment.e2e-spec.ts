@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { refreshAll, startTestApp, type TestApp } from '../support/e2e-app';
+
+describe('Payment module over HTTP', () => {
+  let t: TestApp;
+  let writer: { Authorization: string };
+  let reader: { Authorization: string };
+  beforeAll(async () => {
+    t = await startTestApp('payment');
+    writer = t.auth('org-pay', ['writer', 'reader']);
+    reader = t.auth('org-pay', ['reader']);
+  });
+  afterAll(async () => t.close());
+
+  const pay = (body: object, headers: Record<string, string> = {}) => t.http().post('/v1/payments').set(writer).set(headers).send(body);
+
+  describe('the seed scenario: one payment', () => {
+    it('processes it and its history holds exactly one PaymentProcessed', async () => {
+      const paymentId = `pay-${randomUUID()}`;
+      const r = await pay({ paymentId, amount: 100, currency: 'EUR' });
+      expect(r.status).toBe(201);
+      expect(r.body).toEqual({ paymentId, status: 'completed', version: 1, position: expect.any(Number) });
+      const h = await t.http().get(`/v1/payments/${paymentId}/history`).set(reader);
+      expect(h.status).toBe(200);
+      expect(h.body.paymentId).toBe(paymentId);
+      expect(h.body.history).toHaveLength(1);
+      expect(h.body.history[0]).toMatchObject({ eventType: 'PaymentProcessed', data: { paymentId, amount: '100.00', currency: 'EUR', status: 'completed' }, metadata: { organizationId: 'org-pay', source: 'api' } });
+    });
+  });
+
+  describe('the seed scenario: three payments', () => {
+    it('finds all three with a time-window search of payment events', async () => {
+      const from = new Date(Date.now() - 1000).toISOString();
+      const ids: string[] = [];
+      for (const amount of ['10.00', '20.50', 30]) {
+        const r = await pay({ amount, currency: 'EUR', description: 'seed-three-window' });
+        expect(r.status).toBe(201);
+        ids.push(r.body.paymentId);
+      }
+      const to = new Date(Date.now() + 1000).toISOString();
+      await refreshAll(t);
+      const s = await t.http().get('/v1/payments/events').query({ from, to, q: 'seed-three-window' }).set(reader);
+      expect(s.status).toBe(200);
+      expect(s.body.results.map((e: { aggregateId: string }) => e.aggregateId).sort()).toEqual([...ids].sort());
+      expect(s.body.results[0].timestamp >= s.body.results[2].timestamp).toBe(true);
+    });
+  });
+
+  describe('when a payment is processed twice', () => {
+    it('refuses the second time with PAYMENT.ALREADY_PROCESSED, but repeats the first answer for the same Idempotency-Key', async () => {
+      const paymentId = `pay-${randomUUID()}`;
+      const key = randomUUID();
+      const first = await pay({ paymentId, amount: '5.00', currency: 'EUR' }, { 'Idempotency-Key': key });
+      const again = await pay({ paymentId, amount: '5.00', currency: 'EUR' }, { 'Idempotency-Key': key });
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+      const noKey = await pay({ paymentId, amount: '5.00', currency: 'EUR' });
+      expect(noKey.status).toBe(409);
+      expect(noKey.body).toMatchObject({ error: 'PAYMENT.ALREADY_PROCESSED' });
+      const h = await t.http().get(`/v1/payments/${paymentId}/history`).set(reader);
+      expect(h.body.history).toHaveLength(1);
+    });
+    it('repeats the first answer for a generated payment id too', async () => {
+      const key = randomUUID();
+      const first = await pay({ amount: 7, currency: 'JPY' }, { 'Idempotency-Key': key });
+      const again = await pay({ amount: 7, currency: 'JPY' }, { 'Idempotency-Key': key });
+      expect(again.body.paymentId).toBe(first.body.paymentId);
+    });
+  });
+
+  describe('when refunding', () => {
+    it('refunds up to what was paid, then refuses with PAYMENT.REFUND_EXCEEDS_PAID, and replays any version or moment', async () => {
+      const paymentId = `pay-${randomUUID()}`;
+      await pay({ paymentId, amount: '50.00', currency: 'EUR' }).expect(201);
+      const r1 = await t.http().post(`/v1/payments/${paymentId}/refunds`).set(writer).send({ amount: '20', reason: 'damaged' });
+      expect(r1.status).toBe(201);
+      expect(r1.body).toMatchObject({ status: 'partially_refunded', version: 2 });
+      const r2 = await t.http().post(`/v1/payments/${paymentId}/refunds`).set(writer).send({ amount: '30.01' });
+      expect(r2.status).toBe(409);
+      expect(r2.body).toMatchObject({ error: 'PAYMENT.REFUND_EXCEEDS_PAID', details: { refundable: '30.00', currency: 'EUR' } });
+      const v1 = await t.http().get(`/v1/payments/${paymentId}/replay`).query({ version: 1 }).set(reader);
+      expect(v1.body).toMatchObject({ paymentId, amount: '50.00', currency: 'EUR', status: 'completed', refunded: '0.00', version: 1 });
+      const now = await t.http().get(`/v1/payments/${paymentId}/replay`).set(reader);
+      expect(now.body).toMatchObject({ status: 'partially_refunded', refunded: '20.00', version: 2 });
+      const before = await t.http().get(`/v1/payments/${paymentId}/replay`).query({ at: '2000-01-01T00:00:00Z' }).set(reader);
+      expect(before.status).toBe(404);
+    });
+  });
+
+  describe('when the input is bad', () => {
+    it.each([
+      ['a negative amount', { amount: -5, currency: 'EUR' }],
+      ['a zero amount', { amount: 0, currency: 'EUR' }],
+      ['a non-numeric amount', { amount: 'ten', currency: 'EUR' }],
+      ['an over-precise amount', { amount: '1.001', currency: 'EUR' }],
+      ['decimals in JPY', { amount: '1.5', currency: 'JPY' }],
+      ['an exponent', { amount: '1e3', currency: 'EUR' }],
+      ['an unknown currency', { amount: 1, currency: 'EURO' }],
+      ['an empty payment id', { paymentId: '', amount: 1, currency: 'EUR' }],
+      ['a missing amount', { currency: 'EUR' }],
+      ['an unexpected field', { amount: 1, currency: 'EUR', hacker: true }],
+    ])('answers 400 for %s with details and records nothing', async (_label, body) => {
+      const paymentId = `pay-${randomUUID()}`;
+      const r = await pay({ paymentId, ...body });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toEqual(expect.any(String));
+      expect(r.body.details).toBeDefined();
+      expect((await t.http().get(`/v1/payments/${paymentId}/history`).set(reader)).status).toBe(404);
+    });
+    it('answers 400 for 1e400 sent as a raw JSON number', async () => {
+      const r = await t.http().post('/v1/payments').set(writer).set('content-type', 'application/json').send('{"amount": 1e400, "currency": "EUR"}');
+      expect(r.status).toBe(400);
+    });
+  });
+
+  describe('when another organization looks', () => {
+    it('sees neither the history, the replay nor the events', async () => {
+      const paymentId = `pay-${randomUUID()}`;
+      await pay({ paymentId, amount: 1, currency: 'EUR', description: 'private-to-org-pay' }).expect(201);
+      await refreshAll(t);
+      const other = t.auth('org-other', ['reader']);
+      expect((await t.http().get(`/v1/payments/${paymentId}/history`).set(other)).status).toBe(404);
+      expect((await t.http().get(`/v1/payments/${paymentId}/replay`).set(other)).status).toBe(404);
+      expect((await t.http().get('/v1/payments/events').query({ q: 'private-to-org-pay' }).set(other)).body.results).toEqual([]);
+    });
+  });
+});
