@@ -28,7 +28,7 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     // Aggregate ids may be 256 characters; longer ones reach validation and get a 400, not a 414.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     trustProxy: config.trustProxy,
     genReqId: (req: IncomingMessage) => correlationIdOf(req),
     logger: false,
