@@ -49,6 +49,8 @@ export interface EsEventStoreOptions {
   maxConcurrentBatches?: number;
   refreshInterval?: string;
   logger?: { warn(message: string): void; error(message: string): void; log?(message: string): void };
+  /** Source of event timestamps (tests and data generators spread events over time); defaults to the system clock. */
+  clock?: () => Date;
   /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
   faults?: { afterLock?(aggregateIds: string[]): Promise<void>; afterCommit?(aggregateIds: string[]): Promise<void> };
 }
@@ -320,7 +322,7 @@ export class ElasticsearchEventStore implements EventStore {
     const toResolve: Work[] = [];
     const idempotent: { w: Work; from: number; to: number }[] = [];
     const now = Date.now();
-    const timestamp = new Date(now).toISOString();
+    const timestamp = (this.options.clock ? this.options.clock() : new Date(now)).toISOString();
     for (const w of works) {
       const { a } = w;
       const doc = w.head?.doc ?? null;
