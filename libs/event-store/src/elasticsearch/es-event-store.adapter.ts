@@ -110,6 +110,9 @@ interface QueuedAppend {
   ctx: WriteContext;
   deadline: number;
   notBefore: number;
+  /** Transient failures met so far (for backoff). */
+  failures: number;
+  settled: boolean;
   resolve(r: AppendResult): void;
   reject(e: unknown): void;
 }
@@ -231,7 +234,7 @@ export class ElasticsearchEventStore implements EventStore {
       return Promise.reject(e);
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({
+      const queued: QueuedAppend = {
         aggregateId,
         aggregateType: options.aggregateType,
         events,
@@ -239,9 +242,18 @@ export class ElasticsearchEventStore implements EventStore {
         ctx: options.context,
         deadline: Date.now() + this.appendTimeoutMs,
         notBefore: 0,
-        resolve,
-        reject,
-      });
+        failures: 0,
+        settled: false,
+        resolve: (r) => {
+          queued.settled = true;
+          resolve(r);
+        },
+        reject: (e) => {
+          queued.settled = true;
+          reject(e);
+        },
+      };
+      this.queue.push(queued);
       this.pump();
     });
   }
@@ -288,7 +300,14 @@ export class ElasticsearchEventStore implements EventStore {
       this.runningBatches++;
       this.runBatch(batch)
         .catch((e: unknown) => {
-          for (const a of batch) a.reject(translate(e, 'append'));
+          // Nothing of an unsettled append was acknowledged; the protocol tolerates whatever half-done state the
+          // failed round left (leases expire, positions get fenced), so transient failures are retried until the deadline.
+          for (const a of batch) {
+            if (a.settled || this.queue.includes(a)) continue;
+            const backoff = Math.min(2000, 50 * 2 ** a.failures++);
+            if (isTransient(e) && Date.now() + backoff < a.deadline) this.retryLater(a, backoff);
+            else a.reject(translate(e, 'append'));
+          }
         })
         .finally(() => {
           this.runningBatches--;
