@@ -21,8 +21,13 @@ export interface TestApp {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Boots the whole service (same pipes, guards, filters as production) on its own index prefix. */
-export async function startTestApp(suite: string, env: Record<string, string> = {}): Promise<TestApp> {
-  const prefix = `test-${suite}-${randomBytes(4).toString('hex')}`;
+export async function startTestApp(
+  suite: string,
+  env: Record<string, string> = {},
+  options: { keepIndices?: boolean } = {},
+): Promise<TestApp> {
+  // Pass ES_INDEX_PREFIX to start a second instance on the same indices.
+  const prefix = env.ES_INDEX_PREFIX ?? `test-${suite}-${randomBytes(4).toString('hex')}`;
   const app = await createApp({
     NODE_ENV: 'test',
     ES_INDEX_PREFIX: prefix,
@@ -35,7 +40,8 @@ export async function startTestApp(suite: string, env: Record<string, string> = 
   for (let i = 0; i < 300 && !(await store.isReady()); i++) await sleep(100);
   const config = app.get(AppConfig);
   const es = new Client({ node: config.esNode });
-  const token = (org: string, roles: Role[] = ['reader', 'writer'], user = 'user-1') => signTokenForConfig(config, { sub: user, org, roles });
+  const token = (org: string, roles: Role[] = ['reader', 'writer'], user = 'user-1') =>
+    signTokenForConfig(config, { sub: user, org, roles });
   return {
     app,
     prefix,
@@ -45,6 +51,7 @@ export async function startTestApp(suite: string, env: Record<string, string> = 
     es,
     close: async () => {
       await app.close();
+      if (options.keepIndices) return es.close();
       await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
       await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined);
       await es.close();
