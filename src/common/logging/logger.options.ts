@@ -11,7 +11,7 @@ import { correlationIdOf } from '../request-context/correlation-id';
  * the request itself for the access log line), credentials redacted, health probes not access-logged.
  */
 export function loggerParams(config: AppConfig, destination?: DestinationStream): Params {
-  const pretty = !destination && config.nodeEnv === 'development' && process.stdout.isTTY === true;
+  const pretty = !destination && config.nodeEnv === 'development' && process.stdout.isTTY === true && prettyPrinterInstalled();
   const options: Options<IncomingMessage, ServerResponse> = {
     level: config.logLevel,
     redact: {
@@ -47,4 +47,14 @@ export function loggerParams(config: AppConfig, destination?: DestinationStream)
 // Middleware may see a path-stripped `url`; `originalUrl` keeps the full one.
 function requestPath(req: IncomingMessage & { originalUrl?: string }): string {
   return req.originalUrl ?? req.url ?? '';
+}
+
+// pino-pretty is a dev dependency: absent from production images even if run with NODE_ENV=development.
+function prettyPrinterInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
