@@ -7,6 +7,7 @@ import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { signTokenForConfig } from '../../src/auth/dev-token';
+import { deletePrefix } from './cleanup';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -52,8 +53,7 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       if (options.keepIndices) return es.close();
-      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
-      await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }).catch(() => undefined);
+      await deletePrefix(es, prefix);
       await es.close();
     },
   };
