@@ -6,7 +6,8 @@ export function IsAmount(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isAmount',
       validator: {
-        validate: (v: unknown) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length > 0 && v.length <= 40),
+        validate: (v: unknown) =>
+          (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length > 0 && v.length <= 40),
         defaultMessage: () => 'amount must be a number or a decimal string such as "100.00"',
       },
     },

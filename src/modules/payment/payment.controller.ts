@@ -6,14 +6,26 @@ import { CommandId } from '../../common/commands/command-id';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { ProcessPaymentCommand } from './commands/process-payment/process-payment.command';
 import { RefundPaymentCommand } from './commands/refund-payment/refund-payment.command';
-import { CorrelationParam, PaymentCommandResultDto, PaymentEventsQueryDto, PaymentIdParam, ProcessPaymentDto, RefundPaymentDto, ReplayQueryDto } from './payment.dto';
+import {
+  CorrelationParam,
+  PaymentCommandResultDto,
+  PaymentEventsQueryDto,
+  PaymentIdParam,
+  ProcessPaymentDto,
+  RefundPaymentDto,
+  ReplayQueryDto,
+} from './payment.dto';
 import { PaymentHistoryQuery } from './queries/payment-history/payment-history.query';
 import { PaymentTimelineQuery } from './queries/payment-timeline/payment-timeline.query';
 import { ReplayPaymentQuery } from './queries/replay-payment/replay-payment.query';
 import { SearchPaymentEventsQuery } from './queries/search-payment-events/search-payment-events.query';
 import { randomUUID } from 'node:crypto';
 
-const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'A repeat within 24 h returns the first response and records nothing new' };
+const IDEMPOTENCY = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'A repeat within 24 h returns the first response and records nothing new',
+};
 
 @ApiTags('payments')
 @Controller('v1/payments')
@@ -33,7 +45,9 @@ export class PaymentController {
   @ApiConflictResponse({ description: 'PAYMENT.ALREADY_PROCESSED' })
   async process(@Body() body: ProcessPaymentDto, @CommandId() commandId: string): Promise<PaymentCommandResultDto> {
     const paymentId = body.paymentId ?? `pay-${randomUUID()}`;
-    const r = await this.commands.execute(new ProcessPaymentCommand(commandId, paymentId, body.amount, body.currency, body.invoiceId, body.description));
+    const r = await this.commands.execute(
+      new ProcessPaymentCommand(commandId, paymentId, body.amount, body.currency, body.invoiceId, body.description),
+    );
     this.wakeUp.appended(r.position);
     return { paymentId: r.aggregateId, status: 'completed', version: r.version, position: r.position };
   }
@@ -45,7 +59,11 @@ export class PaymentController {
   @ApiOperation({ summary: 'Refund part or all of a payment (never more than was paid)' })
   @ApiCreatedResponse({ type: PaymentCommandResultDto })
   @ApiConflictResponse({ description: 'PAYMENT.REFUND_EXCEEDS_PAID, PAYMENT.ALREADY_REFUNDED' })
-  async refund(@Param() { id }: PaymentIdParam, @Body() body: RefundPaymentDto, @CommandId() commandId: string): Promise<PaymentCommandResultDto> {
+  async refund(
+    @Param() { id }: PaymentIdParam,
+    @Body() body: RefundPaymentDto,
+    @CommandId() commandId: string,
+  ): Promise<PaymentCommandResultDto> {
     const r = await this.commands.execute(new RefundPaymentCommand(commandId, id, body.amount, body.reason));
     this.wakeUp.appended(r.position);
     const last = r.events[r.events.length - 1];
@@ -57,7 +75,14 @@ export class PaymentController {
   @ApiOperation({ summary: 'Search Payment events (newest first, full text over their data)' })
   async events(@Query() q: PaymentEventsQueryDto) {
     return this.queries.execute(
-      new SearchPaymentEventsQuery({ from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, eventType: q.eventType, q: q.q, size: q.size, cursor: q.cursor }),
+      new SearchPaymentEventsQuery({
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        eventType: q.eventType,
+        q: q.q,
+        size: q.size,
+        cursor: q.cursor,
+      }),
     );
   }
 

@@ -12,7 +12,11 @@ export class ProcessPaymentDto {
   @Matches(AGGREGATE_ID_PATTERN, { message: `paymentId ${ID_MESSAGE}` })
   paymentId?: string;
 
-  @ApiProperty({ oneOf: [{ type: 'number' }, { type: 'string' }], example: '100.00', description: 'Decimal, at most the currency precision (EUR 2, JPY 0, BHD 3)' })
+  @ApiProperty({
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+    example: '100.00',
+    description: 'Decimal, at most the currency precision (EUR 2, JPY 0, BHD 3)',
+  })
   @IsAmount()
   amount!: number | string;
 

@@ -16,7 +16,11 @@ import { SearchPaymentEventsHandler } from './queries/search-payment-events/sear
   imports: [CqrsModule],
   controllers: [PaymentController],
   providers: [
-    { provide: PAYMENT_REPOSITORY, inject: [EVENT_STORE], useFactory: (store: EventStore) => new EventSourcedRepository(store, paymentDecider, { snapshotEvery: 50 }) },
+    {
+      provide: PAYMENT_REPOSITORY,
+      inject: [EVENT_STORE],
+      useFactory: (store: EventStore) => new EventSourcedRepository(store, paymentDecider, { snapshotEvery: 50 }),
+    },
     ProcessPaymentHandler,
     RefundPaymentHandler,
     PaymentHistoryHandler,

@@ -6,7 +6,8 @@ const given = (events: PaymentEvent[]) => ({
   when: (command: PaymentCommand) => {
     const run = () => paymentDecider.decide(command, replay(paymentDecider, events));
     return {
-      then: (expected: Partial<PaymentEvent>[]) => expect(run()).toEqual(expected.map((e) => expect.objectContaining({ ...e, data: expect.objectContaining(e.data) }))),
+      then: (expected: Partial<PaymentEvent>[]) =>
+        expect(run()).toEqual(expected.map((e) => expect.objectContaining({ ...e, data: expect.objectContaining(e.data) }))),
       thenError: (code: string) => {
         try {
           run();
@@ -21,7 +22,10 @@ const given = (events: PaymentEvent[]) => ({
   },
 });
 
-const processed: PaymentEvent = { type: 'PaymentProcessed', data: { paymentId: 'p1', amount: '100.00', amountMinor: 10000, currency: 'EUR', status: 'completed' } };
+const processed: PaymentEvent = {
+  type: 'PaymentProcessed',
+  data: { paymentId: 'p1', amount: '100.00', amountMinor: 10000, currency: 'EUR', status: 'completed' },
+};
 
 describe('Payment decider', () => {
   describe('when processing a new payment', () => {
@@ -33,28 +37,43 @@ describe('Payment decider', () => {
       ['1500', 'JPY', '1500', 1500],
       ['1.234', 'BHD', '1.234', 1234],
     ])('records PaymentProcessed for %p %s as a decimal string and minor units', (amount, currency, text, minor) => {
-      given([]).when({ kind: 'ProcessPayment', paymentId: 'p1', amount, currency }).then([{ type: 'PaymentProcessed', data: { paymentId: 'p1', amount: text, amountMinor: minor, currency, status: 'completed' } }]);
+      given([])
+        .when({ kind: 'ProcessPayment', paymentId: 'p1', amount, currency })
+        .then([{ type: 'PaymentProcessed', data: { paymentId: 'p1', amount: text, amountMinor: minor, currency, status: 'completed' } }]);
     });
-    it.each([[-1], [0], ['abc'], [Infinity], ['1e5'], ['100.001'], [null], ['1.5']])('refuses the amount %p with MONEY.INVALID', (amount) => {
-      given([]).when({ kind: 'ProcessPayment', paymentId: 'p1', amount, currency: amount === '1.5' ? 'JPY' : 'EUR' }).thenError('MONEY.INVALID');
-    });
+    it.each([[-1], [0], ['abc'], [Infinity], ['1e5'], ['100.001'], [null], ['1.5']])(
+      'refuses the amount %p with MONEY.INVALID',
+      (amount) => {
+        given([])
+          .when({ kind: 'ProcessPayment', paymentId: 'p1', amount, currency: amount === '1.5' ? 'JPY' : 'EUR' })
+          .thenError('MONEY.INVALID');
+      },
+    );
     it.each(['EURO', 'eur', 'ZZZ', 'XXX', ''])('refuses the currency %p with MONEY.INVALID', (currency) => {
       given([]).when({ kind: 'ProcessPayment', paymentId: 'p1', amount: 1, currency }).thenError('MONEY.INVALID');
     });
     it('keeps the invoice id', () => {
-      given([]).when({ kind: 'ProcessPayment', paymentId: 'p1', amount: 1, currency: 'EUR', invoiceId: 'inv-1' }).then([{ type: 'PaymentProcessed', data: { invoiceId: 'inv-1' } as never }]);
+      given([])
+        .when({ kind: 'ProcessPayment', paymentId: 'p1', amount: 1, currency: 'EUR', invoiceId: 'inv-1' })
+        .then([{ type: 'PaymentProcessed', data: { invoiceId: 'inv-1' } as never }]);
     });
   });
   describe('when the payment was already processed', () => {
     it('refuses with PAYMENT.ALREADY_PROCESSED', () => {
-      given([processed]).when({ kind: 'ProcessPayment', paymentId: 'p1', amount: 1, currency: 'EUR' }).thenError('PAYMENT.ALREADY_PROCESSED');
+      given([processed])
+        .when({ kind: 'ProcessPayment', paymentId: 'p1', amount: 1, currency: 'EUR' })
+        .thenError('PAYMENT.ALREADY_PROCESSED');
     });
   });
   describe('when refunding', () => {
     it('records a partial then a full refund', () => {
-      given([processed]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: '40' }).then([{ type: 'PaymentRefunded', data: { amount: '40.00', refundedTotal: '40.00', status: 'partially_refunded' } as never }]);
+      given([processed])
+        .when({ kind: 'RefundPayment', paymentId: 'p1', amount: '40' })
+        .then([{ type: 'PaymentRefunded', data: { amount: '40.00', refundedTotal: '40.00', status: 'partially_refunded' } as never }]);
       const partial = paymentDecider.decide({ kind: 'RefundPayment', paymentId: 'p1', amount: '40' }, replay(paymentDecider, [processed]));
-      given([processed, ...partial]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: 60 }).then([{ type: 'PaymentRefunded', data: { refundedTotal: '100.00', refundedTotalMinor: 10000, status: 'refunded' } as never }]);
+      given([processed, ...partial])
+        .when({ kind: 'RefundPayment', paymentId: 'p1', amount: 60 })
+        .then([{ type: 'PaymentRefunded', data: { refundedTotal: '100.00', refundedTotalMinor: 10000, status: 'refunded' } as never }]);
     });
     it('refuses a refund above what is left with PAYMENT.REFUND_EXCEEDS_PAID', () => {
       given([processed]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: '100.01' }).thenError('PAYMENT.REFUND_EXCEEDS_PAID');
@@ -62,7 +81,9 @@ describe('Payment decider', () => {
     it('refuses refunds of unknown or fully refunded payments', () => {
       given([]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: 1 }).thenError('PAYMENT.NOT_FOUND');
       const full = paymentDecider.decide({ kind: 'RefundPayment', paymentId: 'p1', amount: 100 }, replay(paymentDecider, [processed]));
-      given([processed, ...full]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: 1 }).thenError('PAYMENT.ALREADY_REFUNDED');
+      given([processed, ...full])
+        .when({ kind: 'RefundPayment', paymentId: 'p1', amount: 1 })
+        .thenError('PAYMENT.ALREADY_REFUNDED');
     });
     it('reads the refund amount with the payment currency precision', () => {
       given([processed]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: '1.001' }).thenError('MONEY.INVALID');

@@ -17,7 +17,14 @@ export type PaymentCommand =
   | { kind: 'ProcessPayment'; paymentId: string; amount: unknown; currency: unknown; invoiceId?: string; description?: string }
   | { kind: 'RefundPayment'; paymentId: string; amount: unknown; reason?: string };
 
-export const initialPaymentState = (): PaymentState => ({ exists: false, paymentId: '', amountMinor: 0, currency: '', refundedMinor: 0, status: 'none' });
+export const initialPaymentState = (): PaymentState => ({
+  exists: false,
+  paymentId: '',
+  amountMinor: 0,
+  currency: '',
+  refundedMinor: 0,
+  status: 'none',
+});
 
 export function evolvePayment(state: PaymentState, event: PaymentEvent): PaymentState {
   switch (event.type) {
@@ -66,7 +73,12 @@ export function decidePayment(command: PaymentCommand, state: PaymentState): Pay
       const money = parseMoney(command.amount, state.currency);
       const refundable = state.amountMinor - state.refundedMinor;
       if (money.amountMinor > refundable) {
-        throw PaymentErrors.refundExceedsPaid(command.paymentId, formatMoney(money), formatMoney({ amountMinor: refundable, currency: state.currency }), state.currency);
+        throw PaymentErrors.refundExceedsPaid(
+          command.paymentId,
+          formatMoney(money),
+          formatMoney({ amountMinor: refundable, currency: state.currency }),
+          state.currency,
+        );
       }
       const total = state.refundedMinor + money.amountMinor;
       return [

@@ -7,10 +7,15 @@ export const PaymentErrors = {
   notFound: (id: string) => new PaymentError('PAYMENT.NOT_FOUND', `Payment ${id} not found`, 404),
   notFoundAt: (id: string, at: Date) => new PaymentError('PAYMENT.NOT_FOUND', `Payment ${id} did not exist at ${at.toISOString()}`, 404),
   refundExceedsPaid: (id: string, requested: string, refundable: string, currency: string) =>
-    new PaymentError('PAYMENT.REFUND_EXCEEDS_PAID', `Refund of ${requested} ${currency} exceeds the ${refundable} ${currency} still refundable on ${id}`, 409, {
-      requested,
-      refundable,
-      currency,
-    }),
+    new PaymentError(
+      'PAYMENT.REFUND_EXCEEDS_PAID',
+      `Refund of ${requested} ${currency} exceeds the ${refundable} ${currency} still refundable on ${id}`,
+      409,
+      {
+        requested,
+        refundable,
+        currency,
+      },
+    ),
   fullyRefunded: (id: string) => new PaymentError('PAYMENT.ALREADY_REFUNDED', `Payment ${id} is fully refunded`, 409),
 };

@@ -4,7 +4,15 @@ export type PaymentStatus = 'completed' | 'partially_refunded' | 'refunded';
 
 export type PaymentProcessed = DomainEvent<
   'PaymentProcessed',
-  { paymentId: string; amount: string; amountMinor: number; currency: string; status: 'completed'; invoiceId?: string; description?: string }
+  {
+    paymentId: string;
+    amount: string;
+    amountMinor: number;
+    currency: string;
+    status: 'completed';
+    invoiceId?: string;
+    description?: string;
+  }
 >;
 
 export type PaymentRefunded = DomainEvent<

@@ -8,7 +8,14 @@ import { RefundPaymentHandler } from '../refund-payment/refund-payment.handler';
 import { ProcessPaymentCommand } from './process-payment.command';
 import { ProcessPaymentHandler } from './process-payment.handler';
 
-const ctx: RequestContext = { correlationId: 'corr-1', causationId: null, userId: 'alice', organizationId: 'org-a', roles: ['writer'], source: 'api' };
+const ctx: RequestContext = {
+  correlationId: 'corr-1',
+  causationId: null,
+  userId: 'alice',
+  organizationId: 'org-a',
+  roles: ['writer'],
+  source: 'api',
+};
 
 describe('ProcessPaymentHandler against the in-memory store', () => {
   const store = new InMemoryEventStore();
@@ -22,7 +29,12 @@ describe('ProcessPaymentHandler against the in-memory store', () => {
     const r = await run(() => process.execute(new ProcessPaymentCommand(commandId, 'p-1', '100.00', 'EUR')));
     expect(r.version).toBe(1);
     const [e] = (await store.readStream('p-1', { organizationId: 'org-a', isAdmin: false })).events;
-    expect(e).toMatchObject({ eventType: 'PaymentProcessed', correlationId: 'corr-1', causationId: commandId, metadata: { userId: 'alice', organizationId: 'org-a', source: 'api' } });
+    expect(e).toMatchObject({
+      eventType: 'PaymentProcessed',
+      correlationId: 'corr-1',
+      causationId: commandId,
+      metadata: { userId: 'alice', organizationId: 'org-a', source: 'api' },
+    });
   });
 
   it('answers a repeated command (same id) with the first result and stores nothing new', async () => {
@@ -35,12 +47,16 @@ describe('ProcessPaymentHandler against the in-memory store', () => {
 
   it('refuses a second processing of the same payment with PAYMENT.ALREADY_PROCESSED', async () => {
     await run(() => process.execute(new ProcessPaymentCommand(randomUUID(), 'p-3', 5, 'EUR')));
-    await expect(run(() => process.execute(new ProcessPaymentCommand(randomUUID(), 'p-3', 5, 'EUR')))).rejects.toMatchObject({ code: 'PAYMENT.ALREADY_PROCESSED' });
+    await expect(run(() => process.execute(new ProcessPaymentCommand(randomUUID(), 'p-3', 5, 'EUR')))).rejects.toMatchObject({
+      code: 'PAYMENT.ALREADY_PROCESSED',
+    });
   });
 
   it('never lets concurrent refunds exceed what was paid', async () => {
     await run(() => process.execute(new ProcessPaymentCommand(randomUUID(), 'p-4', '10.00', 'EUR')));
-    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => run(() => refund.execute(new RefundPaymentCommand(randomUUID(), 'p-4', '3.00')))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, () => run(() => refund.execute(new RefundPaymentCommand(randomUUID(), 'p-4', '3.00')))),
+    );
     const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
     expect(ok).toBe(3);
     for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(DomainError);

@@ -14,7 +14,14 @@ export class ProcessPaymentHandler implements ICommandHandler<ProcessPaymentComm
   async execute(c: ProcessPaymentCommand): Promise<AppendResult> {
     const { result } = await this.payments.execute(
       c.paymentId,
-      { kind: 'ProcessPayment', paymentId: c.paymentId, amount: c.amount, currency: c.currency, invoiceId: c.invoiceId, description: c.description },
+      {
+        kind: 'ProcessPayment',
+        paymentId: c.paymentId,
+        amount: c.amount,
+        currency: c.currency,
+        invoiceId: c.invoiceId,
+        description: c.description,
+      },
       { commandId: c.commandId },
     );
     return result as AppendResult;

@@ -13,7 +13,11 @@ export class RefundPaymentHandler implements ICommandHandler<RefundPaymentComman
 
   async execute(c: RefundPaymentCommand): Promise<AppendResult> {
     // Safe to re-run on a conflict: the refund limit is checked again against the newer state.
-    const { result } = await this.payments.execute(c.paymentId, { kind: 'RefundPayment', paymentId: c.paymentId, amount: c.amount, reason: c.reason }, { commandId: c.commandId, retryOnConflict: true });
+    const { result } = await this.payments.execute(
+      c.paymentId,
+      { kind: 'RefundPayment', paymentId: c.paymentId, amount: c.amount, reason: c.reason },
+      { commandId: c.commandId, retryOnConflict: true },
+    );
     return result as AppendResult;
   }
 }

@@ -12,6 +12,9 @@ export class PaymentTimelineHandler implements IQueryHandler<PaymentTimelineQuer
 
   async execute({ correlationId }: PaymentTimelineQuery) {
     const events = await this.store.readCorrelation(correlationId, readScopeOf());
-    return { correlationId, timeline: events.map((e) => ({ ...historyEntry(e), aggregateId: e.aggregateId, aggregateType: e.aggregateType })) };
+    return {
+      correlationId,
+      timeline: events.map((e) => ({ ...historyEntry(e), aggregateId: e.aggregateId, aggregateType: e.aggregateType })),
+    };
   }
 }
