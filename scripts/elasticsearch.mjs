@@ -95,7 +95,9 @@ function runningAsRoot() {
 function ensureDistribution() {
   if (existsSync(join(home, 'bin', 'elasticsearch'))) return;
   if (!has('mvn', ['-v'])) {
-    throw new SetupError('Maven is missing: install Maven (e.g. `apt-get install maven`) so the Elasticsearch distribution can be fetched from Maven Central, or set ES_NODE.');
+    throw new SetupError(
+      'Maven is missing: install Maven (e.g. `apt-get install maven`) so the Elasticsearch distribution can be fetched from Maven Central, or set ES_NODE.',
+    );
   }
   mkdirSync(cacheRoot, { recursive: true });
   say(`fetching ${ARTIFACT} from Maven Central (about 100 MB, once)...`);
@@ -155,7 +157,8 @@ export async function start() {
     say('docker compose failed; falling back to the local distribution');
   }
   const jh = javaHome();
-  if (!jh) throw new SetupError('No Java 17+ found: install a JDK 17 or newer (e.g. `apt-get install openjdk-17-jdk-headless`) or set ES_NODE.');
+  if (!jh)
+    throw new SetupError('No Java 17+ found: install a JDK 17 or newer (e.g. `apt-get install openjdk-17-jdk-headless`) or set ES_NODE.');
   ensureDistribution();
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
@@ -180,9 +183,13 @@ export async function start() {
   say(`starting Elasticsearch ${ES_VERSION} on ${LOCAL_URL} (heap ${HEAP}${asRoot ? `, as user ${ES_USER}` : ''})`);
   const out = openSync(stdoutLog, 'a');
   const r = asRoot
-    ? spawnSync('runuser', ['-u', ES_USER, '--', 'env', `ES_JAVA_HOME=${jh}`, `ES_JAVA_OPTS=${env.ES_JAVA_OPTS}`, bin, ...args], { stdio: ['ignore', out, out], env })
+    ? spawnSync('runuser', ['-u', ES_USER, '--', 'env', `ES_JAVA_HOME=${jh}`, `ES_JAVA_OPTS=${env.ES_JAVA_OPTS}`, bin, ...args], {
+        stdio: ['ignore', out, out],
+        env,
+      })
     : spawnSync(bin, args, { stdio: ['ignore', out, out], env });
-  if (r.status !== 0) throw new SetupError(`Elasticsearch failed to start (exit ${r.status}); see ${stdoutLog} and ${logDir}/gyroscops-local.log`);
+  if (r.status !== 0)
+    throw new SetupError(`Elasticsearch failed to start (exit ${r.status}); see ${stdoutLog} and ${logDir}/gyroscops-local.log`);
   await waitForYellow(LOCAL_URL, START_TIMEOUT_MS);
   say(`ready at ${LOCAL_URL}; log: ${join(logDir, 'gyroscops-local.log')}`);
   return LOCAL_URL;

@@ -24,7 +24,11 @@ describe('Payment module over HTTP', () => {
       expect(h.status).toBe(200);
       expect(h.body.paymentId).toBe(paymentId);
       expect(h.body.history).toHaveLength(1);
-      expect(h.body.history[0]).toMatchObject({ eventType: 'PaymentProcessed', data: { paymentId, amount: '100.00', currency: 'EUR', status: 'completed' }, metadata: { organizationId: 'org-pay', source: 'api' } });
+      expect(h.body.history[0]).toMatchObject({
+        eventType: 'PaymentProcessed',
+        data: { paymentId, amount: '100.00', currency: 'EUR', status: 'completed' },
+        metadata: { organizationId: 'org-pay', source: 'api' },
+      });
     });
   });
 
@@ -108,7 +112,12 @@ describe('Payment module over HTTP', () => {
       expect((await t.http().get(`/v1/payments/${paymentId}/history`).set(reader)).status).toBe(404);
     });
     it('answers 400 for 1e400 sent as a raw JSON number', async () => {
-      const r = await t.http().post('/v1/payments').set(writer).set('content-type', 'application/json').send('{"amount": 1e400, "currency": "EUR"}');
+      const r = await t
+        .http()
+        .post('/v1/payments')
+        .set(writer)
+        .set('content-type', 'application/json')
+        .send('{"amount": 1e400, "currency": "EUR"}');
       expect(r.status).toBe(400);
     });
   });

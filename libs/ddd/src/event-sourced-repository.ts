@@ -57,10 +57,15 @@ export interface ExecuteResult<S> {
 
 export class ConcurrencyConflictError extends DomainError {
   constructor(aggregateId: string, expected: number, actual: number) {
-    super('CONCURRENCY.CONFLICT', `${aggregateId} changed while the command ran (expected version ${expected}, now ${actual}); retry`, 409, {
-      expectedVersion: expected,
-      actualVersion: actual,
-    });
+    super(
+      'CONCURRENCY.CONFLICT',
+      `${aggregateId} changed while the command ran (expected version ${expected}, now ${actual}); retry`,
+      409,
+      {
+        expectedVersion: expected,
+        actualVersion: actual,
+      },
+    );
   }
 }
 
@@ -124,7 +129,11 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
           const result = await this.store.appendToStream(
             aggregateId,
             events.map((e, i) => ({ eventId: eventIdFor(options.commandId, i), eventType: e.type, eventData: e.data })),
-            { aggregateType: this.decider.aggregateType, expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version, context: writeContextOf() },
+            {
+              aggregateType: this.decider.aggregateType,
+              expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
+              context: writeContextOf(),
+            },
           );
           const state = events.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
           await this.maybeSnapshot(aggregateId, loaded.version, result.version, state);
@@ -143,7 +152,13 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
       const first = await this.store.getEvent(eventIdFor(commandId, 0), readScopeOf());
       const slice = await this.store.readStream(first.aggregateId, readScopeOf(), { fromVersion: first.version });
       const mine = slice.events.filter((e, i) => e.eventId === eventIdFor(commandId, i));
-      return { aggregateId: first.aggregateId, fromVersion: first.version, version: mine[mine.length - 1].version, position: mine[mine.length - 1].position, events: mine };
+      return {
+        aggregateId: first.aggregateId,
+        fromVersion: first.version,
+        version: mine[mine.length - 1].version,
+        position: mine[mine.length - 1].position,
+        events: mine,
+      };
     } catch (e) {
       if (e instanceof EventNotFoundError) return null;
       throw e;
@@ -155,7 +170,16 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
     if (!every || Math.floor(after / every) === Math.floor(before / every)) return;
     // A snapshot is an optimisation: failing to write one never fails the command.
     await this.store
-      .saveSnapshot({ aggregateId, aggregateType: this.decider.aggregateType, version: after, schemaVersion: this.options.stateSchemaVersion ?? 1, state }, readScopeOf())
+      .saveSnapshot(
+        {
+          aggregateId,
+          aggregateType: this.decider.aggregateType,
+          version: after,
+          schemaVersion: this.options.stateSchemaVersion ?? 1,
+          state,
+        },
+        readScopeOf(),
+      )
       .catch(() => undefined);
   }
 }

@@ -2,7 +2,30 @@ import currencyCodes from 'currency-codes';
 import { DomainError } from './domain-error';
 
 /** Codes in ISO 4217 that are not money one can pay with (funds, metals, testing, "no currency"). */
-const NOT_MONEY = new Set(['XXX', 'XTS', 'XAU', 'XAG', 'XPT', 'XPD', 'XDR', 'XSU', 'XUA', 'XBA', 'XBB', 'XBC', 'XBD', 'BOV', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW', 'CHE', 'CHW']);
+const NOT_MONEY = new Set([
+  'XXX',
+  'XTS',
+  'XAU',
+  'XAG',
+  'XPT',
+  'XPD',
+  'XDR',
+  'XSU',
+  'XUA',
+  'XBA',
+  'XBB',
+  'XBC',
+  'XBD',
+  'BOV',
+  'CLF',
+  'COU',
+  'MXV',
+  'USN',
+  'UYI',
+  'UYW',
+  'CHE',
+  'CHW',
+]);
 const MAX_INTEGER_DIGITS = 12;
 
 /** Money is never a float: an integer number of minor units and an ISO 4217 currency. */
@@ -45,11 +68,17 @@ export function parseMoney(amount: unknown, currency: unknown, options: { allowZ
     throw new InvalidMoneyError(`${field} must be a decimal number or string such as "100.00"`, field);
   }
   const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) throw new InvalidMoneyError(`${field} must be a positive decimal such as 100 or "100.00", got ${JSON.stringify(amount).slice(0, 40)}`, field);
+  if (!m)
+    throw new InvalidMoneyError(
+      `${field} must be a positive decimal such as 100 or "100.00", got ${JSON.stringify(amount).slice(0, 40)}`,
+      field,
+    );
   const intPart = m[1].replace(/^0+(?=\d)/, '');
   const fraction = (m[2] ?? '').replace(/0+$/, '');
-  if (intPart.length > MAX_INTEGER_DIGITS) throw new InvalidMoneyError(`${field} is too large (at most ${MAX_INTEGER_DIGITS} integer digits)`, field);
-  if (fraction.length > exponent) throw new InvalidMoneyError(`${field} has more than ${exponent} decimals, the precision of ${String(currency)}`, field);
+  if (intPart.length > MAX_INTEGER_DIGITS)
+    throw new InvalidMoneyError(`${field} is too large (at most ${MAX_INTEGER_DIGITS} integer digits)`, field);
+  if (fraction.length > exponent)
+    throw new InvalidMoneyError(`${field} has more than ${exponent} decimals, the precision of ${String(currency)}`, field);
   const amountMinor = Number(intPart) * 10 ** exponent + Number(fraction.padEnd(exponent, '0') || '0');
   if (amountMinor === 0 && !options.allowZero) throw new InvalidMoneyError(`${field} must be greater than zero`, field);
   return { amountMinor, currency: currency as string };

@@ -12,6 +12,8 @@ export class EventStoreHealthIndicator {
 
   async isHealthy(key = 'eventStore'): Promise<HealthIndicatorResult> {
     const indicator = this.health.check(key);
-    return (await this.store.isReady()) ? indicator.up() : indicator.down({ message: 'Elasticsearch unreachable or event store indices not set up yet' });
+    return (await this.store.isReady())
+      ? indicator.up()
+      : indicator.down({ message: 'Elasticsearch unreachable or event store indices not set up yet' });
   }
 }

@@ -45,7 +45,11 @@ export class EventStoreModule {
       global: true,
       imports: [...(options.imports ?? []), TerminusModule],
       providers: [
-        { provide: EVENT_STORE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory as (...args: unknown[]) => EventStoreModuleOptions },
+        {
+          provide: EVENT_STORE_OPTIONS,
+          inject: options.inject ?? [],
+          useFactory: options.useFactory as (...args: unknown[]) => EventStoreModuleOptions,
+        },
         { provide: EVENT_STORE, inject: [EVENT_STORE_OPTIONS], useFactory: createStore },
         EventStoreHealthIndicator,
         EventStoreLifecycle,

@@ -14,7 +14,11 @@ export function testPrefix(suite: string): string {
   return `test-${suite}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function makeEsStore(client: Client, prefix: string, extra: Partial<EsEventStoreOptions> = {}): Promise<ElasticsearchEventStore> {
+export async function makeEsStore(
+  client: Client,
+  prefix: string,
+  extra: Partial<EsEventStoreOptions> = {},
+): Promise<ElasticsearchEventStore> {
   const store = new ElasticsearchEventStore({ client, indexPrefix: prefix, leaseMs: 1000, gapTimeoutMs: 1000, ...extra });
   await store.setup();
   return store;

@@ -29,7 +29,11 @@ export function writer(org = orgA, user = 'user-1', extra: Partial<WriteContext>
 }
 export const reader = (org = orgA): ReadScope => ({ organizationId: org, isAdmin: false });
 export const admin: ReadScope = { organizationId: 'ops', isAdmin: true };
-export const ev = (eventType: string, eventData: Record<string, unknown> = {}, extra: Partial<NewEvent> = {}): NewEvent => ({ eventType, eventData, ...extra });
+export const ev = (eventType: string, eventData: Record<string, unknown> = {}, extra: Partial<NewEvent> = {}): NewEvent => ({
+  eventType,
+  eventData,
+  ...extra,
+});
 const id = (p = 'agg') => `${p}-${randomUUID()}`;
 
 /** The behaviour every adapter of the event store port must have. */
@@ -47,11 +51,15 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       it('numbers events 1..n, gives increasing global positions and stamps the caller', async () => {
         const a = id();
         const ctx = writer(orgA, 'alice', { causationId: 'cmd-1' });
-        const r = await store.appendToStream(a, [ev('Opened', { n: 1 }, { metadata: { userId: 'forged', organizationId: 'forged', ip: '10.0.0.1' } }), ev('Changed', { n: 2 })], {
-          aggregateType: 'Thing',
-          expectedVersion: 'no_stream',
-          context: ctx,
-        });
+        const r = await store.appendToStream(
+          a,
+          [ev('Opened', { n: 1 }, { metadata: { userId: 'forged', organizationId: 'forged', ip: '10.0.0.1' } }), ev('Changed', { n: 2 })],
+          {
+            aggregateType: 'Thing',
+            expectedVersion: 'no_stream',
+            context: ctx,
+          },
+        );
         expect(r).toMatchObject({ aggregateId: a, fromVersion: 1, version: 2 });
         expect(r.events.map((e) => e.version)).toEqual([1, 2]);
         expect(r.events[1].position).toBe(r.events[0].position + 1);
@@ -82,13 +90,19 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       it('refuses with WrongExpectedVersionError carrying both versions, and stores nothing', async () => {
         const a = id();
         await store.appendToStream(a, [ev('A'), ev('B')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
-        const err = await store.appendToStream(a, [ev('C')], { aggregateType: 'Thing', expectedVersion: 1, context: writer() }).catch((e: unknown) => e);
+        const err = await store
+          .appendToStream(a, [ev('C')], { aggregateType: 'Thing', expectedVersion: 1, context: writer() })
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(WrongExpectedVersionError);
         expect(err).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
-        await expect(store.appendToStream(a, [ev('C')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() })).rejects.toMatchObject({
+        await expect(
+          store.appendToStream(a, [ev('C')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() }),
+        ).rejects.toMatchObject({
           actualVersion: 2,
         });
-        await expect(store.appendToStream(id(), [ev('C')], { aggregateType: 'Thing', expectedVersion: 'stream_exists', context: writer() })).rejects.toMatchObject({
+        await expect(
+          store.appendToStream(id(), [ev('C')], { aggregateType: 'Thing', expectedVersion: 'stream_exists', context: writer() }),
+        ).rejects.toMatchObject({
           actualVersion: 0,
         });
         expect((await store.readStream(a, reader())).version).toBe(2);
@@ -107,7 +121,11 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       let a: string;
       beforeAll(async () => {
         a = id();
-        await store.appendToStream(a, Array.from({ length: 7 }, (_, i) => ev(`E${i + 1}`, { i: i + 1 })), { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
+        await store.appendToStream(
+          a,
+          Array.from({ length: 7 }, (_, i) => ev(`E${i + 1}`, { i: i + 1 })),
+          { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() },
+        );
       });
       it('pages forward from a version', async () => {
         const s = await store.readStream(a, reader(), { fromVersion: 3, maxCount: 2 });
@@ -115,8 +133,12 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         expect(s.version).toBe(7);
       });
       it('pages backward from the end or from a version', async () => {
-        expect((await store.readStream(a, reader(), { direction: 'backward', maxCount: 3 })).events.map((e) => e.version)).toEqual([7, 6, 5]);
-        expect((await store.readStream(a, reader(), { direction: 'backward', fromVersion: 2 })).events.map((e) => e.version)).toEqual([2, 1]);
+        expect((await store.readStream(a, reader(), { direction: 'backward', maxCount: 3 })).events.map((e) => e.version)).toEqual([
+          7, 6, 5,
+        ]);
+        expect((await store.readStream(a, reader(), { direction: 'backward', fromVersion: 2 })).events.map((e) => e.version)).toEqual([
+          2, 1,
+        ]);
       });
       it('stops at toVersion for replays, and reports the current version on an empty page', async () => {
         expect((await store.readStream(a, reader(), { toVersion: 3 })).events.map((e) => e.version)).toEqual([1, 2, 3]);
@@ -151,8 +173,12 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         const a = id();
         const e = ev('A', {}, { eventId: randomUUID() });
         await store.appendToStream(a, [e], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
-        await expect(store.appendToStream(a, [ev('B'), e], { aggregateType: 'Thing', expectedVersion: 1, context: writer() })).rejects.toBeInstanceOf(DuplicateEventError);
-        await expect(store.appendToStream(id(), [e], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() })).rejects.toBeInstanceOf(DuplicateEventError);
+        await expect(
+          store.appendToStream(a, [ev('B'), e], { aggregateType: 'Thing', expectedVersion: 1, context: writer() }),
+        ).rejects.toBeInstanceOf(DuplicateEventError);
+        await expect(
+          store.appendToStream(id(), [e], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() }),
+        ).rejects.toBeInstanceOf(DuplicateEventError);
         expect((await store.readStream(a, reader())).version).toBe(1);
       });
     });
@@ -163,7 +189,14 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         ['a missing eventType', 'ok-id', [{ eventData: {} }]],
         ['an array as eventData', 'ok-id', [{ eventType: 'A', eventData: [] }]],
         ['a non-UUID eventId', 'ok-id', [{ eventType: 'A', eventData: {}, eventId: 'nope' }]],
-        ['an eventId repeated within the append', 'ok-id', [{ eventType: 'A', eventData: {}, eventId: '00000000-0000-4000-8000-000000000001' }, { eventType: 'B', eventData: {}, eventId: '00000000-0000-4000-8000-000000000001' }]],
+        [
+          'an eventId repeated within the append',
+          'ok-id',
+          [
+            { eventType: 'A', eventData: {}, eventId: '00000000-0000-4000-8000-000000000001' },
+            { eventType: 'B', eventData: {}, eventId: '00000000-0000-4000-8000-000000000001' },
+          ],
+        ],
         ['1001 events', 'ok-id', Array.from({ length: 1001 }, () => ({ eventType: 'A', eventData: {} }))],
         ['an id with a wildcard', 'a*', [{ eventType: 'A', eventData: {} }]],
         ['an id with ../', 'a/../b', [{ eventType: 'A', eventData: {} }]],
@@ -172,13 +205,17 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         ['an id of 600 characters', 'a'.repeat(600), [{ eventType: 'A', eventData: {} }]],
       ])('refuses %s with InvalidEventError', async (_label, aggregateId, events) => {
         const aid = aggregateId === 'ok-id' ? id() : aggregateId;
-        await expect(store.appendToStream(aid, events as NewEvent[], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() })).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(
+          store.appendToStream(aid, events as NewEvent[], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() }),
+        ).rejects.toBeInstanceOf(InvalidEventError);
         if (aggregateId === 'ok-id') await expect(store.readStream(aid, reader())).rejects.toBeInstanceOf(StreamNotFoundError);
       });
       it('refuses an append of another aggregate type to an existing stream', async () => {
         const a = id();
         await store.appendToStream(a, [ev('A')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
-        await expect(store.appendToStream(a, [ev('B')], { aggregateType: 'Other', expectedVersion: 'any', context: writer() })).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(
+          store.appendToStream(a, [ev('B')], { aggregateType: 'Other', expectedVersion: 'any', context: writer() }),
+        ).rejects.toBeInstanceOf(InvalidEventError);
       });
     });
 
@@ -194,7 +231,11 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
           many,
           JSON.parse('{"__proto__": {"polluted": true}, "constructor": "c", "big": 1e300, "neg": -0.5, "t": true, "n": null}') as unknown,
         ];
-        const events = payloads.map((p, i) => ev(`Shape${i}`, JSON.parse(JSON.stringify(p)) as Record<string, unknown>, { metadata: { 'trace.id': 'abc', _id: 'm', nested: { x: [1, 2] } } }));
+        const events = payloads.map((p, i) =>
+          ev(`Shape${i}`, JSON.parse(JSON.stringify(p)) as Record<string, unknown>, {
+            metadata: { 'trace.id': 'abc', _id: 'm', nested: { x: [1, 2] } },
+          }),
+        );
         await store.appendToStream(a, events, { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
         const slice = await store.readStream(a, reader());
         slice.events.forEach((e, i) => {
@@ -210,12 +251,18 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       let a: string;
       beforeAll(async () => {
         a = id();
-        await store.appendToStream(a, [ev('Secret', { code: 'tenant-secret-xyz' })], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer(orgA) });
+        await store.appendToStream(a, [ev('Secret', { code: 'tenant-secret-xyz' })], {
+          aggregateType: 'Thing',
+          expectedVersion: 'no_stream',
+          context: writer(orgA),
+        });
         await h.settle();
       });
       it('hides the stream from it (404), lets it not append, and keeps its events out of every query', async () => {
         await expect(store.readStream(a, reader(orgB))).rejects.toBeInstanceOf(StreamNotFoundError);
-        await expect(store.appendToStream(a, [ev('Hack')], { aggregateType: 'Thing', expectedVersion: 'any', context: writer(orgB) })).rejects.toBeInstanceOf(StreamNotFoundError);
+        await expect(
+          store.appendToStream(a, [ev('Hack')], { aggregateType: 'Thing', expectedVersion: 'any', context: writer(orgB) }),
+        ).rejects.toBeInstanceOf(StreamNotFoundError);
         const slice = await store.readStream(a, reader(orgA));
         await expect(store.getEvent(slice.events[0].eventId, reader(orgB))).rejects.toBeInstanceOf(EventNotFoundError);
         expect((await store.search({ q: 'tenant-secret-xyz' }, reader(orgB))).total).toBe(0);
@@ -225,7 +272,11 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       });
       it('lets an admin read it and act for it', async () => {
         expect((await store.readStream(a, admin)).version).toBe(1);
-        const r = await store.appendToStream(a, [ev('Fixed')], { aggregateType: 'Thing', expectedVersion: 1, context: writer('ops', 'root', { isAdmin: true }) });
+        const r = await store.appendToStream(a, [ev('Fixed')], {
+          aggregateType: 'Thing',
+          expectedVersion: 1,
+          context: writer('ops', 'root', { isAdmin: true }),
+        });
         expect(r.events[0].metadata.organizationId).toBe(orgA);
       });
     });
@@ -257,7 +308,11 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       const agg = id('pay');
       beforeAll(async () => {
         const ctx = writer(orgA, 'bob', { correlationId: corr });
-        await store.appendToStream(agg, [ev('PaymentProcessed', { amount: '10.00', currency: 'EUR', note: 'Invoice for Zephyr hosting' })], { aggregateType: 'Payment', expectedVersion: 'no_stream', context: ctx });
+        await store.appendToStream(
+          agg,
+          [ev('PaymentProcessed', { amount: '10.00', currency: 'EUR', note: 'Invoice for Zephyr hosting' })],
+          { aggregateType: 'Payment', expectedVersion: 'no_stream', context: ctx },
+        );
         await store.appendToStream(agg, [ev('PaymentRefunded', { amount: '2.50', currency: 'EUR', reason: 'partial' })], {
           aggregateType: 'Payment',
           expectedVersion: 1,
@@ -271,7 +326,9 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         expect((await store.search({ aggregateId: agg, userId: 'bob' }, scope)).total).toBe(2);
         expect((await store.search({ correlationId: corr }, scope)).total).toBe(2);
         expect((await store.search({ causationId: 'cmd-refund' }, scope)).events.map((e) => e.eventType)).toEqual(['PaymentRefunded']);
-        expect((await store.search({ aggregateId: agg, data: { currency: 'EUR', amount: '10.00' } }, scope)).events.map((e) => e.eventType)).toEqual(['PaymentProcessed']);
+        expect(
+          (await store.search({ aggregateId: agg, data: { currency: 'EUR', amount: '10.00' } }, scope)).events.map((e) => e.eventType),
+        ).toEqual(['PaymentProcessed']);
         expect((await store.search({ q: 'zephyr HOSTING' }, scope)).events.map((e) => e.aggregateId)).toEqual([agg]);
         expect((await store.search({ q: 'zephyr "unbalanced ( AND OR * \\' }, scope)).total).toBe(0);
         expect((await store.search({ aggregateId: agg, from: new Date(Date.now() + 3_600_000) }, scope)).total).toBe(0);
@@ -288,7 +345,9 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       });
       it('refuses a forged cursor and an inverted time range', async () => {
         await expect(store.search({ cursor: 'bm9wZQ' }, reader())).rejects.toBeInstanceOf(InvalidQueryError);
-        await expect(store.search({ from: new Date(2025, 1, 2), to: new Date(2025, 1, 1) }, reader())).rejects.toBeInstanceOf(InvalidQueryError);
+        await expect(store.search({ from: new Date(2025, 1, 2), to: new Date(2025, 1, 1) }, reader())).rejects.toBeInstanceOf(
+          InvalidQueryError,
+        );
       });
       it('reads a correlation oldest first and an event by id', async () => {
         const timeline = await store.readCorrelation(corr, reader());
@@ -311,8 +370,14 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
     describe('when upcasters are registered', () => {
       it('transforms old events on read without rewriting them', async () => {
         const a = id();
-        await store.appendToStream(a, [ev('PriceSet', { price: 12 })], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
-        const upcasting = await h.withUpcasters([{ eventType: 'PriceSet', fromSchemaVersion: 1, upcast: (d) => ({ amount: String(d.price), currency: 'EUR' }) }]);
+        await store.appendToStream(a, [ev('PriceSet', { price: 12 })], {
+          aggregateType: 'Thing',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        const upcasting = await h.withUpcasters([
+          { eventType: 'PriceSet', fromSchemaVersion: 1, upcast: (d) => ({ amount: String(d.price), currency: 'EUR' }) },
+        ]);
         const e = (await upcasting.readStream(a, reader())).events[0];
         expect(e).toMatchObject({ schemaVersion: 2, eventData: { amount: '12', currency: 'EUR' } });
         expect((await store.readStream(a, reader())).events[0]).toMatchObject({ schemaVersion: 1, eventData: { price: 12 } });

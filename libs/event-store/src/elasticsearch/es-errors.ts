@@ -2,7 +2,10 @@ import { errors } from '@elastic/elasticsearch';
 import { EventStoreError, EventStoreUnavailableError } from '../event-store.errors';
 
 export function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number; meta?: { statusCode?: number } })?.statusCode ?? (e as { meta?: { statusCode?: number } })?.meta?.statusCode;
+  return (
+    (e as { statusCode?: number; meta?: { statusCode?: number } })?.statusCode ??
+    (e as { meta?: { statusCode?: number } })?.meta?.statusCode
+  );
 }
 
 function errorType(e: unknown): string | undefined {

@@ -205,7 +205,10 @@ export class ElasticsearchEventStore implements EventStore {
   async isReady(): Promise<boolean> {
     if (!this.ready) return false;
     try {
-      const r = await this.client.indices.exists({ index: [this.names.events, this.names.streams, this.names.log] }, { requestTimeout: 3000, maxRetries: 0 });
+      const r = await this.client.indices.exists(
+        { index: [this.names.events, this.names.streams, this.names.log] },
+        { requestTimeout: 3000, maxRetries: 0 },
+      );
       return r === true;
     } catch {
       return false;
@@ -265,7 +268,7 @@ export class ElasticsearchEventStore implements EventStore {
       const inBatch = new Set<string>();
       let events = 0;
       let earliestWait = Infinity;
-      for (let i = 0; i < this.queue.length && batch.length < this.maxBatchAppends; ) {
+      for (let i = 0; i < this.queue.length && batch.length < this.maxBatchAppends;) {
         const a = this.queue[i];
         if (now > a.deadline) {
           this.queue.splice(i, 1);
@@ -354,7 +357,9 @@ export class ElasticsearchEventStore implements EventStore {
         const exists = !!doc && doc.version > 0;
         if (exists && doc.organizationId !== a.ctx.organizationId && !a.ctx.isAdmin) throw new StreamNotFoundError(a.aggregateId);
         if (exists && doc.aggregateType !== a.aggregateType) {
-          throw new InvalidEventError(`stream ${a.aggregateId} holds ${doc.aggregateType} events, not ${a.aggregateType}`, [{ field: 'aggregateType' }]);
+          throw new InvalidEventError(`stream ${a.aggregateId} holds ${doc.aggregateType} events, not ${a.aggregateType}`, [
+            { field: 'aggregateType' },
+          ]);
         }
         const verdict = judgeRetry(a.aggregateId, a.events, a.expectedVersion, located);
         if (verdict.kind === 'already-stored') {
@@ -407,7 +412,10 @@ export class ElasticsearchEventStore implements EventStore {
     }
     const [lockResults] = await Promise.all([
       this.bulkPairs(lockOps, lockDocs),
-      this.tombstone(unused.map((w) => [w.first, w.last]), 'unused allocation'),
+      this.tombstone(
+        unused.map((w) => [w.first, w.last]),
+        'unused allocation',
+      ),
       this.resolveAll(toResolve),
     ]);
     for (const w of toResolve) this.retryLater(w.a, 5);
@@ -478,12 +486,15 @@ export class ElasticsearchEventStore implements EventStore {
         else if (state === 'fenced') aborted.push(w);
         else {
           w.outcome = 'failed';
-          w.a.reject(new EventStoreUnavailableError(`append to ${w.a.aggregateId} could not be confirmed; retry it with the same eventIds`));
+          w.a.reject(
+            new EventStoreUnavailableError(`append to ${w.a.aggregateId} could not be confirmed; retry it with the same eventIds`),
+          );
         }
       }),
     );
 
-    if (this.options.faults?.afterCommit && committed.length > 0) await this.options.faults.afterCommit(committed.map((w) => w.a.aggregateId));
+    if (this.options.faults?.afterCommit && committed.length > 0)
+      await this.options.faults.afterCommit(committed.map((w) => w.a.aggregateId));
 
     // Round trip 4: the searchable event documents and the event-id index, derived from the commit.
     const [derivedOk] = await Promise.all([
@@ -512,7 +523,13 @@ export class ElasticsearchEventStore implements EventStore {
         try {
           const slice = await this.readStreamUnscoped(w.a.aggregateId, { fromVersion: from, maxCount: to - from + 1 });
           const events = slice.events;
-          w.a.resolve({ aggregateId: w.a.aggregateId, fromVersion: from, version: to, position: events[events.length - 1].position, events });
+          w.a.resolve({
+            aggregateId: w.a.aggregateId,
+            fromVersion: from,
+            version: to,
+            position: events[events.length - 1].position,
+            events,
+          });
         } catch (e) {
           w.a.reject(translate(e, 'append'));
         }
@@ -534,7 +551,16 @@ export class ElasticsearchEventStore implements EventStore {
     for (const w of works) {
       const head = w.head?.doc;
       ops.push({ index: { _index: this.names.streams, _id: w.a.aggregateId, if_seq_no: w.lockSeqNo, if_primary_term: w.lockPrimaryTerm } });
-      docs.push({ ...(head ?? {}), aggregateId: w.a.aggregateId, aggregateType: w.a.aggregateType, organizationId: w.organizationId, version: head?.version ?? 0, lastPosition: head?.lastPosition ?? 0, updatedAt: new Date().toISOString(), pending: null });
+      docs.push({
+        ...(head ?? {}),
+        aggregateId: w.a.aggregateId,
+        aggregateType: w.a.aggregateType,
+        organizationId: w.organizationId,
+        version: head?.version ?? 0,
+        lastPosition: head?.lastPosition ?? 0,
+        updatedAt: new Date().toISOString(),
+        pending: null,
+      });
     }
     await this.bulkPairs(ops, docs).catch(() => undefined);
     // The reader fenced only our first position; fence the rest so nobody waits on them.

@@ -115,7 +115,11 @@ describe('Elasticsearch event store guarantees', () => {
       let release!: () => void;
       const frozen = new Promise<void>((r) => (release = r));
       const dying = await makeEsStore(extraClient(), prefix, { faults: { afterLock: () => frozen } });
-      const zombie = dying.appendToStream(aggregateId, [ev('Lost', {}, { eventId: randomUUID() }), ev('Lost')], { aggregateType: 'Crash', expectedVersion: 1, context: writer() });
+      const zombie = dying.appendToStream(aggregateId, [ev('Lost', {}, { eventId: randomUUID() }), ev('Lost')], {
+        aggregateType: 'Crash',
+        expectedVersion: 1,
+        context: writer(),
+      });
       await sleep(200);
 
       const t0 = Date.now();
@@ -166,7 +170,11 @@ describe('Elasticsearch event store guarantees', () => {
       let release!: () => void;
       const paused = new Promise<void>((r) => (release = r));
       const pausing = await makeEsStore(extraClient(), prefix, { faults: { afterLock: () => paused } });
-      const slowAppend = pausing.appendToStream(slow, [ev('Slow')], { aggregateType: 'Order', expectedVersion: 'no_stream', context: writer() });
+      const slowAppend = pausing.appendToStream(slow, [ev('Slow')], {
+        aggregateType: 'Order',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
       await sleep(100);
       await s1.appendToStream(fast, [ev('Fast')], { aggregateType: 'Order', expectedVersion: 'no_stream', context: writer() });
       const early = await s1.readAll({ after: start });
@@ -206,16 +214,27 @@ describe('Elasticsearch event store guarantees', () => {
     it('never grows the mapping and sums the declared field exactly', async () => {
       const p = testPrefix('mapping');
       const c = testClient();
-      const store = await makeEsStore(c, p, { searchFields: { numeric: [{ name: 'amountMinor', path: 'amountMinor', type: 'long', eventTypes: ['Paid'] }] } });
+      const store = await makeEsStore(c, p, {
+        searchFields: { numeric: [{ name: 'amountMinor', path: 'amountMinor', type: 'long', eventTypes: ['Paid'] }] },
+      });
       const fieldsBefore = JSON.stringify((await c.indices.getMapping({ index: `${p}-events` }))[`${p}-events`].mappings);
       const a = `shape-${randomUUID()}`;
       const wide: Record<string, number> = {};
       for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
-      await store.appendToStream(a, [ev('Paid', { amountMinor: 100, x: { y: 1 } }), ev('Paid', { amountMinor: '250', x: 5 }), ev('Paid', { amountMinor: 'n/a', x: [{ y: 'z' }] }), ev('Wide', wide)], {
-        aggregateType: 'Shape',
-        expectedVersion: 'no_stream',
-        context: writer(),
-      });
+      await store.appendToStream(
+        a,
+        [
+          ev('Paid', { amountMinor: 100, x: { y: 1 } }),
+          ev('Paid', { amountMinor: '250', x: 5 }),
+          ev('Paid', { amountMinor: 'n/a', x: [{ y: 'z' }] }),
+          ev('Wide', wide),
+        ],
+        {
+          aggregateType: 'Shape',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        },
+      );
       const fieldsAfter = JSON.stringify((await c.indices.getMapping({ index: `${p}-events` }))[`${p}-events`].mappings);
       expect(fieldsAfter).toBe(fieldsBefore);
       await refresh(c, p);

@@ -71,14 +71,24 @@ export function definitions(names: IndexNames, decl: SearchFieldDeclarations): R
     events: eventsMapping(decl),
     streams: {
       dynamic: false,
-      properties: { aggregateId: kw, aggregateType: kw, organizationId: kw, version: { type: 'long' }, updatedAt: { type: 'date' }, pending: off },
+      properties: {
+        aggregateId: kw,
+        aggregateType: kw,
+        organizationId: kw,
+        version: { type: 'long' },
+        updatedAt: { type: 'date' },
+        pending: off,
+      },
     },
     log: {
       dynamic: false,
       properties: { kind: kw, aggregateId: kw, firstPosition: { type: 'long' }, lastPosition: { type: 'long' }, events: off },
     },
     eventIds: { dynamic: false, properties: { aggregateId: kw, version: { type: 'long' } } },
-    snapshots: { dynamic: false, properties: { aggregateId: kw, aggregateType: kw, organizationId: kw, version: { type: 'long' }, state: off } },
+    snapshots: {
+      dynamic: false,
+      properties: { aggregateId: kw, aggregateType: kw, organizationId: kw, version: { type: 'long' }, state: off },
+    },
     meta: { dynamic: false, properties: {} },
   };
 }

@@ -14,7 +14,12 @@ export function encodeCursor(sort: SortValue[]): string {
 export function decodeCursor(cursor: string): SortValue[] {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; s?: unknown };
-    if (parsed.v === 1 && Array.isArray(parsed.s) && parsed.s.length === 2 && parsed.s.every((x) => typeof x === 'number' || typeof x === 'string')) {
+    if (
+      parsed.v === 1 &&
+      Array.isArray(parsed.s) &&
+      parsed.s.length === 2 &&
+      parsed.s.every((x) => typeof x === 'number' || typeof x === 'string')
+    ) {
       return parsed.s as SortValue[];
     }
   } catch {
@@ -48,7 +53,11 @@ export function eventFilters(query: Omit<EventQuery, 'size' | 'sort' | 'cursor'>
     if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
       throw new InvalidQueryError('from must not be after to', [{ field: 'from' }]);
     }
-    filter.push({ range: { timestamp: { ...(query.from ? { gte: query.from.toISOString() } : {}), ...(query.to ? { lte: query.to.toISOString() } : {}) } } });
+    filter.push({
+      range: {
+        timestamp: { ...(query.from ? { gte: query.from.toISOString() } : {}), ...(query.to ? { lte: query.to.toISOString() } : {}) },
+      },
+    });
   }
   if (query.q !== undefined && query.q.trim() !== '') {
     filter.push({ match: { text: { query: query.q.slice(0, 1000), operator: 'and' } } });

@@ -43,12 +43,20 @@ function stringLeaves(v: unknown, out: string[]): string[] {
 function leafAt(obj: unknown, path: string): unknown[] {
   let cur: unknown[] = [obj];
   for (const seg of path.split('.')) {
-    cur = cur.flatMap((c) => (Array.isArray(c) ? c : [c])).flatMap((c) => (c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, seg) ? [(c as Record<string, unknown>)[seg]] : []));
+    cur = cur
+      .flatMap((c) => (Array.isArray(c) ? c : [c]))
+      .flatMap((c) =>
+        c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, seg) ? [(c as Record<string, unknown>)[seg]] : [],
+      );
   }
   return cur.flatMap((c) => (Array.isArray(c) ? c : [c]));
 }
 
-const tokens = (s: string) => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const tokens = (s: string) =>
+  s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 /** In-memory adapter of the same port, for fast unit tests of domain logic. Passes the same contract suite. */
 export class InMemoryEventStore implements EventStore {
@@ -80,17 +88,35 @@ export class InMemoryEventStore implements EventStore {
     const exists = !!stream && stream.events.length > 0;
     if (exists && stream.organizationId !== ctx.organizationId && !ctx.isAdmin) throw new StreamNotFoundError(aggregateId);
     if (exists && stream.aggregateType !== options.aggregateType) {
-      throw new InvalidEventError(`stream ${aggregateId} holds ${stream.aggregateType} events, not ${options.aggregateType}`, [{ field: 'aggregateType' }]);
+      throw new InvalidEventError(`stream ${aggregateId} holds ${stream.aggregateType} events, not ${options.aggregateType}`, [
+        { field: 'aggregateType' },
+      ]);
     }
     const verdict = judgeRetry(aggregateId, events, expectedVersion, this.byEventId);
     if (verdict.kind === 'already-stored') {
       const stored = (stream as Stream).events.slice(verdict.fromVersion - 1, verdict.toVersion);
-      return { aggregateId, fromVersion: verdict.fromVersion, version: verdict.toVersion, position: stored[stored.length - 1].position, events: clone(stored) };
+      return {
+        aggregateId,
+        fromVersion: verdict.fromVersion,
+        version: verdict.toVersion,
+        position: stored[stored.length - 1].position,
+        events: clone(stored),
+      };
     }
     const version = stream?.events.length ?? 0;
-    if (!expectedVersionMatches(expectedVersion, exists, version)) throw new WrongExpectedVersionError(aggregateId, expectedVersion, version);
+    if (!expectedVersionMatches(expectedVersion, exists, version))
+      throw new WrongExpectedVersionError(aggregateId, expectedVersion, version);
     const organizationId = exists ? stream.organizationId : ctx.organizationId;
-    const envelopes = buildEnvelopes(aggregateId, options.aggregateType, organizationId, clone(events), ctx, version + 1, this.log.length + 1, this.clock().toISOString());
+    const envelopes = buildEnvelopes(
+      aggregateId,
+      options.aggregateType,
+      organizationId,
+      clone(events),
+      ctx,
+      version + 1,
+      this.log.length + 1,
+      this.clock().toISOString(),
+    );
     const target = stream ?? { aggregateType: options.aggregateType, organizationId, events: [] };
     target.events.push(...envelopes);
     this.streams.set(aggregateId, target);
@@ -98,7 +124,13 @@ export class InMemoryEventStore implements EventStore {
       this.log.push(e);
       this.byEventId.set(e.eventId, { aggregateId, version: e.version });
     }
-    return { aggregateId, fromVersion: version + 1, version: version + envelopes.length, position: this.log.length, events: clone(envelopes) };
+    return {
+      aggregateId,
+      fromVersion: version + 1,
+      version: version + envelopes.length,
+      position: this.log.length,
+      events: clone(envelopes),
+    };
   }
 
   async readStream(aggregateId: string, scope: ReadScope, options: ReadStreamOptions = {}): Promise<StreamSlice> {
@@ -117,7 +149,13 @@ export class InMemoryEventStore implements EventStore {
       const from = Math.min(upper, options.fromVersion ?? upper);
       events = stream.events.slice(0, Math.max(0, from)).reverse().slice(0, maxCount);
     }
-    return { aggregateId, aggregateType: stream.aggregateType, organizationId: stream.organizationId, version, events: events.map((e) => this.upcasters.apply(clone(e))) };
+    return {
+      aggregateId,
+      aggregateType: stream.aggregateType,
+      organizationId: stream.organizationId,
+      version,
+      events: events.map((e) => this.upcasters.apply(clone(e))),
+    };
   }
 
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
@@ -163,7 +201,8 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async search(query: EventQuery, scope: ReadScope): Promise<EventPage> {
-    if (query.from && query.to && query.from.getTime() > query.to.getTime()) throw new InvalidQueryError('from must not be after to', [{ field: 'from' }]);
+    if (query.from && query.to && query.from.getTime() > query.to.getTime())
+      throw new InvalidQueryError('from must not be after to', [{ field: 'from' }]);
     const size = Math.min(Math.max(query.size ?? 100, 1), MAX_PAGE_SIZE);
     const desc = (query.sort ?? 'desc') === 'desc';
     const key = (e: StoredEvent): [number, number] => [Date.parse(e.timestamp), e.position];
@@ -194,7 +233,11 @@ export class InMemoryEventStore implements EventStore {
   async saveSnapshot(snapshot: Omit<Snapshot, 'timestamp'>, scope: ReadScope): Promise<void> {
     const existing = this.snapshots.get(snapshot.aggregateId);
     if (existing && existing.version > snapshot.version) return;
-    this.snapshots.set(snapshot.aggregateId, { ...clone(snapshot), organizationId: scope.organizationId, timestamp: this.clock().toISOString() });
+    this.snapshots.set(snapshot.aggregateId, {
+      ...clone(snapshot),
+      organizationId: scope.organizationId,
+      timestamp: this.clock().toISOString(),
+    });
   }
 
   async loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null> {
