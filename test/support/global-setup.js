@@ -18,6 +18,7 @@ module.exports = async function globalSetup() {
   }
   const script = path.join(__dirname, '..', '..', 'scripts', 'elasticsearch.mjs');
   const r = spawnSync(process.execPath, [script, 'url'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error('No Elasticsearch could be had for the tests (see the message above). Set ES_NODE or install a JDK 17+ and Maven.');
+  if (r.status !== 0)
+    throw new Error('No Elasticsearch could be had for the tests (see the message above). Set ES_NODE or install a JDK 17+ and Maven.');
   process.env.ES_NODE = r.stdout.trim();
 };

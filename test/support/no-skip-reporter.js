@@ -5,7 +5,8 @@ class NoSkipReporter {
     if (skipped > 0) {
       const names = [];
       for (const file of results.testResults) {
-        for (const t of file.testResults) if (t.status === 'pending' || t.status === 'todo') names.push(`${file.testFilePath}: ${t.fullName}`);
+        for (const t of file.testResults)
+          if (t.status === 'pending' || t.status === 'todo') names.push(`${file.testFilePath}: ${t.fullName}`);
       }
       process.stderr.write(`\n${skipped} test(s) were skipped; skipped tests fail this run:\n  ${names.join('\n  ')}\n`);
       this._failed = true;
