@@ -1,0 +1,44 @@
+export type { ProjectionDefinition, SagaDefinition, SagaHandlerContext } from './projection.definition';
+export { deterministicId } from './deterministic-id';
+export {
+  ProjectionError,
+  ProjectionStaleError,
+  ProjectionFailedError,
+  ProjectionNotFoundError,
+  InvalidMinPositionError,
+  RebuildFailedError,
+} from './projection.errors';
+export { ProjectionRegistry } from './projection.registry';
+export {
+  ProjectionEngine,
+  type ProjectionEngineOptions,
+  type ProjectionStatus,
+  type RebuildProgress,
+  type RebuildOptions,
+} from './projection-engine';
+export type { ConsumerKind, ConsumerState, ParkedEvent, RebuildRecord } from './consumer-state';
+export { ReadModels, type ReadModelQuery, type ReadModelPage, type ReadModelReadOptions, type FilterValue } from './read-models';
+export { readModelAlias } from './read-model-index';
+export type { BulkSender } from './read-model-index';
+export type { ProjectionLogger, ProjectionFaults } from './runner-env';
+export { DEFAULT_TIMINGS, type ProjectionTimings } from './timings';
+export { sagaRequestContext } from './saga-runner';
+export {
+  MinPosition,
+  MinPositionQuery,
+  ApiMinPosition,
+  parseMinPosition,
+  minPositionOf,
+  MIN_POSITION_HEADER,
+  MIN_POSITION_QUERY,
+} from './min-position';
+export { lagReport, type LagReport } from './lag';
+export {
+  ProjectionsModule,
+  ProjectionsFeatureModule,
+  PROJECTIONS_OPTIONS,
+  overrideProjectionsAutoStart,
+  type ProjectionsModuleOptions,
+  type ProjectionsModuleAsyncOptions,
+  type ProjectionsFeature,
+} from './projections.module';

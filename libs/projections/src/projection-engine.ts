@@ -1,0 +1,442 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Client } from '@elastic/elasticsearch';
+import type { EventStore } from '@gyroscops/event-store';
+import {
+  deriveState,
+  initialState,
+  stateDocId,
+  type ConsumerKind,
+  type ConsumerState,
+  type ConsumerStateDoc,
+  type ParkedEvent,
+  type RebuildRecord,
+} from './consumer-state';
+import type { ConsumerRunner } from './consumer-runner';
+import { messageOf, sleep } from './es-support';
+import { ProjectionFailedError, ProjectionNotFoundError, ProjectionStaleError, RebuildFailedError } from './projection.errors';
+import type { ProjectionDefinition, SagaDefinition } from './projection.definition';
+import { ProjectionRegistry } from './projection.registry';
+import { ProjectionRunner } from './projection-runner';
+import { ReadModelIndices } from './read-model-index';
+import { ReadModels } from './read-models';
+import type { ProjectionFaults, ProjectionLogger, RunnerEnv } from './runner-env';
+import { SagaRunner } from './saga-runner';
+import { StateStore } from './state-store';
+import { resolveTimings, type ProjectionTimings } from './timings';
+
+export interface ProjectionEngineOptions {
+  client: Client;
+  store: EventStore;
+  /** Same prefix as the event store's indices: `<prefix>-projection-state`, `<prefix>-rm-<name>`. */
+  indexPrefix: string;
+  numberOfReplicas?: number;
+  timings?: Partial<ProjectionTimings>;
+  /** Identifies this process as a lease owner; unique by default. */
+  instanceId?: string;
+  logger?: ProjectionLogger;
+  registry?: ProjectionRegistry;
+  /** Tests only. */
+  faults?: ProjectionFaults;
+}
+
+export interface RebuildProgress {
+  rebuildId: string;
+  state: 'requested' | 'running' | 'failed' | 'completed';
+  index: string | null;
+  /** Position the new index has reached. */
+  position: number;
+  headPosition: number;
+  /** Log positions processed so far. */
+  eventsDone: number;
+  eventsPerSecond: number;
+  /** headPosition - position. */
+  remaining: number;
+  startedAt: string | null;
+  error: string | null;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  kind: ConsumerKind;
+  version: number;
+  /** Checkpoint: every event up to it is applied (projections) or handled (sagas). */
+  position: number;
+  headPosition: number;
+  lag: number;
+  state: ConsumerState;
+  eventsPerSecond: number;
+  lastError: string | null;
+  failedPosition: number | null;
+  owner: string | null;
+  leaseExpiresAt: string | null;
+  rebuild: RebuildProgress | null;
+  lastRebuild: RebuildRecord | null;
+  /** Sagas: events whose handler kept failing (most recent first), and how many in all. */
+  parked?: ParkedEvent[];
+  parkedCount?: number;
+}
+
+export interface RebuildOptions {
+  onProgress?(progress: RebuildProgress): void;
+  /** Stop following (the rebuild itself goes on) when aborted. */
+  signal?: AbortSignal;
+}
+
+const silentLogger: ProjectionLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Runs the registered projections and sagas of this process (each only while it holds its lease), and
+ * answers status, waitForPosition and rebuild requests for all of them, wherever they run.
+ */
+export class ProjectionEngine {
+  readonly registry: ProjectionRegistry;
+  readonly instanceId: string;
+  readonly timings: ProjectionTimings;
+  readonly readModels: ReadModels;
+  private readonly store: EventStore;
+  private readonly states: StateStore;
+  private readonly env: RunnerEnv;
+  private readonly runners = new Map<string, ConsumerRunner>();
+  private readonly checkpoints = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly statePolls = new Map<string, Promise<ConsumerStateDoc | null>>();
+  private headTimer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private autoRun = false;
+  private closed = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(options: ProjectionEngineOptions) {
+    this.registry = options.registry ?? new ProjectionRegistry();
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.timings = resolveTimings(options.timings);
+    this.store = options.store;
+    this.states = new StateStore(options.client, options.indexPrefix, options.numberOfReplicas ?? 0);
+    const indices = new ReadModelIndices(options.client, options.indexPrefix, options.numberOfReplicas ?? 0, options.faults?.bulk);
+    this.env = {
+      store: options.store,
+      states: this.states,
+      indices,
+      timings: this.timings,
+      owner: this.instanceId,
+      logger: options.logger ?? silentLogger,
+      faults: options.faults ?? {},
+      onCheckpoint: (kind, name, checkpoint) => this.recordCheckpoint(kind, name, checkpoint),
+    };
+    this.readModels = new ReadModels(options.client, options.indexPrefix, this);
+  }
+
+  register<D extends object>(def: ProjectionDefinition<D>): void {
+    this.registry.register(def);
+  }
+
+  registerSaga(def: SagaDefinition): void {
+    this.registry.registerSaga(def);
+  }
+
+  /** Starts runners for everything registered (and for later registrations); each works only while it holds its lease. */
+  start(): void {
+    if (this.closed || this.autoRun) return;
+    this.autoRun = true;
+    for (const def of this.registry.projections()) this.startRunner('projection', def.name);
+    for (const def of this.registry.sagas()) this.startRunner('saga', def.name);
+    this.unsubscribe = this.registry.onRegistered((r) => this.startRunner(r.kind, r.def.name));
+  }
+
+  /** Starts the runner of one projection or saga only (command-line tools). */
+  startRunner(kind: ConsumerKind, name: string): void {
+    if (this.closed) return;
+    const id = stateDocId(kind, name);
+    if (this.runners.has(id)) return;
+    let runner: ConsumerRunner;
+    if (kind === 'projection') {
+      const def = this.registry.projection(name);
+      if (!def) throw new ProjectionNotFoundError(name);
+      runner = new ProjectionRunner(this.env, def);
+    } else {
+      const def = this.registry.saga(name);
+      if (!def) throw new ProjectionNotFoundError(name);
+      runner = new SagaRunner(this.env, def);
+    }
+    this.runners.set(id, runner);
+    runner.start();
+    this.ensureHeadPolling();
+  }
+
+  /** Wakes the runners this instance holds: call it after appending (the in-process bus does it too). */
+  notify(_position?: number): void {
+    for (const r of this.runners.values()) if (r.isActive()) r.wake();
+  }
+
+  /** Stops every runner after its current step and releases the leases (shutdown). */
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.headTimer) clearInterval(this.headTimer);
+    this.headTimer = null;
+    await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
+    this.runners.clear();
+  }
+
+  /** Stops dead without releasing anything, as a crashed process would (tests). */
+  kill(): void {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.headTimer) clearInterval(this.headTimer);
+    this.headTimer = null;
+    for (const r of this.runners.values()) r.kill();
+    this.runners.clear();
+  }
+
+  /** Whether this instance currently holds the lease of a projection or saga. */
+  isActive(kind: ConsumerKind, name: string): boolean {
+    return this.runners.get(stateDocId(kind, name))?.isActive() ?? false;
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const entries: { kind: ConsumerKind; name: string; version: number }[] = [
+      ...this.registry.projections().map((p) => ({ kind: 'projection' as const, name: p.name, version: p.version })),
+      ...this.registry.sagas().map((s) => ({ kind: 'saga' as const, name: s.name, version: 1 })),
+    ];
+    const [docs, head] = await Promise.all([
+      this.states.mget(entries.map((e) => stateDocId(e.kind, e.name))),
+      this.store.headPosition().catch(() => null),
+    ]);
+    const now = Date.now();
+    return entries.map((e) => {
+      const doc = docs.get(stateDocId(e.kind, e.name)) ?? initialState(e.kind, e.name, e.version);
+      if (e.kind === 'projection') this.recordCheckpoint(e.kind, e.name, doc.checkpoint);
+      return toStatus(doc, head, now);
+    });
+  }
+
+  async statusOf(name: string, kind: ConsumerKind = 'projection'): Promise<ProjectionStatus> {
+    const known = kind === 'projection' ? this.registry.projection(name) : this.registry.saga(name);
+    if (!known) throw new ProjectionNotFoundError(name);
+    const [doc, head] = await Promise.all([this.states.get(stateDocId(kind, name)), this.store.headPosition().catch(() => null)]);
+    return toStatus(
+      doc?.doc ?? initialState(kind, name, kind === 'projection' ? (known as ProjectionDefinition<object>).version : 1),
+      head,
+      Date.now(),
+    );
+  }
+
+  /**
+   * Resolves once projection `name` has applied every event up to `position` (its checkpoint ≥ position).
+   * Rejects with ProjectionStaleError (PROJECTION.STALE, 504) after `timeoutMs`, and at once with
+   * ProjectionFailedError when the projection is stopped on an event at or before `position`.
+   */
+  async waitForPosition(name: string, position: number, timeoutMs = this.timings.waitTimeoutMs): Promise<void> {
+    if (!this.registry.projection(name)) throw new ProjectionNotFoundError(name);
+    if ((this.checkpoints.get(name) ?? -1) >= position) return;
+    const deadline = Date.now() + timeoutMs;
+    this.notify();
+    const local = this.runners.get(stateDocId('projection', name));
+    for (;;) {
+      let seen = this.checkpoints.get(name) ?? 0;
+      if (seen >= position) return;
+      const doc = local?.stateDoc() ?? (await this.pollState(name));
+      if (doc) {
+        this.recordCheckpoint('projection', name, doc.checkpoint);
+        seen = Math.max(seen, doc.checkpoint);
+        if (seen >= position) return;
+        if (doc.failure && doc.failure.position <= position)
+          throw new ProjectionFailedError(name, doc.failure.position, doc.failure.message);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ProjectionStaleError(name, position, seen, timeoutMs);
+      await this.checkpointChange(name, Math.min(left, this.timings.statePollMs));
+    }
+  }
+
+  /**
+   * Asks for a blue/green rebuild of a projection; whichever instance holds its lease performs it.
+   * Returns the id of the rebuild (an existing one when a rebuild is already running or requested).
+   */
+  async requestRebuild(name: string): Promise<{ rebuildId: string }> {
+    const def = this.registry.projection(name);
+    if (!def) throw new ProjectionNotFoundError(name);
+    await this.states.ensureIndex();
+    let rebuildId = '';
+    await this.states.modify(
+      stateDocId('projection', name),
+      () => initialState('projection', name, def.version),
+      (d) => {
+        if (d.rebuildRequest) {
+          rebuildId = d.rebuildRequest.id;
+          return null;
+        }
+        if (d.rebuild && !d.rebuild.failure) {
+          rebuildId = d.rebuild.id;
+          return null;
+        }
+        rebuildId = randomUUID();
+        return { ...d, rebuildRequest: { id: rebuildId, requestedAt: new Date().toISOString() } };
+      },
+    );
+    this.runners.get(stateDocId('projection', name))?.wake();
+    return { rebuildId };
+  }
+
+  /**
+   * Requests a rebuild and follows it to the end, reporting progress. Starts this projection's runner
+   * here if it is not running yet, so a command-line process does the work when no service instance does.
+   */
+  async rebuild(name: string, options: RebuildOptions = {}): Promise<RebuildProgress> {
+    const { rebuildId } = await this.requestRebuild(name);
+    this.startRunner('projection', name);
+    for (;;) {
+      if (options.signal?.aborted) throw new Error('stopped following the rebuild');
+      const [state, head] = await Promise.all([
+        this.states.get(stateDocId('projection', name)),
+        this.store.headPosition().catch(() => null),
+      ]);
+      const progress = state ? rebuildProgressOf(state.doc, head, rebuildId) : null;
+      if (progress) options.onProgress?.(progress);
+      if (progress?.state === 'completed') return progress;
+      if (progress?.state === 'failed') throw new RebuildFailedError(name, progress.error ?? 'unknown error');
+      await sleep(this.timings.progressIntervalMs);
+    }
+  }
+
+  private recordCheckpoint(kind: ConsumerKind, name: string, checkpoint: number): void {
+    if (kind !== 'projection') return;
+    if (checkpoint <= (this.checkpoints.get(name) ?? -1)) return;
+    this.checkpoints.set(name, checkpoint);
+    const waiting = this.waiters.get(name);
+    if (waiting) for (const w of [...waiting]) w();
+  }
+
+  private checkpointChange(name: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(name);
+      if (!set) this.waiters.set(name, (set = new Set()));
+      const waiters = set;
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(name) === waiters) this.waiters.delete(name);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  /** One state read at a time per projection, shared by every waiter. */
+  private pollState(name: string): Promise<ConsumerStateDoc | null> {
+    let poll = this.statePolls.get(name);
+    if (!poll) {
+      poll = this.states
+        .get(stateDocId('projection', name))
+        .then((s) => s?.doc ?? null)
+        .finally(() => this.statePolls.delete(name));
+      this.statePolls.set(name, poll);
+    }
+    return poll;
+  }
+
+  /** One head read per poll interval wakes every runner this instance holds that is behind it. */
+  private ensureHeadPolling(): void {
+    if (this.headTimer || this.closed) return;
+    this.headTimer = setInterval(() => void this.pollHead(), this.timings.pollIntervalMs);
+    this.headTimer.unref();
+  }
+
+  private async pollHead(): Promise<void> {
+    if (this.polling) return;
+    const active = [...this.runners.values()].filter((r) => r.isActive());
+    if (active.length === 0) return;
+    this.polling = true;
+    try {
+      const head = await this.store.headPosition();
+      for (const r of active) {
+        const cursor = r.cursor();
+        if (cursor !== null && cursor < head) r.wake();
+      }
+    } catch (e) {
+      this.env.logger.warn(`head poll failed: ${messageOf(e)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+function rebuildProgressOf(doc: ConsumerStateDoc, head: number | null, rebuildId?: string): RebuildProgress | null {
+  const headPosition = Math.max(head ?? 0, doc.headPosition);
+  if (doc.rebuild && (!rebuildId || doc.rebuild.id === rebuildId)) {
+    const r = doc.rebuild;
+    const h = Math.max(headPosition, r.headPosition);
+    return {
+      rebuildId: r.id,
+      state: r.failure ? 'failed' : 'running',
+      index: r.index,
+      position: r.position,
+      headPosition: h,
+      eventsDone: r.eventsDone,
+      eventsPerSecond: r.eventsPerSecond,
+      remaining: Math.max(0, h - r.position),
+      startedAt: r.startedAt,
+      error: r.failure?.message ?? null,
+    };
+  }
+  if (doc.rebuildRequest && (!rebuildId || doc.rebuildRequest.id === rebuildId)) {
+    return {
+      rebuildId: doc.rebuildRequest.id,
+      state: 'requested',
+      index: null,
+      position: 0,
+      headPosition,
+      eventsDone: 0,
+      eventsPerSecond: 0,
+      remaining: headPosition,
+      startedAt: null,
+      error: null,
+    };
+  }
+  if (rebuildId && doc.lastRebuild?.id === rebuildId) {
+    const last = doc.lastRebuild;
+    return {
+      rebuildId,
+      state: 'completed',
+      index: last.index,
+      position: last.position,
+      headPosition,
+      eventsDone: last.position,
+      eventsPerSecond: 0,
+      remaining: Math.max(0, headPosition - doc.checkpoint),
+      startedAt: last.startedAt,
+      error: null,
+    };
+  }
+  return null;
+}
+
+function toStatus(doc: ConsumerStateDoc, head: number | null, now: number): ProjectionStatus {
+  const headPosition = Math.max(head ?? 0, doc.headPosition, doc.checkpoint);
+  const state = deriveState(doc, now);
+  const leaseLive = !!doc.owner && doc.leaseExpiresAt > now;
+  const failure = doc.failure ?? doc.rebuild?.failure ?? null;
+  const status: ProjectionStatus = {
+    name: doc.name,
+    kind: doc.kind,
+    version: doc.version,
+    position: doc.checkpoint,
+    headPosition,
+    lag: Math.max(0, headPosition - doc.checkpoint),
+    state,
+    eventsPerSecond: leaseLive ? doc.eventsPerSecond : 0,
+    lastError: failure?.message ?? doc.lastError,
+    failedPosition: failure?.position ?? null,
+    owner: leaseLive ? doc.owner : null,
+    leaseExpiresAt: leaseLive ? new Date(doc.leaseExpiresAt).toISOString() : null,
+    rebuild: rebuildProgressOf(doc, head),
+    lastRebuild: doc.lastRebuild,
+  };
+  if (doc.kind === 'saga') {
+    status.parked = [...doc.parked].reverse();
+    status.parkedCount = doc.parkedCount;
+  }
+  return status;
+}

@@ -1,0 +1,141 @@
+import { RequestContextStore, type RequestContext } from '@gyroscops/context';
+import type { StoredEvent } from '@gyroscops/event-store';
+import { initialState, MAX_PARKED_KEPT, type ConsumerStateDoc, type ParkedEvent } from './consumer-state';
+import { ConsumerRunner } from './consumer-runner';
+import { deterministicId } from './deterministic-id';
+import { isTransient, messageOf } from './es-support';
+import type { SagaDefinition, SagaHandlerContext } from './projection.definition';
+import { RateMeter } from './rate-meter';
+import type { RunnerEnv } from './runner-env';
+import { backoffMs } from './timings';
+
+/** The context a saga's reaction runs in: the triggering event's correlation, the event as its cause. */
+export function sagaRequestContext(sagaName: string, event: StoredEvent): RequestContext {
+  return {
+    correlationId: event.correlationId,
+    causationId: event.eventId,
+    userId: `saga:${sagaName}`,
+    organizationId: event.metadata.organizationId,
+    roles: ['writer'],
+    source: 'saga',
+  };
+}
+
+/**
+ * Runs one saga: handlers one event at a time, in log order. A handler that keeps failing is parked
+ * (recorded in the state document with its error) and the saga moves on; failures of Elasticsearch
+ * itself are retried without counting, so an outage parks nothing.
+ */
+export class SagaRunner extends ConsumerRunner {
+  private readonly types: ReadonlySet<string>;
+  private readonly meter = new RateMeter();
+
+  constructor(
+    env: RunnerEnv,
+    readonly def: SagaDefinition,
+  ) {
+    super(env, 'saga', def.name);
+    this.types = new Set(def.eventTypes);
+  }
+
+  protected async initialState(): Promise<ConsumerStateDoc> {
+    const start = this.def.startFrom === 'now' ? await this.env.store.headPosition() : 0;
+    return initialState('saga', this.def.name, 1, start);
+  }
+
+  protected mayTake(): boolean {
+    return true;
+  }
+
+  protected onTake(doc: ConsumerStateDoc): ConsumerStateDoc {
+    return doc;
+  }
+
+  protected onRenew(doc: ConsumerStateDoc): ConsumerStateDoc {
+    return { ...doc, eventsPerSecond: this.meter.rate() };
+  }
+
+  protected async onAcquired(): Promise<void> {}
+
+  cursor(): number | null {
+    return this.lease.isHeld() ? this.lease.doc.checkpoint : null;
+  }
+
+  protected async step(): Promise<boolean> {
+    const doc = this.lease.doc;
+    const slice = await this.env.store.readAll({ after: doc.checkpoint, maxCount: this.env.timings.sagaBatchSize });
+    if (slice.checkpoint <= doc.checkpoint) return false;
+    const parked: ParkedEvent[] = [];
+    let checkpoint = slice.checkpoint;
+    for (const event of slice.events) {
+      if (!this.types.has(event.eventType)) continue;
+      if (this.stopping) {
+        // Record what was handled so far; the rest is for the next holder.
+        checkpoint = event.position - 1;
+        break;
+      }
+      const p = await this.handle(event);
+      if (p) parked.push(p);
+    }
+    if (checkpoint <= doc.checkpoint && parked.length === 0) return false;
+    this.meter.record(checkpoint - doc.checkpoint);
+    await this.env.faults.beforeCheckpoint?.('saga', this.name, checkpoint);
+    const written = await this.lease.update((d) => ({
+      ...d,
+      checkpoint: Math.max(d.checkpoint, checkpoint),
+      headPosition: slice.head,
+      eventsPerSecond: this.meter.rate(),
+      parked: [...d.parked, ...parked].slice(-MAX_PARKED_KEPT),
+      parkedCount: d.parkedCount + parked.length,
+    }));
+    this.env.onCheckpoint('saga', this.name, written.checkpoint);
+    return true;
+  }
+
+  /** Runs the handler until it succeeds, or parks the event after `maxAttempts` failures. */
+  private async handle(event: StoredEvent): Promise<ParkedEvent | null> {
+    const { timings, logger } = this.env;
+    const requestContext = sagaRequestContext(this.name, event);
+    let attempts = 0;
+    let outages = 0;
+    for (;;) {
+      this.assertActive();
+      const context: SagaHandlerContext = {
+        sagaName: this.name,
+        attempt: attempts + 1,
+        requestContext,
+        idFor: (discriminator = '') => deterministicId(`saga:${this.name}:${discriminator}`, event.eventId),
+      };
+      try {
+        await RequestContextStore.run(requestContext, () => this.def.handle(event, context));
+        return null;
+      } catch (e) {
+        if (isTransient(e)) {
+          outages++;
+          logger.warn(`saga ${this.name}: ${event.eventType} at ${event.position}: ${messageOf(e)}; retrying`);
+          await this.pause(backoffMs(outages, timings));
+          continue;
+        }
+        attempts++;
+        if (attempts >= timings.maxAttempts) {
+          logger.error(
+            `saga ${this.name}: parked ${event.eventType} ${event.eventId} at position ${event.position} after ${attempts} attempts: ${messageOf(e)}`,
+          );
+          return {
+            eventId: event.eventId,
+            eventType: event.eventType,
+            aggregateId: event.aggregateId,
+            position: event.position,
+            error: messageOf(e),
+            attempts,
+            parkedAt: new Date().toISOString(),
+          };
+        }
+        logger.warn(
+          `saga ${this.name}: ${event.eventType} at ${event.position} failed (attempt ${attempts}/${timings.maxAttempts}): ${messageOf(e)}`,
+        );
+        await this.pause(backoffMs(attempts, timings));
+      }
+    }
+  }
+}
