@@ -354,6 +354,8 @@ describe('Foundation with rate limiting and CORS (e2e)', () => {
     });
     config = app.get(AppConfig);
     url = await listen(app);
+    // Let start-up set-up finish, so that nothing creates indices after the clean-up.
+    await readinessBecomes(url, 200);
   });
 
   afterAll(async () => {

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { RouteAudit } from '../../src/auth/route-audit';
 import { deleteIndicesWithPrefix, esNode, testIndexPrefix } from '../support/elasticsearch';
@@ -13,6 +15,11 @@ describe('Access rules of every route (e2e)', () => {
 
   beforeAll(async () => {
     app = await createApp({ ES_NODE: esNode(), ES_INDEX_PREFIX: prefix, NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+    // Let start-up set-up finish, so that nothing creates indices after the clean-up.
+    for (let i = 0; i < 150; i++) {
+      if ((await request(app.getHttpServer()).get('/health/ready')).status === 200) break;
+      await sleep(200);
+    }
   });
 
   afterAll(async () => {
