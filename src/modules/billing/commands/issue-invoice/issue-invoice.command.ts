@@ -1,0 +1,11 @@
+import { Command } from '@nestjs/cqrs';
+import type { AppendResult } from '@gyroscops/event-store';
+
+export class IssueInvoiceCommand extends Command<AppendResult> {
+  constructor(
+    readonly commandId: string,
+    readonly invoiceId: string,
+  ) {
+    super();
+  }
+}
