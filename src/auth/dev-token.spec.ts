@@ -22,7 +22,11 @@ describe('the development token', () => {
   });
 
   it('cannot be made when the service only holds an RS256 public key', () => {
-    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
     expect(createDevelopmentToken(loadConfig({ AUTH_JWT_PUBLIC_KEY: publicKey }))).toBeNull();
   });
 });
