@@ -3,3 +3,4 @@ export * from './domain-error';
 export * from './money';
 export * from './decider';
 export * from './event-sourced-repository';
+export * from './quantity';

@@ -1,5 +1,5 @@
-import { DomainError, formatMoney, parseMoney, type Decider } from '@gyroscops/ddd';
-import { lineAmountMinor, parsePeriod, parseQuantity } from './invoice-amounts';
+import { DomainError, formatMoney, multiplyMinorHalfEven, parseMoney, parseQuantity, type Decider } from '@gyroscops/ddd';
+import { parsePeriod } from './invoice-amounts';
 import { InvoiceErrors } from './invoice.errors';
 import {
   INVOICE_AGGREGATE,
@@ -128,7 +128,7 @@ function addLine(state: InvoiceState, invoiceId: string, line: NewLine): Invoice
   const quantity = parseQuantity(line.quantity);
   // Unit prices are read with the invoice currency's precision (EUR 2 decimals, JPY none).
   const unitPrice = parseMoney(line.unitPrice, state.currency, { field: 'unitPrice' });
-  const amount = lineAmountMinor(quantity, unitPrice.amountMinor);
+  const amount = multiplyMinorHalfEven(quantity, unitPrice.amountMinor);
   const total = BigInt(state.totalMinor) + amount;
   if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw InvoiceErrors.amountTooLarge(invoiceId);
   const amountMinor = Number(amount);

@@ -10,7 +10,6 @@ export const InvoiceErrors = {
     new InvoiceError('INVOICE.INVALID_PERIOD', `period must be YYYY-MM, got ${JSON.stringify(period)?.slice(0, 20)}`, 400, [
       { field: 'period', message: 'must be YYYY-MM' },
     ]),
-  invalidQuantity: (message: string) => new InvoiceError('INVOICE.INVALID_QUANTITY', message, 400, [{ field: 'quantity', message }]),
   invalidLine: (field: string, message: string) => new InvoiceError('INVOICE.INVALID_LINE', message, 400, [{ field, message }]),
   amountTooLarge: (id: string) =>
     new InvoiceError('INVOICE.AMOUNT_TOO_LARGE', `The amounts of invoice ${id} would exceed what can be counted exactly`, 400),
