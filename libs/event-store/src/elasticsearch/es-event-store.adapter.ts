@@ -29,7 +29,7 @@ import { judgeRetry, type EventLocation } from '../idempotency';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { bulkItemTransient, isTransient, statusOf, translate } from './es-errors';
 import { ensureIndices, indexNames, type IndexNames } from './es-indices';
-import { buildSearchRequest, decodeCursor, encodeCursor } from './es-query';
+import { buildSearchRequest, decodeCursor, encodeCursor, tenantFilter } from './es-query';
 import { fromSearchDocument, toSearchDocument, type SearchFieldDeclarations } from './es-search-fields';
 
 export interface EsEventStoreOptions {
@@ -191,11 +191,14 @@ export class ElasticsearchEventStore implements EventStore {
       for (let attempt = 1; !this.closed; attempt++) {
         try {
           await this.setup();
+          if (this.closed) return;
           this.options.logger?.log?.(`event store indices ready (prefix ${this.options.indexPrefix})`);
           return;
         } catch (e) {
+          if (this.closed) return;
           this.options.logger?.warn(`event store set-up failed (attempt ${attempt}), retrying: ${(e as Error).message}`);
-          await sleep(retryMs);
+          // Unref'd: a pending retry never keeps a closing process alive.
+          await new Promise((r) => setTimeout(r, retryMs).unref());
         }
       }
     })();
@@ -217,6 +220,8 @@ export class ElasticsearchEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Let a set-up attempt in flight finish, so nothing is created after the caller cleans up.
+    if (this.setupRunning) await Promise.race([this.setupRunning, sleep(5000)]);
     const deadline = Date.now() + 10000;
     while ((this.queue.length > 0 || this.runningBatches > 0) && Date.now() < deadline) await sleep(10);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
@@ -498,7 +503,10 @@ export class ElasticsearchEventStore implements EventStore {
 
     // Round trip 4: the searchable event documents and the event-id index, derived from the commit.
     const [derivedOk] = await Promise.all([
-      this.writeDerived(committed.map((w) => w.envelopes as StoredEvent[])),
+      this.writeDerived(
+        committed.map((w) => w.envelopes as StoredEvent[]),
+        committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
+      ),
       this.abortLocks(aborted),
     ]);
     for (const w of aborted) this.retryLater(w.a, 1);
@@ -570,8 +578,12 @@ export class ElasticsearchEventStore implements EventStore {
     );
   }
 
-  /** Writes event documents and event-id entries; returns per group whether all its documents landed. */
-  private async writeDerived(groups: StoredEvent[][]): Promise<boolean[]> {
+  /**
+   * Writes event documents and event-id entries; returns per group whether all its documents landed.
+   * `clientIds` tells which events carry a client-chosen id: only those can be retried, so only those need the
+   * realtime id index (lookups of other ids fall back to search). Unknown (roll-forward): write them all.
+   */
+  private async writeDerived(groups: StoredEvent[][], clientIds?: boolean[][]): Promise<boolean[]> {
     if (groups.length === 0) return [];
     const ok = groups.map(() => false);
     let pendingGroups = groups.map((g, i) => ({ g, i }));
@@ -581,10 +593,11 @@ export class ElasticsearchEventStore implements EventStore {
       const docs: unknown[] = [];
       const owner: number[] = [];
       for (const { g, i } of pendingGroups) {
-        for (const e of g) {
+        for (const [k, e] of g.entries()) {
           ops.push({ index: { _index: this.names.events, _id: eventDocId(e.aggregateId, e.version) } });
           docs.push(toSearchDocument(e, this.decl));
           owner.push(i);
+          if (clientIds && !clientIds[i][k]) continue;
           ops.push({ index: { _index: this.names.eventIds, _id: e.eventId } });
           docs.push({ aggregateId: e.aggregateId, version: e.version });
           owner.push(i);
@@ -880,8 +893,19 @@ export class ElasticsearchEventStore implements EventStore {
   async getEvent(eventId: string, scope: ReadScope): Promise<StoredEvent> {
     this.assertReady();
     try {
-      const loc = (await this.locateEventIds([eventId.toLowerCase()])).get(eventId.toLowerCase());
-      if (!loc) throw new EventNotFoundError(eventId);
+      const id = eventId.toLowerCase();
+      const loc = (await this.locateEventIds([id])).get(id);
+      if (!loc) {
+        // Server-generated ids are not in the realtime id index: find them by search (visible after a refresh).
+        const page = await this.client.search<Record<string, unknown>>({
+          index: this.names.events,
+          size: 1,
+          query: { bool: { filter: [{ term: { eventId: id } }, ...tenantFilter(scope)] } },
+        });
+        const hit = page.hits.hits[0]?._source;
+        if (!hit) throw new EventNotFoundError(eventId);
+        return this.upcasters.apply(fromSearchDocument(hit));
+      }
       const r = await this.client
         .get<Record<string, unknown>>({ index: this.names.events, id: eventDocId(loc.aggregateId, loc.version) })
         .catch((e: unknown) => {

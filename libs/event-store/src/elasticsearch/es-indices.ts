@@ -41,6 +41,8 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
     // Only our fixed fields are indexed; payloads live in disabled objects (stored, never parsed) and in
     // `flattened` fields (keyword leaves under one mapping entry), so no payload can add or conflict a field.
     dynamic: 'strict',
+    // Derived search fields are indexed but not stored: _source keeps the envelope once, not three times.
+    _source: { excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'] },
     properties: {
       eventId: kw,
       aggregateId: kw,
