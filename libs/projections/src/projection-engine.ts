@@ -241,7 +241,9 @@ export class ProjectionEngine {
         this.recordCheckpoint('projection', name, doc.checkpoint);
         seen = Math.max(seen, doc.checkpoint);
         if (seen >= position) return;
-        if (doc.failure && doc.failure.position <= position)
+        // Fail fast only on the verdict of a live holder: a new holder retries the event (and may get past it).
+        const held = !!doc.owner && doc.leaseExpiresAt > Date.now();
+        if (held && doc.failure && doc.failure.position <= position)
           throw new ProjectionFailedError(name, doc.failure.position, doc.failure.message);
       }
       const left = deadline - Date.now();
@@ -331,6 +333,8 @@ export class ProjectionEngine {
       poll = this.states
         .get(stateDocId('projection', name))
         .then((s) => s?.doc ?? null)
+        // Unknown for now (index being created, Elasticsearch busy): the next poll will tell.
+        .catch(() => null)
         .finally(() => this.statePolls.delete(name));
       this.statePolls.set(name, poll);
     }
