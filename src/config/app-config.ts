@@ -42,6 +42,8 @@ export class AppConfig {
   readonly trustProxy!: boolean;
   /** Events a projection may lag behind the head before readiness reports it. */
   readonly projectionLagThreshold!: number;
+  /** Longest an append may wait (queueing and transient-failure retries) before answering 503. */
+  readonly appendTimeoutMs!: number;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);

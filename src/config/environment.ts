@@ -82,6 +82,11 @@ export class EnvironmentVariables {
   @IsInt({ message: integer(1) })
   @Min(1, { message: integer(1) })
   PROJECTION_LAG_THRESHOLD: number = 1000;
+
+  @IsInt({ message: integer(100, 600000) })
+  @Min(100, { message: integer(100, 600000) })
+  @Max(600000, { message: integer(100, 600000) })
+  EVENT_STORE_APPEND_TIMEOUT_MS: number = 15000;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;
@@ -105,6 +110,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'CORS_ORIGINS',
   'TRUST_PROXY',
   'PROJECTION_LAG_THRESHOLD',
+  'EVENT_STORE_APPEND_TIMEOUT_MS',
 ];
 
 /** Values never echoed in error messages. */

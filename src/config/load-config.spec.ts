@@ -37,6 +37,7 @@ describe('loadConfig', () => {
         corsOrigins: null,
         trustProxy: false,
         projectionLagThreshold: 1000,
+        appendTimeoutMs: 15000,
         auth: { key: { algorithm: 'HS256', secret: DEVELOPMENT_JWT_SECRET }, usingDevelopmentSecret: true },
       });
       expect(config.isProduction).toBe(false);
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       trustProxy: true,
       projectionLagThreshold: 50,
+      appendTimeoutMs: 15000,
     });
     expect(config.isProduction).toBe(true);
   });

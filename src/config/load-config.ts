@@ -57,6 +57,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins,
     trustProxy: vars.TRUST_PROXY === 'true',
     projectionLagThreshold: vars.PROJECTION_LAG_THRESHOLD,
+    appendTimeoutMs: vars.EVENT_STORE_APPEND_TIMEOUT_MS,
   });
 }
 

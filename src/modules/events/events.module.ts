@@ -19,6 +19,7 @@ import { StoreWakeUp } from './store-wake-up';
         indexPrefix: config.esIndexPrefix,
         numberOfReplicas: config.esNumberOfReplicas,
         searchFields: SEARCH_FIELDS,
+        appendTimeoutMs: config.appendTimeoutMs,
       }),
     }),
   ],

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { TcpProxy } from '../support/tcp-proxy';
+import { startTestApp, type TestApp } from '../support/e2e-app';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Elasticsearch failing under the service', () => {
+  describe('when Elasticsearch goes away under write load and comes back', () => {
+    const target = new URL(process.env.ES_NODE as string);
+    const proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 9200) });
+    let t: TestApp;
+    beforeAll(async () => {
+      await proxy.start();
+      t = await startTestApp('faults', { ES_NODE: proxy.url, EVENT_STORE_APPEND_TIMEOUT_MS: '2000' });
+    });
+    afterAll(async () => {
+      await proxy.start().catch(() => undefined);
+      await t?.close();
+      await proxy.stop();
+    });
+
+    it('answers 503 EventStoreUnavailable (never 500), reports not ready, recovers by itself, and keeps every acknowledged append', async () => {
+      const auth = t.auth('org-faults', ['writer', 'reader']);
+      const statuses = new Map<number, number>();
+      const acked = new Map<string, { stream: string; version: number }>();
+      let phase: 'before' | 'down' | 'after' = 'before';
+      const bodies503: unknown[] = [];
+      let stop = false;
+      const loop = async (c: number) => {
+        for (let i = 0; !stop; i++) {
+          const stream = `fault-${c}-${i % 5}`;
+          const events = [{ eventId: randomUUID(), eventType: 'Tick', eventData: { c, i, phase } }];
+          const r = await t
+            .http()
+            .post(`/v1/aggregates/${stream}/events`)
+            .set(auth)
+            .send({ aggregateType: 'Tick', expectedVersion: 'any', events });
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          if (r.status === 201) acked.set(events[0].eventId, { stream, version: r.body.fromVersion });
+          if (r.status === 503 && bodies503.length < 3) bodies503.push(r.body);
+          if (r.status !== 201) await sleep(50);
+        }
+      };
+      const loops = Array.from({ length: 4 }, (_, c) => loop(c));
+      await sleep(800);
+      await proxy.stop();
+      phase = 'down';
+      await sleep(3500);
+      const ready = await t.http().get('/health/ready');
+      expect(ready.status).toBe(503);
+      const readDuringOutage = await t.http().get('/v1/aggregates/fault-0-0/events').set(auth);
+      expect(readDuringOutage.status).toBe(503);
+      await proxy.start();
+      phase = 'after';
+      let recovered = false;
+      for (let i = 0; i < 100 && !recovered; i++) {
+        recovered = (await t.http().get('/health/ready')).status === 200;
+        if (!recovered) await sleep(200);
+      }
+      expect(recovered).toBe(true);
+      await sleep(1000);
+      stop = true;
+      await Promise.all(loops);
+
+      expect(statuses.get(500)).toBeUndefined();
+      expect(statuses.get(503)).toBeGreaterThan(0);
+      expect(bodies503[0]).toMatchObject({ error: 'EventStoreUnavailable', message: expect.any(String) });
+      expect([...statuses.keys()].every((s) => s === 201 || s === 503)).toBe(true);
+      const afterCount = [...acked.values()].length;
+      expect(afterCount).toBeGreaterThan(0);
+      // Every acknowledged append is there, at the version it was acknowledged with.
+      const streams = new Set([...acked.values()].map((a) => a.stream));
+      for (const stream of streams) {
+        const s = await t.http().get(`/v1/aggregates/${stream}/events`).query({ maxCount: 10000 }).set(auth);
+        expect(s.status).toBe(200);
+        const stored = new Map<string, number>(s.body.events.map((e: { eventId: string; version: number }) => [e.eventId, e.version]));
+        for (const [eventId, a] of acked) if (a.stream === stream) expect(stored.get(eventId)).toBe(a.version);
+      }
+    }, 90_000);
+  });
+
+  describe('when the indices turn read-only (disk full)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp('readonly', { EVENT_STORE_APPEND_TIMEOUT_MS: '1500' });
+    });
+    afterAll(async () => {
+      await t.es.indices
+        .putSettings({ index: `${t.prefix}-*`, settings: { 'index.blocks.read_only_allow_delete': null } })
+        .catch(() => undefined);
+      await t.close();
+    });
+
+    it('answers a clear 503 while writes are blocked, keeps serving reads, and accepts writes again when lifted', async () => {
+      const auth = t.auth('org-ro', ['writer', 'reader']);
+      const body = (eventType: string) => ({ aggregateType: 'Disk', expectedVersion: 'any', events: [{ eventType, eventData: {} }] });
+      const id = `ro-${randomUUID()}`;
+      await t.http().post(`/v1/aggregates/${id}/events`).set(auth).send(body('Before')).expect(201);
+      await t.es.indices.putSettings({ index: `${t.prefix}-*`, settings: { 'index.blocks.read_only_allow_delete': true } });
+      const blocked = await t.http().post(`/v1/aggregates/${id}/events`).set(auth).send(body('Blocked'));
+      expect(blocked.status).toBe(503);
+      expect(blocked.body.error).toBe('EventStoreUnavailable');
+      expect((await t.http().get(`/v1/aggregates/${id}/events`).set(auth)).status).toBe(200);
+      await t.es.indices.putSettings({ index: `${t.prefix}-*`, settings: { 'index.blocks.read_only_allow_delete': null } });
+      let ok = false;
+      for (let i = 0; i < 50 && !ok; i++) {
+        ok = (await t.http().post(`/v1/aggregates/${id}/events`).set(auth).send(body('After'))).status === 201;
+        if (!ok) await sleep(200);
+      }
+      expect(ok).toBe(true);
+      const s = await t.http().get(`/v1/aggregates/${id}/events`).set(auth);
+      expect(s.body.events.map((e: { eventType: string }) => e.eventType)).toEqual(['Before', 'After']);
+    }, 60_000);
+  });
+});
