@@ -1,0 +1,14 @@
+import { Command } from '@nestjs/cqrs';
+import type { AppendResult } from '@gyroscops/event-store';
+
+export class CancelWorkflowCommand extends Command<AppendResult> {
+  constructor(
+    readonly commandId: string,
+    readonly workflowId: string,
+    readonly reason?: string,
+    /** The decision's clock; the handler's clock when absent. */
+    readonly now?: Date,
+  ) {
+    super();
+  }
+}

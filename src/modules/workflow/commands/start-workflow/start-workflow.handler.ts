@@ -1,0 +1,23 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { AppendResult } from '@gyroscops/event-store';
+import { WORKFLOW_CLOCK, WORKFLOW_REPOSITORY, type Clock, type WorkflowRepository } from '../../workflow.tokens';
+import { StartWorkflowCommand } from './start-workflow.command';
+
+@CommandHandler(StartWorkflowCommand)
+export class StartWorkflowHandler implements ICommandHandler<StartWorkflowCommand, AppendResult> {
+  constructor(
+    @Inject(WORKFLOW_REPOSITORY) private readonly workflows: WorkflowRepository,
+    @Inject(WORKFLOW_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(c: StartWorkflowCommand): Promise<AppendResult> {
+    // Safe to re-run on a conflict: the state machine decides again on the newer state.
+    const { result } = await this.workflows.execute(
+      c.workflowId,
+      { kind: 'StartWorkflow', workflowId: c.workflowId, steps: c.steps, name: c.name, now: c.now ?? this.clock() },
+      { commandId: c.commandId, retryOnConflict: true },
+    );
+    return result as AppendResult;
+  }
+}
