@@ -27,6 +27,7 @@ export abstract class ConsumerRunner {
   private renewTimer: NodeJS.Timeout | null = null;
   private renewing = false;
   private refusedLogged = false;
+  private refreshWanted = false;
 
   protected constructor(
     protected readonly env: RunnerEnv,
@@ -67,6 +68,12 @@ export abstract class ConsumerRunner {
   wake(): void {
     this.woken = true;
     this.wakeUp?.();
+  }
+
+  /** Someone changed the state document (a rebuild request): re-read it before the next step. */
+  poke(): void {
+    this.refreshWanted = true;
+    this.wake();
   }
 
   /** Stops after the current step and releases the lease, so another instance takes over at once. */
@@ -138,6 +145,11 @@ export abstract class ConsumerRunner {
           );
           this.startRenewal();
           await this.onAcquired();
+        }
+        if (this.refreshWanted) {
+          this.refreshWanted = false;
+          await this.lease.refresh();
+          if (!this.lease.isHeld()) continue;
         }
         const worked = await this.step();
         failures = 0;

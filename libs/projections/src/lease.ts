@@ -89,6 +89,20 @@ export class Lease {
     return this.update((d) => d);
   }
 
+  /** Re-reads the document to see changes made by non-holders (a rebuild request) before the next write. */
+  refresh(): Promise<void> {
+    const run = this.chain.then(async () => {
+      const base = this.held;
+      if (!base || !this.isHeld()) return;
+      const fresh = await this.store.get(this.id);
+      if (this.held !== base) return;
+      if (!fresh || fresh.doc.owner !== this.owner || fresh.doc.epoch !== base.doc.epoch) this.held = null;
+      else this.held = fresh;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   /** Gives the lease up so another instance takes over without waiting for it to expire. Best effort. */
   async release(change: (doc: ConsumerStateDoc) => ConsumerStateDoc = (d) => d): Promise<void> {
     if (!this.held || this.dead) return;

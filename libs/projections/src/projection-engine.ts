@@ -277,7 +277,7 @@ export class ProjectionEngine {
         return { ...d, rebuildRequest: { id: rebuildId, requestedAt: new Date().toISOString() } };
       },
     );
-    this.runners.get(stateDocId('projection', name))?.wake();
+    this.runners.get(stateDocId('projection', name))?.poke();
     return { rebuildId };
   }
 
