@@ -4,3 +4,4 @@ export * from './money';
 export * from './decider';
 export * from './event-sourced-repository';
 export * from './quantity';
+export * from './history-entry';

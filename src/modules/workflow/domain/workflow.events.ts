@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@gyroscops/ddd';
 
-export const WORKFLOW_AGGREGATE = 'WorkflowInstance';
+export const WORKFLOW_AGGREGATE = 'Workflow';
 
 /** The step kind whose completion bills a resource; the workflow then waits until that invoice is paid. */
 export const PROVISION_RESOURCE = 'provision-resource';

@@ -41,7 +41,7 @@ describe('StartWorkflowHandler against the in-memory store', () => {
     const r = await run(() => new StartWorkflowHandler(repo, clock).execute(new StartWorkflowCommand(commandId, 'wf-1', steps, 'Onboard')));
     expect(r.version).toBe(1);
     expect((await events('wf-1'))[0]).toMatchObject({
-      aggregateType: 'WorkflowInstance',
+      aggregateType: 'Workflow',
       eventType: 'WorkflowStarted',
       eventData: { workflowId: 'wf-1', name: 'Onboard', currentStepId: 'plan', at: '2026-11-01T10:00:00.000Z' },
       correlationId: 'corr-1',
