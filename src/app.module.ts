@@ -6,6 +6,7 @@ import { HealthModule } from './health/health.module';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from './modules/events/events.module';
 import { PaymentModule } from './modules/payment/payment.module';
+import { AnalyticsModule } from './modules/analytics/analytics.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -17,7 +18,7 @@ export interface AppModuleOptions extends CoreModuleOptions {
  * ReadinessRegistry, which CoreModule and HealthModule provide globally.
  */
 @Module({
-  imports: [CqrsModule.forRoot(), HealthModule, AuthModule, EventsModule, PaymentModule],
+  imports: [CqrsModule.forRoot(), HealthModule, AuthModule, EventsModule, PaymentModule, AnalyticsModule],
 })
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {

@@ -1,0 +1,249 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { eventFilters, indexNames, type ReadScope } from '@gyroscops/event-store';
+import type { EventFilter } from '../analytics.port';
+import { BILLING, PAYMENT, WORKFLOW } from '../domain/event-catalog';
+import { CALENDAR_INTERVAL, type Interval } from '../domain/time-buckets';
+
+/**
+ * The Elasticsearch requests behind every figure, as plain builders: the adapter runs them, and the benchmark runs
+ * the very same bodies raw to measure the service's overhead. Core Elasticsearch only: no scripts, no pipeline
+ * aggregations. Counts come from `doc_count` and `track_total_hits: true` (exact); keys that can be numerous
+ * (organizations, users, currencies, step kinds) come from composite aggregations paged with `after`, never from
+ * `terms` (whose counts are approximate once a shard holds more terms than it returns) nor from `cardinality`.
+ */
+
+/** Buckets per composite page: with the statistics' two time series (at most 10,000 + 417 buckets) far below
+ * `search.max_buckets` (65,536 per request). */
+export const COMPOSITE_PAGE_SIZE = 5_000;
+/** Budget of buckets one request may create, under `search.max_buckets`. */
+export const REQUEST_BUCKET_BUDGET = 40_000;
+
+export type AfterKey = Record<string, string | number | null>;
+
+const TIMESTAMP = 'timestamp';
+
+export function analyticsQuery(
+  filter: EventFilter,
+  scope: ReadScope,
+  extra: estypes.QueryDslQueryContainer[] = [],
+): estypes.QueryDslQueryContainer {
+  const base = eventFilters({ eventType: filter.eventType, aggregateType: filter.aggregateType, from: filter.from, to: filter.to }, scope);
+  return { bool: { filter: [...base, ...extra] } };
+}
+
+function histogram(
+  interval: Interval,
+  timeZone: string,
+  emptyBuckets: false | { from?: Date; to?: Date },
+): estypes.AggregationsDateHistogramAggregation {
+  return {
+    field: TIMESTAMP,
+    calendar_interval: CALENDAR_INTERVAL[interval],
+    time_zone: timeZone,
+    min_doc_count: emptyBuckets ? 0 : 1,
+    ...(emptyBuckets && (emptyBuckets.from || emptyBuckets.to)
+      ? {
+          extended_bounds: {
+            ...(emptyBuckets.from ? { min: emptyBuckets.from.getTime() } : {}),
+            ...(emptyBuckets.to ? { max: emptyBuckets.to.getTime() } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** One exact key per bucket; events without the field are counted under a null key. */
+function composite(field: string, size: number, after?: AfterKey): estypes.AggregationsCompositeAggregation {
+  return { size, sources: [{ key: { terms: { field, missing_bucket: true } } }], ...(after ? { after } : {}) };
+}
+
+/** Count and first/last time of the matching events: bounds a range left open, for the bucket limit. */
+export function extentRequest(index: string, filter: EventFilter, scope: ReadScope): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: true,
+    query: analyticsQuery(filter, scope),
+    aggs: { first: { min: { field: TIMESTAMP } }, last: { max: { field: TIMESTAMP } } },
+  };
+}
+
+/** Everything statistics needs in one request; organizations and users past the first page come from `keyPageRequest`. */
+export function statisticsRequest(index: string, filter: EventFilter, scope: ReadScope, timeZone: string): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: true,
+    query: analyticsQuery(filter, scope),
+    aggs: {
+      byHour: { date_histogram: histogram('hour', timeZone, false) },
+      byDay: { date_histogram: histogram('day', timeZone, false) },
+      byOrganization: { composite: composite('organizationId', COMPOSITE_PAGE_SIZE) },
+      byUser: { composite: composite('userId', COMPOSITE_PAGE_SIZE) },
+    },
+  };
+}
+
+/** The next page of one statistics key (organizations or users). */
+export function keyPageRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  name: 'byOrganization' | 'byUser',
+  after: AfterKey,
+): estypes.SearchRequest {
+  const field = name === 'byOrganization' ? 'organizationId' : 'userId';
+  return {
+    index,
+    size: 0,
+    track_total_hits: false,
+    query: analyticsQuery(filter, scope),
+    aggs: { [name]: { composite: composite(field, COMPOSITE_PAGE_SIZE, after) } },
+  };
+}
+
+/** Counts per bucket over [from, to], empty buckets included (ISO weeks start on Monday, months on the 1st, in the zone). */
+export function trendsRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  interval: Interval,
+  timeZone: string,
+): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: false,
+    query: analyticsQuery(filter, scope),
+    aggs: { trends: { date_histogram: histogram(interval, timeZone, { from: filter.from, to: filter.to }) } },
+  };
+}
+
+const sumOf = (field: string): estypes.AggregationsAggregationContainer => ({ sum: { field } });
+const byType = (eventType: string, ...more: estypes.QueryDslQueryContainer[]): estypes.QueryDslQueryContainer =>
+  more.length === 0 ? { term: { eventType } } : { bool: { filter: [{ term: { eventType } }, ...more] } };
+
+/** PaymentProcessed amounts per currency (paged) and per bucket, with the filter's eventType fixed. */
+export function paymentVolumeRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  interval: Interval,
+  timeZone: string,
+  pageSize: number,
+  after?: AfterKey,
+): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: false,
+    query: analyticsQuery({ ...filter, eventType: PAYMENT.processed, aggregateType: PAYMENT.aggregateType }, scope),
+    aggs: {
+      currencies: {
+        composite: composite('kw.currency', pageSize, after),
+        aggs: {
+          volume: sumOf('num.amountMinor'),
+          series: {
+            date_histogram: histogram(interval, timeZone, { from: filter.from, to: filter.to }),
+            aggs: { volume: sumOf('num.amountMinor') },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Processed and refunded amounts per currency (paged). */
+export function refundsRequest(index: string, filter: EventFilter, scope: ReadScope, after?: AfterKey): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: false,
+    query: analyticsQuery({ ...filter, eventType: [PAYMENT.processed, PAYMENT.refunded], aggregateType: PAYMENT.aggregateType }, scope),
+    aggs: {
+      currencies: {
+        composite: composite('kw.currency', COMPOSITE_PAGE_SIZE, after),
+        aggs: {
+          processed: { filter: byType(PAYMENT.processed), aggs: { amount: sumOf('num.amountMinor') } },
+          refunded: { filter: byType(PAYMENT.refunded), aggs: { amount: sumOf('num.amountMinor') } },
+        },
+      },
+    },
+  };
+}
+
+/** Issued, voided (after issue) and paid invoice amounts per organization, billing period and currency (paged). */
+export function billingTotalsRequest(index: string, filter: EventFilter, scope: ReadScope, after?: AfterKey): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: false,
+    query: analyticsQuery(
+      { ...filter, eventType: [BILLING.issued, BILLING.voided, BILLING.paymentApplied], aggregateType: BILLING.aggregateType },
+      scope,
+    ),
+    aggs: {
+      totals: {
+        composite: {
+          size: COMPOSITE_PAGE_SIZE,
+          sources: [
+            { organizationId: { terms: { field: 'organizationId', missing_bucket: true } } },
+            { period: { terms: { field: 'kw.period', missing_bucket: true } } },
+            { currency: { terms: { field: 'kw.currency', missing_bucket: true } } },
+          ],
+          ...(after ? { after } : {}),
+        },
+        aggs: {
+          issued: { filter: byType(BILLING.issued), aggs: { amount: sumOf('num.totalMinor') } },
+          voided: {
+            filter: byType(BILLING.voided, { terms: { 'dataFlat.previousStatus': [...BILLING.voidedAfterIssue] } }),
+            aggs: { amount: sumOf('num.totalMinor') },
+          },
+          paid: { filter: byType(BILLING.paymentApplied), aggs: { amount: sumOf('num.amountMinor') } },
+        },
+      },
+    },
+  };
+}
+
+/** Completed and failed steps per step kind (paged), with duration average and percentiles over completed steps. */
+export function workflowStepsRequest(index: string, filter: EventFilter, scope: ReadScope, after?: AfterKey): estypes.SearchRequest {
+  return {
+    index,
+    size: 0,
+    track_total_hits: false,
+    query: analyticsQuery(
+      { ...filter, eventType: [WORKFLOW.stepCompleted, WORKFLOW.stepFailed], aggregateType: WORKFLOW.aggregateType },
+      scope,
+    ),
+    aggs: {
+      stepKinds: {
+        composite: composite('kw.stepKind', COMPOSITE_PAGE_SIZE, after),
+        aggs: {
+          completed: {
+            filter: byType(WORKFLOW.stepCompleted),
+            aggs: {
+              durations: { stats: { field: 'num.durationMs' } },
+              percentiles: { percentiles: { field: 'num.durationMs', percents: [50, 95], keyed: false } },
+            },
+          },
+          failed: { filter: byType(WORKFLOW.stepFailed) },
+        },
+      },
+    },
+  };
+}
+
+/** The statistics and trends bodies the benchmark runs raw against the same index (scenario 5). */
+export function benchmarkRequests(
+  indexPrefix: string,
+  params: { scope: ReadScope; from: Date; to: Date; eventType?: string; interval?: Interval; timeZone?: string },
+): { statistics: estypes.SearchRequest; trends: estypes.SearchRequest } {
+  const index = indexNames(indexPrefix).events;
+  const filter: EventFilter = { eventType: params.eventType, from: params.from, to: params.to };
+  const timeZone = params.timeZone ?? 'UTC';
+  return {
+    statistics: statisticsRequest(index, filter, params.scope, timeZone),
+    trends: trendsRequest(index, filter, params.scope, params.interval ?? 'day', timeZone),
+  };
+}
