@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@gyroscops/ddd';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
+import { StoreWakeUp } from '../../events/store-wake-up';
 import { ApplyInvoicePaymentCommand } from '../commands/apply-invoice-payment/apply-invoice-payment.command';
 import { runSagaReaction } from './saga-support';
 
@@ -25,7 +26,10 @@ export class InvoicePaymentSaga implements SagaDefinition {
   readonly eventTypes = ['PaymentProcessed'];
   private readonly logger = new Logger('InvoicePaymentSaga');
 
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    @Optional() private readonly wakeUp?: StoreWakeUp,
+  ) {}
 
   /** The reaction to one event, in the runner's context (see runSagaReaction). */
   onEvent(event: StoredEvent): Promise<void> {

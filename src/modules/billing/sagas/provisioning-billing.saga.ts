@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
+import { StoreWakeUp } from '../../events/store-wake-up';
 import { BillProvisionedResourceCommand } from '../commands/bill-provisioned-resource/bill-provisioned-resource.command';
 import { periodOf } from '../domain/invoice-amounts';
 import { runSagaReaction } from './saga-support';
@@ -28,7 +29,10 @@ export class ProvisioningBillingSaga implements SagaDefinition {
   readonly name = 'billing-provisioning';
   readonly eventTypes = ['WorkflowStepCompleted'];
 
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    @Optional() private readonly wakeUp?: StoreWakeUp,
+  ) {}
 
   onEvent(event: StoredEvent): Promise<void> {
     return runSagaReaction(this, event);
@@ -44,7 +48,7 @@ export class ProvisioningBillingSaga implements SagaDefinition {
     const resourceId = typeof output.resourceId === 'string' ? output.resourceId : undefined;
     // Errors (an output billing refuses, no open invoice) propagate: the runner retries, then parks the event
     // where operators see it, rather than a provisioned resource going unbilled in silence.
-    await this.commands.execute(
+    const billed = await this.commands.execute(
       new BillProvisionedResourceCommand(context.idFor('bill'), periodOf(new Date(event.timestamp)), String(output.currency), {
         lineId: `${workflowId}:${stepId}`,
         description: `${resourceType}${resourceId ? ` ${resourceId}` : ''} (workflow ${workflowId}, step ${typeof data.stepName === 'string' ? data.stepName : stepId})`,
@@ -54,5 +58,6 @@ export class ProvisioningBillingSaga implements SagaDefinition {
         origin: { workflowId, stepId },
       }),
     );
+    if (billed.result) this.wakeUp?.appended(billed.result.position);
   }
 }

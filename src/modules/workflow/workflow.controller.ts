@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AppendResult } from '@gyroscops/event-store';
+import { ApiMinPosition } from '@gyroscops/projections';
+import { Roles } from '../../auth/access.decorators';
+import { CommandId } from '../../common/commands/command-id';
+import { StoreWakeUp } from '../events/store-wake-up';
+import { CancelWorkflowCommand } from './commands/cancel-workflow/cancel-workflow.command';
+import { CompleteStepCommand } from './commands/complete-step/complete-step.command';
+import { FailStepCommand } from './commands/fail-step/fail-step.command';
+import { RetryStepCommand } from './commands/retry-step/retry-step.command';
+import { StartWorkflowCommand } from './commands/start-workflow/start-workflow.command';
+import { GetWorkflowQuery } from './queries/get-workflow/get-workflow.query';
+import { ListWorkflowsQuery } from './queries/list-workflows/list-workflows.query';
+import { ReplayWorkflowQuery } from './queries/replay-workflow/replay-workflow.query';
+import { WorkflowHistoryQuery } from './queries/workflow-history/workflow-history.query';
+import {
+  CancelWorkflowDto,
+  CompleteStepDto,
+  FailStepDto,
+  GetWorkflowQueryDto,
+  ListWorkflowsQueryDto,
+  ReplayQueryDto,
+  StartWorkflowDto,
+  WorkflowCommandResultDto,
+  WorkflowIdParam,
+  WorkflowStepParam,
+} from './workflow.dto';
+
+const IDEMPOTENCY = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'A repeat within 24 h returns the first response and records nothing new',
+};
+const REFUSALS =
+  'WORKFLOW.STEP_OUT_OF_ORDER, WORKFLOW.STEP_ALREADY_COMPLETED, WORKFLOW.STEP_FAILED, WORKFLOW.STEP_NOT_FAILED, WORKFLOW.AWAITING_PAYMENT, WORKFLOW.CANCELLED, WORKFLOW.COMPLETED';
+
+/** The answer to a command, from what it recorded (also when an Idempotency-Key repeat replays it). */
+function resultOf(r: AppendResult): WorkflowCommandResultDto {
+  const first = r.events[0].eventData;
+  const last = r.events[r.events.length - 1].eventData;
+  const status = String(last.status);
+  const current =
+    first.currentStepId ?? first.nextStepId ?? (status === 'running' && typeof first.stepId === 'string' ? first.stepId : null);
+  return {
+    workflowId: r.aggregateId,
+    status,
+    currentStepId: status === 'running' ? (current as string | null) : null,
+    version: r.version,
+    position: r.position,
+  };
+}
+
+@ApiTags('workflows')
+@Controller('v1/workflows')
+export class WorkflowController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly wakeUp: StoreWakeUp,
+  ) {}
+
+  private done(r: AppendResult): WorkflowCommandResultDto {
+    this.wakeUp.appended(r.position);
+    return resultOf(r);
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Roles('writer')
+  @ApiHeader(IDEMPOTENCY)
+  @ApiOperation({ summary: 'Start a workflow with its ordered steps; the first becomes current (WorkflowStarted)' })
+  @ApiCreatedResponse({ type: WorkflowCommandResultDto })
+  @ApiBadRequestResponse({ description: 'WORKFLOW.INVALID_STEPS' })
+  @ApiConflictResponse({ description: 'WORKFLOW.ALREADY_STARTED' })
+  async start(@Body() body: StartWorkflowDto, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
+    const workflowId = body.workflowId ?? `wf-${randomUUID()}`;
+    const steps = body.steps.map((s) => ({ id: s.id, name: s.name, kind: s.kind }));
+    return this.done(await this.commands.execute(new StartWorkflowCommand(commandId, workflowId, steps, body.name)));
+  }
+
+  @Post(':id/steps/:stepId/complete')
+  @HttpCode(200)
+  @Roles('writer')
+  @ApiHeader(IDEMPOTENCY)
+  @ApiOperation({
+    summary:
+      'Complete the current step with its output (WorkflowStepCompleted). A provision-resource step is billed and the workflow waits for the payment',
+  })
+  @ApiOkResponse({ type: WorkflowCommandResultDto })
+  @ApiBadRequestResponse({ description: 'WORKFLOW.INVALID_OUTPUT' })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND' })
+  @ApiConflictResponse({ description: REFUSALS })
+  async complete(
+    @Param() { id, stepId }: WorkflowStepParam,
+    @Body() body: CompleteStepDto,
+    @CommandId() commandId: string,
+  ): Promise<WorkflowCommandResultDto> {
+    return this.done(await this.commands.execute(new CompleteStepCommand(commandId, id, stepId, body.output)));
+  }
+
+  @Post(':id/steps/:stepId/fail')
+  @HttpCode(200)
+  @Roles('writer')
+  @ApiHeader(IDEMPOTENCY)
+  @ApiOperation({ summary: 'Record that the current step failed (WorkflowStepFailed); retry it or cancel the workflow' })
+  @ApiOkResponse({ type: WorkflowCommandResultDto })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND' })
+  @ApiConflictResponse({ description: REFUSALS })
+  async fail(
+    @Param() { id, stepId }: WorkflowStepParam,
+    @Body() body: FailStepDto,
+    @CommandId() commandId: string,
+  ): Promise<WorkflowCommandResultDto> {
+    const error = { message: body.error.message, ...(body.error.code ? { code: body.error.code } : {}) };
+    return this.done(await this.commands.execute(new FailStepCommand(commandId, id, stepId, error)));
+  }
+
+  @Post(':id/steps/:stepId/retry')
+  @HttpCode(200)
+  @Roles('writer')
+  @ApiHeader(IDEMPOTENCY)
+  @ApiOperation({ summary: 'Retry the failed step: a new attempt, the step current again (WorkflowStepRetried)' })
+  @ApiOkResponse({ type: WorkflowCommandResultDto })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND' })
+  @ApiConflictResponse({ description: REFUSALS })
+  async retry(@Param() { id, stepId }: WorkflowStepParam, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
+    return this.done(await this.commands.execute(new RetryStepCommand(commandId, id, stepId)));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles('writer')
+  @ApiHeader(IDEMPOTENCY)
+  @ApiOperation({ summary: 'Cancel a running, failed or waiting workflow (WorkflowCancelled)' })
+  @ApiOkResponse({ type: WorkflowCommandResultDto })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
+  @ApiConflictResponse({ description: 'WORKFLOW.CANCELLED, WORKFLOW.COMPLETED' })
+  async cancel(
+    @Param() { id }: WorkflowIdParam,
+    @Body() body: CancelWorkflowDto,
+    @CommandId() commandId: string,
+  ): Promise<WorkflowCommandResultDto> {
+    return this.done(await this.commands.execute(new CancelWorkflowCommand(commandId, id, body.reason)));
+  }
+
+  @Get()
+  @Roles('reader')
+  @ApiMinPosition({ query: false })
+  @ApiOperation({ summary: "The caller's organization's workflows, newest first, by status (read model)" })
+  async list(@Query() q: ListWorkflowsQueryDto) {
+    return this.queries.execute(new ListWorkflowsQuery({ status: q.status, size: q.size, from: q.from, minPosition: q.minPosition }));
+  }
+
+  @Get(':id')
+  @Roles('reader')
+  @ApiMinPosition({ query: false })
+  @ApiOperation({ summary: 'A workflow with its steps, their outputs, errors and attempts (read model)' })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
+  async get(@Param() { id }: WorkflowIdParam, @Query() q: GetWorkflowQueryDto) {
+    return this.queries.execute(new GetWorkflowQuery(id, q.minPosition));
+  }
+
+  @Get(':id/history')
+  @Roles('reader')
+  @ApiOperation({ summary: "The workflow's events, oldest first (audit trail)" })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
+  async history(@Param() { id }: WorkflowIdParam) {
+    return this.queries.execute(new WorkflowHistoryQuery(id));
+  }
+
+  @Get(':id/replay')
+  @Roles('reader')
+  @ApiOperation({ summary: "The workflow's state rebuilt from its events as of a version or an ISO time" })
+  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
+  async replay(@Param() { id }: WorkflowIdParam, @Query() q: ReplayQueryDto) {
+    return this.queries.execute(new ReplayWorkflowQuery(id, q.version, q.at ? new Date(q.at) : undefined));
+  }
+}
