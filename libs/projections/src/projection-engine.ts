@@ -401,6 +401,7 @@ function rebuildProgressOf(doc: ConsumerStateDoc, head: number | null, rebuildId
   }
   if (rebuildId && doc.lastRebuild?.id === rebuildId) {
     const last = doc.lastRebuild;
+    const seconds = Math.max(0.001, (Date.parse(last.completedAt) - Date.parse(last.startedAt)) / 1000);
     return {
       rebuildId,
       state: 'completed',
@@ -408,7 +409,8 @@ function rebuildProgressOf(doc: ConsumerStateDoc, head: number | null, rebuildId
       position: last.position,
       headPosition,
       eventsDone: last.position,
-      eventsPerSecond: 0,
+      // Over the whole rebuild.
+      eventsPerSecond: Math.round(last.position / seconds),
       remaining: Math.max(0, headPosition - doc.checkpoint),
       startedAt: last.startedAt,
       error: null,
