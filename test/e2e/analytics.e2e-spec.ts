@@ -293,6 +293,11 @@ describe('Analytics over HTTP, compared with a brute-force count of the same eve
             }
           : { eventType: 'WorkflowStepCompleted', eventData: { workflowId: `wf-${i}`, stepId: `s${j}`, stepKind, durationMs } };
       });
+      if (random() < 0.7)
+        events.push({
+          eventType: 'WorkflowCompleted',
+          eventData: { workflowId: `wf-${i}`, durationMs: int(1_000, 900_000), status: 'completed' },
+        });
       await write(`wf-${i}`, 'Workflow', events, context(org));
     }
 
@@ -526,6 +531,22 @@ describe('Analytics over HTTP, compared with a brute-force count of the same eve
     });
   });
 
+  /** Average exact; percentiles are estimates, so each must fall among the values ranked around it. */
+  const expectDurations = (got: { count: number; avg: number; p50: number; p95: number }, events: StoredEvent[]) => {
+    const durations = events.map((e) => num(e, 'durationMs')).sort((a, b) => a - b);
+    const n = durations.length;
+    expect(got.count).toBe(n);
+    expect(got.avg).toBeCloseTo(durations.reduce((a, b) => a + b, 0) / n, 6);
+    for (const [p, value] of [
+      [0.5, got.p50],
+      [0.95, got.p95],
+    ] as const) {
+      const slack = Math.ceil(n * 0.02) + 1;
+      expect(value).toBeGreaterThanOrEqual(durations[Math.max(0, Math.floor(p * (n - 1)) - slack)]);
+      expect(value).toBeLessThanOrEqual(durations[Math.min(n - 1, Math.ceil(p * (n - 1)) + slack)]);
+    }
+  };
+
   describe('domain figures', () => {
     it('sums payment volume per currency and day exactly, formatted with each currency’s exponent', async () => {
       const q = { from: '2024-10-20', to: '2024-11-05', timeZone: 'Europe/Paris' };
@@ -608,7 +629,7 @@ describe('Analytics over HTTP, compared with a brute-force count of the same eve
       }
     });
 
-    it('gives step durations and failure rates per step kind', async () => {
+    it('gives step durations and failure rates per step kind, and workflow durations', async () => {
       for (const scope of [{ org: ORG_B }, {}] as Scope[]) {
         const r = await get('/v1/analytics/workflows/steps', scope.org ? reader(scope.org) : admin());
         expect(r.status).toBe(200);
@@ -617,7 +638,6 @@ describe('Analytics over HTTP, compared with a brute-force count of the same eve
         for (const kind of Object.keys(r.body.stepKinds)) {
           const completed = events.filter((e) => str(e, 'stepKind') === kind && e.eventType === 'WorkflowStepCompleted');
           const failed = events.filter((e) => str(e, 'stepKind') === kind && e.eventType === 'WorkflowStepFailed');
-          const durations = completed.map((e) => num(e, 'durationMs')).sort((a, b) => a - b);
           const got = r.body.stepKinds[kind];
           expect(got).toMatchObject({
             steps: completed.length + failed.length,
@@ -625,21 +645,12 @@ describe('Analytics over HTTP, compared with a brute-force count of the same eve
             failed: failed.length,
             failureRate: Math.round((failed.length / (completed.length + failed.length)) * 1e6) / 1e6,
           });
-          expect(got.durationMs.count).toBe(durations.length);
-          expect(got.durationMs.avg).toBeCloseTo(durations.reduce((a, b) => a + b, 0) / durations.length, 6);
-          // Percentiles are estimates: each must fall among the values ranked around it.
-          for (const [p, value] of [
-            [0.5, got.durationMs.p50],
-            [0.95, got.durationMs.p95],
-          ] as const) {
-            const n = durations.length;
-            const slack = Math.ceil(n * 0.02) + 1;
-            const lo = durations[Math.max(0, Math.floor(p * (n - 1)) - slack)];
-            const hi = durations[Math.min(n - 1, Math.ceil(p * (n - 1)) + slack)];
-            expect(value).toBeGreaterThanOrEqual(lo);
-            expect(value).toBeLessThanOrEqual(hi);
-          }
+          expect(failed.length).toBeGreaterThan(0);
+          expectDurations(got.durationMs, completed);
         }
+        const workflows = select(scope, { eventType: 'WorkflowCompleted' });
+        expect(r.body.workflows.completed).toBe(workflows.length);
+        expectDurations(r.body.workflows.durationMs, workflows);
       }
     });
   });

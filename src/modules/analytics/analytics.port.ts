@@ -68,12 +68,26 @@ export interface BillingFigures {
   paid: MoneySum;
 }
 
+export interface DurationFigures {
+  /** Events that recorded a duration. */
+  count: number;
+  avg: number | null;
+  p50: number | null;
+  p95: number | null;
+}
+
 export interface StepFigures {
   stepKind: string;
   completed: number;
   failed: number;
-  /** Over completed steps that recorded a duration. */
-  durationMs: { count: number; avg: number | null; p50: number | null; p95: number | null };
+  /** Over completed steps. */
+  durationMs: DurationFigures;
+}
+
+export interface WorkflowFigures {
+  steps: StepFigures[];
+  /** Completed workflows, start to completion. */
+  workflows: { completed: number; durationMs: DurationFigures };
 }
 
 export interface AnalyticsReader {
@@ -85,5 +99,5 @@ export interface AnalyticsReader {
   paymentVolume(filter: EventFilter, scope: ReadScope, interval: Interval, timeZone: string): Promise<CurrencySeries[]>;
   refunds(filter: EventFilter, scope: ReadScope): Promise<RefundFigures[]>;
   billingTotals(filter: EventFilter, scope: ReadScope): Promise<BillingFigures[]>;
-  workflowSteps(filter: EventFilter, scope: ReadScope): Promise<StepFigures[]>;
+  workflowSteps(filter: EventFilter, scope: ReadScope): Promise<WorkflowFigures>;
 }

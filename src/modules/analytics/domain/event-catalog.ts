@@ -24,8 +24,10 @@ export const WORKFLOW = {
   aggregateType: 'Workflow',
   /** `stepKind`, `durationMs`. */
   stepCompleted: 'WorkflowStepCompleted',
-  /** `stepKind`, and `durationMs` when the step ran before failing. */
+  /** `stepKind`, `durationMs` (one failed attempt; a retried step may fail several times). */
   stepFailed: 'WorkflowStepFailed',
+  /** `durationMs`: from start to completion of the whole workflow. */
+  completed: 'WorkflowCompleted',
 } as const;
 
 /** Key of values absent from an event (no user, no currency): counted, never dropped. */

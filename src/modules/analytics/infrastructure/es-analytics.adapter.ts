@@ -12,7 +12,8 @@ import type {
   KeyCount,
   MoneySum,
   RefundFigures,
-  StepFigures,
+  DurationFigures,
+  WorkflowFigures,
 } from '../analytics.port';
 import { UNKNOWN_KEY } from '../domain/event-catalog';
 import { countBuckets, MAX_BUCKETS, type Interval } from '../domain/time-buckets';
@@ -63,14 +64,19 @@ type StatisticsAggs = {
 type VolumeBucket = CompositeBucket & { volume: ValueAgg; series: Histogram<HistogramBucket & { volume: ValueAgg }> };
 type RefundBucket = CompositeBucket & { processed: FilterWithAmount; refunded: FilterWithAmount };
 type BillingBucket = CompositeBucket & { issued: FilterWithAmount; voided: FilterWithAmount; paid: FilterWithAmount };
-type StepBucket = CompositeBucket & {
-  completed: {
-    doc_count: number;
-    durations: { count: number; avg: number | null };
-    percentiles: { values: { key: number; value: number | null }[] };
-  };
-  failed: { doc_count: number };
-};
+interface DurationAggs {
+  doc_count: number;
+  durations: { count: number; avg: number | null };
+  percentiles: { values: { key: number; value: number | null }[] };
+}
+type StepBucket = CompositeBucket & { completed: DurationAggs; failed: { doc_count: number } };
+type WorkflowAggs = { steps: { stepKinds: Composite<StepBucket> }; workflows: DurationAggs };
+
+function durationFigures(aggs: DurationAggs): DurationFigures {
+  const count = aggs.durations.count;
+  const percentile = (p: number) => (count > 0 ? (aggs.percentiles.values.find((v) => v.key === p)?.value ?? null) : null);
+  return { count, avg: count > 0 ? aggs.durations.avg : null, p50: percentile(50), p95: percentile(95) };
+}
 
 const keyText = (value: string | number | null | undefined): string =>
   value === null || value === undefined ? UNKNOWN_KEY : String(value);
@@ -114,10 +120,16 @@ export function translateEsError(e: unknown, what: string): Error {
 
 /** The analytics reader over the events index: aggregations only, every request filtered by the caller's scope. */
 export class ElasticsearchAnalyticsReader implements AnalyticsReader {
+  private readonly pageSize: number;
+
+  /** `pageSize`: keys per composite page (tests use small pages to exercise paging on real Elasticsearch). */
   constructor(
     private readonly client: Client,
     private readonly index: string,
-  ) {}
+    options: { pageSize?: number } = {},
+  ) {
+    this.pageSize = options.pageSize ?? COMPOSITE_PAGE_SIZE;
+  }
 
   private async aggregate<A>(request: estypes.SearchRequest, what: string): Promise<{ total: number; aggs: A }> {
     try {
@@ -144,7 +156,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
     build: (after?: AfterKey) => estypes.SearchRequest,
     name: string,
     what: string,
-    pageSize = COMPOSITE_PAGE_SIZE,
+    pageSize = this.pageSize,
   ): Promise<B[]> {
     const page = async (after?: AfterKey) => (await this.aggregate<Record<string, Composite<B>>>(build(after), what)).aggs[name];
     return this.allPages(await page(), (after) => page(after), pageSize);
@@ -156,11 +168,16 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
   }
 
   async statistics(filter: EventFilter, scope: ReadScope, timeZone: string): Promise<EventStatisticsData> {
-    const { total, aggs } = await this.aggregate<StatisticsAggs>(statisticsRequest(this.index, filter, scope, timeZone), 'statistics');
+    const { total, aggs } = await this.aggregate<StatisticsAggs>(
+      statisticsRequest(this.index, filter, scope, timeZone, this.pageSize),
+      'statistics',
+    );
     const keys = async (name: 'byOrganization' | 'byUser'): Promise<KeyCount[]> => {
       const next = async (after: AfterKey) =>
-        (await this.aggregate<StatisticsAggs>(keyPageRequest(this.index, filter, scope, name, after), 'statistics')).aggs[name];
-      const buckets = await this.allPages(aggs[name], next, COMPOSITE_PAGE_SIZE);
+        (await this.aggregate<StatisticsAggs>(keyPageRequest(this.index, filter, scope, name, after, this.pageSize), 'statistics')).aggs[
+          name
+        ];
+      const buckets = await this.allPages(aggs[name], next, this.pageSize);
       return buckets.map((b) => ({ key: keyText(b.key.key), count: b.doc_count }));
     };
     const [byOrganization, byUser] = await Promise.all([keys('byOrganization'), keys('byUser')]);
@@ -177,7 +194,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
     // Each currency carries the whole series: size pages so one request stays within the bucket budget.
     const seriesLength =
       filter.from && filter.to ? countBuckets(filter.from.getTime(), filter.to.getTime(), interval, timeZone) : MAX_BUCKETS;
-    const pageSize = Math.max(1, Math.min(COMPOSITE_PAGE_SIZE, Math.floor(REQUEST_BUCKET_BUDGET / (seriesLength + 1))));
+    const pageSize = Math.max(1, Math.min(this.pageSize, Math.floor(REQUEST_BUCKET_BUDGET / (seriesLength + 1))));
     const buckets = await this.pagedComposite<VolumeBucket>(
       (after) => paymentVolumeRequest(this.index, filter, scope, interval, timeZone, pageSize, after),
       'currencies',
@@ -197,7 +214,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
 
   async refunds(filter: EventFilter, scope: ReadScope): Promise<RefundFigures[]> {
     const buckets = await this.pagedComposite<RefundBucket>(
-      (after) => refundsRequest(this.index, filter, scope, after),
+      (after) => refundsRequest(this.index, filter, scope, after, this.pageSize),
       'currencies',
       'refunds',
     );
@@ -209,7 +226,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
 
   async billingTotals(filter: EventFilter, scope: ReadScope): Promise<BillingFigures[]> {
     const buckets = await this.pagedComposite<BillingBucket>(
-      (after) => billingTotalsRequest(this.index, filter, scope, after),
+      (after) => billingTotalsRequest(this.index, filter, scope, after, this.pageSize),
       'totals',
       'billing totals',
     );
@@ -226,26 +243,23 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
     });
   }
 
-  async workflowSteps(filter: EventFilter, scope: ReadScope): Promise<StepFigures[]> {
-    const buckets = await this.pagedComposite<StepBucket>(
-      (after) => workflowStepsRequest(this.index, filter, scope, after),
-      'stepKinds',
-      'workflow steps',
+  async workflowSteps(filter: EventFilter, scope: ReadScope): Promise<WorkflowFigures> {
+    const page = (after?: AfterKey) =>
+      this.aggregate<WorkflowAggs>(workflowStepsRequest(this.index, filter, scope, after, this.pageSize), 'workflow steps');
+    const first = await page();
+    const buckets = await this.allPages(
+      first.aggs.steps.stepKinds,
+      async (after) => (await page(after)).aggs.steps.stepKinds,
+      this.pageSize,
     );
-    return buckets.map((b) => {
-      const percentile = (p: number) => b.completed.percentiles.values.find((v) => v.key === p)?.value ?? null;
-      const count = b.completed.durations.count;
-      return {
+    return {
+      steps: buckets.map((b) => ({
         stepKind: keyText(b.key.key),
         completed: b.completed.doc_count,
         failed: b.failed.doc_count,
-        durationMs: {
-          count,
-          avg: count > 0 ? b.completed.durations.avg : null,
-          p50: count > 0 ? percentile(50) : null,
-          p95: count > 0 ? percentile(95) : null,
-        },
-      };
-    });
+        durationMs: durationFigures(b.completed),
+      })),
+      workflows: { completed: first.aggs.workflows.doc_count, durationMs: durationFigures(first.aggs.workflows) },
+    };
   }
 }

@@ -69,7 +69,13 @@ export function extentRequest(index: string, filter: EventFilter, scope: ReadSco
 }
 
 /** Everything statistics needs in one request; organizations and users past the first page come from `keyPageRequest`. */
-export function statisticsRequest(index: string, filter: EventFilter, scope: ReadScope, timeZone: string): estypes.SearchRequest {
+export function statisticsRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  timeZone: string,
+  pageSize = COMPOSITE_PAGE_SIZE,
+): estypes.SearchRequest {
   return {
     index,
     size: 0,
@@ -78,8 +84,8 @@ export function statisticsRequest(index: string, filter: EventFilter, scope: Rea
     aggs: {
       byHour: { date_histogram: histogram('hour', timeZone, false) },
       byDay: { date_histogram: histogram('day', timeZone, false) },
-      byOrganization: { composite: composite('organizationId', COMPOSITE_PAGE_SIZE) },
-      byUser: { composite: composite('userId', COMPOSITE_PAGE_SIZE) },
+      byOrganization: { composite: composite('organizationId', pageSize) },
+      byUser: { composite: composite('userId', pageSize) },
     },
   };
 }
@@ -91,6 +97,7 @@ export function keyPageRequest(
   scope: ReadScope,
   name: 'byOrganization' | 'byUser',
   after: AfterKey,
+  pageSize = COMPOSITE_PAGE_SIZE,
 ): estypes.SearchRequest {
   const field = name === 'byOrganization' ? 'organizationId' : 'userId';
   return {
@@ -98,7 +105,7 @@ export function keyPageRequest(
     size: 0,
     track_total_hits: false,
     query: analyticsQuery(filter, scope),
-    aggs: { [name]: { composite: composite(field, COMPOSITE_PAGE_SIZE, after) } },
+    aggs: { [name]: { composite: composite(field, pageSize, after) } },
   };
 }
 
@@ -154,7 +161,13 @@ export function paymentVolumeRequest(
 }
 
 /** Processed and refunded amounts per currency (paged). */
-export function refundsRequest(index: string, filter: EventFilter, scope: ReadScope, after?: AfterKey): estypes.SearchRequest {
+export function refundsRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  after?: AfterKey,
+  pageSize = COMPOSITE_PAGE_SIZE,
+): estypes.SearchRequest {
   return {
     index,
     size: 0,
@@ -162,7 +175,7 @@ export function refundsRequest(index: string, filter: EventFilter, scope: ReadSc
     query: analyticsQuery({ ...filter, eventType: [PAYMENT.processed, PAYMENT.refunded], aggregateType: PAYMENT.aggregateType }, scope),
     aggs: {
       currencies: {
-        composite: composite('kw.currency', COMPOSITE_PAGE_SIZE, after),
+        composite: composite('kw.currency', pageSize, after),
         aggs: {
           processed: { filter: byType(PAYMENT.processed), aggs: { amount: sumOf('num.amountMinor') } },
           refunded: { filter: byType(PAYMENT.refunded), aggs: { amount: sumOf('num.amountMinor') } },
@@ -173,7 +186,13 @@ export function refundsRequest(index: string, filter: EventFilter, scope: ReadSc
 }
 
 /** Issued, voided (after issue) and paid invoice amounts per organization, billing period and currency (paged). */
-export function billingTotalsRequest(index: string, filter: EventFilter, scope: ReadScope, after?: AfterKey): estypes.SearchRequest {
+export function billingTotalsRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  after?: AfterKey,
+  pageSize = COMPOSITE_PAGE_SIZE,
+): estypes.SearchRequest {
   return {
     index,
     size: 0,
@@ -185,7 +204,7 @@ export function billingTotalsRequest(index: string, filter: EventFilter, scope: 
     aggs: {
       totals: {
         composite: {
-          size: COMPOSITE_PAGE_SIZE,
+          size: pageSize,
           sources: [
             { organizationId: { terms: { field: 'organizationId', missing_bucket: true } } },
             { period: { terms: { field: 'kw.period', missing_bucket: true } } },
@@ -206,30 +225,44 @@ export function billingTotalsRequest(index: string, filter: EventFilter, scope: 
   };
 }
 
-/** Completed and failed steps per step kind (paged), with duration average and percentiles over completed steps. */
-export function workflowStepsRequest(index: string, filter: EventFilter, scope: ReadScope, after?: AfterKey): estypes.SearchRequest {
+const durationFigures = (): Record<string, estypes.AggregationsAggregationContainer> => ({
+  durations: { stats: { field: 'num.durationMs' } },
+  percentiles: { percentiles: { field: 'num.durationMs', percents: [50, 95], keyed: false } },
+});
+
+/**
+ * Completed and failed steps per step kind (paged), with duration average and percentiles over completed steps;
+ * beside them, the durations of completed workflows.
+ */
+export function workflowStepsRequest(
+  index: string,
+  filter: EventFilter,
+  scope: ReadScope,
+  after?: AfterKey,
+  pageSize = COMPOSITE_PAGE_SIZE,
+): estypes.SearchRequest {
   return {
     index,
     size: 0,
     track_total_hits: false,
     query: analyticsQuery(
-      { ...filter, eventType: [WORKFLOW.stepCompleted, WORKFLOW.stepFailed], aggregateType: WORKFLOW.aggregateType },
+      { ...filter, eventType: [WORKFLOW.stepCompleted, WORKFLOW.stepFailed, WORKFLOW.completed], aggregateType: WORKFLOW.aggregateType },
       scope,
     ),
     aggs: {
-      stepKinds: {
-        composite: composite('kw.stepKind', COMPOSITE_PAGE_SIZE, after),
+      steps: {
+        filter: { terms: { eventType: [WORKFLOW.stepCompleted, WORKFLOW.stepFailed] } },
         aggs: {
-          completed: {
-            filter: byType(WORKFLOW.stepCompleted),
+          stepKinds: {
+            composite: composite('kw.stepKind', pageSize, after),
             aggs: {
-              durations: { stats: { field: 'num.durationMs' } },
-              percentiles: { percentiles: { field: 'num.durationMs', percents: [50, 95], keyed: false } },
+              completed: { filter: byType(WORKFLOW.stepCompleted), aggs: durationFigures() },
+              failed: { filter: byType(WORKFLOW.stepFailed) },
             },
           },
-          failed: { filter: byType(WORKFLOW.stepFailed) },
         },
       },
+      workflows: { filter: byType(WORKFLOW.completed), aggs: durationFigures() },
     },
   };
 }

@@ -14,13 +14,13 @@ export class WorkflowStepFiguresHandler implements IQueryHandler<WorkflowStepFig
   async execute({ params }: WorkflowStepFiguresQuery): Promise<WorkflowStepFigures> {
     const window = parseWindow(params);
     const figures = await this.reader.workflowSteps({ from: window.from, to: window.to }, readScopeOf());
-    const stepKinds = figures.map((f): [string, WorkflowStepFigures['stepKinds'][string]] => {
+    const stepKinds = figures.steps.map((f): [string, WorkflowStepFigures['stepKinds'][string]] => {
       const steps = f.completed + f.failed;
       return [
         f.stepKind,
         { steps, completed: f.completed, failed: f.failed, failureRate: ratio(f.failed, steps), durationMs: f.durationMs },
       ];
     });
-    return { stepKinds: Object.fromEntries(stepKinds) };
+    return { stepKinds: Object.fromEntries(stepKinds), workflows: figures.workflows };
   }
 }
