@@ -45,6 +45,7 @@ describe('projection runner on Elasticsearch', () => {
 
   afterEach(async () => {
     await Promise.all(engines.splice(0).map((e) => e.stop()));
+    await store.close();
     await dropAll(client, prefix);
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await client.close();
