@@ -7,6 +7,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from './modules/events/events.module';
 import { PaymentModule } from './modules/payment/payment.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
+import { BillingModule } from './modules/billing/billing.module';
+import { WorkflowModule } from './modules/workflow/workflow.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -18,7 +20,7 @@ export interface AppModuleOptions extends CoreModuleOptions {
  * ReadinessRegistry, which CoreModule and HealthModule provide globally.
  */
 @Module({
-  imports: [CqrsModule.forRoot(), HealthModule, AuthModule, EventsModule, PaymentModule, AnalyticsModule],
+  imports: [CqrsModule.forRoot(), HealthModule, AuthModule, EventsModule, PaymentModule, AnalyticsModule, BillingModule, WorkflowModule],
 })
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { EventSourcedRepository } from '@gyroscops/ddd';
 import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { ProjectionsModule } from '@gyroscops/projections';
+import { ProjectionsAdminModule } from '../projections/projections.module';
 import { BillingController } from './billing.controller';
 import { INVOICE_REPOSITORY } from './billing.tokens';
 import { AddInvoiceLineHandler } from './commands/add-invoice-line/add-invoice-line.handler';
@@ -25,8 +26,11 @@ import { ProvisioningBillingSaga } from './sagas/provisioning-billing.saga';
  * (payments naming an invoice; provisioned resources billed on the open invoice of the month).
  */
 @Module({
+  // The projections engine (read models, saga runners) is a dependency: Nest keeps one instance of
+  // ProjectionsAdminModule however many modules import it.
   imports: [
     CqrsModule,
+    ProjectionsAdminModule,
     ProjectionsModule.forFeature({ projections: [invoicesProjection], sagas: [InvoicePaymentSaga, ProvisioningBillingSaga] }),
   ],
   controllers: [BillingController],

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { EventSourcedRepository } from '@gyroscops/ddd';
 import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { ProjectionsModule } from '@gyroscops/projections';
+import { ProjectionsAdminModule } from '../projections/projections.module';
 import { CancelWorkflowHandler } from './commands/cancel-workflow/cancel-workflow.handler';
 import { CompleteStepHandler } from './commands/complete-step/complete-step.handler';
 import { FailStepHandler } from './commands/fail-step/fail-step.handler';
@@ -21,7 +22,13 @@ import { WORKFLOW_CLOCK, WORKFLOW_REPOSITORY } from './workflow.tokens';
 
 /** Workflow instances: commands over the event store, the `workflows` read model, and the resume-after-payment saga. */
 @Module({
-  imports: [CqrsModule, ProjectionsModule.forFeature({ projections: [workflowsProjection], sagas: [ResumeAfterPaymentSaga] })],
+  // The projections engine (read models, saga runners) is a dependency: Nest keeps one instance of
+  // ProjectionsAdminModule however many modules import it.
+  imports: [
+    CqrsModule,
+    ProjectionsAdminModule,
+    ProjectionsModule.forFeature({ projections: [workflowsProjection], sagas: [ResumeAfterPaymentSaga] }),
+  ],
   controllers: [WorkflowController],
   providers: [
     {

@@ -34,6 +34,7 @@ describe('invoices projection', () => {
       version: 4,
       createdAt: events[0].timestamp,
       updatedAt: events[3].timestamp,
+      createdPosition: events[0].position,
     });
   });
 

@@ -9,7 +9,13 @@ export const INVOICES_READ_MODEL = 'invoices';
 export type InvoiceView = ReturnType<typeof invoiceView>;
 
 /** An invoice as the API shows it, plus when it was created and last changed, and its stream version. */
-export type InvoiceSummary = InvoiceView & { organizationId: string; version: number; createdAt: string; updatedAt: string };
+export type InvoiceSummary = InvoiceView & {
+  organizationId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  createdPosition: number;
+};
 
 /** The stored document: the summary and the decider's state it is folded from (not indexed). */
 export type InvoiceDocument = InvoiceSummary & { state: InvoiceState };
@@ -24,6 +30,7 @@ const mappings: estypes.MappingTypeMapping = {
     totalMinor: { type: 'long' },
     version: { type: 'long' },
     createdAt: { type: 'date' },
+    createdPosition: { type: 'long' },
     updatedAt: { type: 'date' },
     state: { type: 'object', enabled: false },
   },
@@ -45,6 +52,8 @@ export const invoicesProjection: ProjectionDefinition<InvoiceDocument> = {
       organizationId: e.metadata.organizationId,
       version: e.version,
       createdAt: doc?.createdAt ?? e.timestamp,
+      // Global position of the first event: a total order of creation (timestamps can tie).
+      createdPosition: doc?.createdPosition ?? e.position,
       updatedAt: e.timestamp,
       state,
     };

@@ -11,6 +11,7 @@ export type WorkflowSummary = ReturnType<typeof workflowView> & {
   version: number;
   createdAt: string;
   updatedAt: string;
+  createdPosition: number;
 };
 
 /** The stored document: the summary and the decider's state it is folded from (not indexed). */
@@ -26,6 +27,7 @@ const mappings: estypes.MappingTypeMapping = {
     awaitingPaymentFor: { type: 'keyword' },
     version: { type: 'long' },
     createdAt: { type: 'date' },
+    createdPosition: { type: 'long' },
     updatedAt: { type: 'date' },
     state: { type: 'object', enabled: false },
   },
@@ -44,6 +46,8 @@ export const workflowsProjection: ProjectionDefinition<WorkflowDocument> = {
       organizationId: e.metadata.organizationId,
       version: e.version,
       createdAt: doc?.createdAt ?? e.timestamp,
+      // Global position of the first event: a total order of creation (timestamps can tie).
+      createdPosition: doc?.createdPosition ?? e.position,
       updatedAt: e.timestamp,
       state,
     };

@@ -17,7 +17,7 @@ export class ListInvoicesHandler implements IQueryHandler<ListInvoicesQuery> {
     const from = filters.from ?? 0;
     const page = await this.readModels.search<InvoiceDocument>(
       INVOICES_READ_MODEL,
-      { filter, sort: [{ createdAt: 'desc' }, { invoiceId: 'asc' }], size, from },
+      { filter, sort: [{ createdPosition: 'desc' }], size, from },
       { minPosition: filters.minPosition },
     );
     return {

@@ -15,7 +15,7 @@ export class ListWorkflowsHandler implements IQueryHandler<ListWorkflowsQuery> {
     const from = filters.from ?? 0;
     const page = await this.readModels.search<WorkflowDocument>(
       WORKFLOWS_READ_MODEL,
-      { filter, sort: [{ createdAt: 'desc' }, { workflowId: 'asc' }], size, from },
+      { filter, sort: [{ createdPosition: 'desc' }], size, from },
       { minPosition: filters.minPosition },
     );
     return {
