@@ -107,6 +107,7 @@ describe('time buckets', () => {
       expect(parseBound('to', '2024-12-19', 'Europe/Paris')?.toISOString()).toBe('2024-12-19T22:59:59.999Z');
       expect(parseBound('to', '2024-12-31', 'UTC')?.toISOString()).toBe('2024-12-31T23:59:59.999Z');
       expect(parseBound('from', undefined, 'UTC')).toBeUndefined();
+      expect(parseBound('from', '0050-01-01', 'UTC')?.toISOString()).toBe('0050-01-01T00:00:00.000Z');
     });
 
     it('refuses what is not an ISO 8601 date with ANALYTICS.INVALID_DATE', () => {

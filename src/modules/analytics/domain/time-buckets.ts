@@ -28,6 +28,14 @@ export function parseInterval(value: string | undefined, fallback: Interval = 'd
   throw new InvalidIntervalError(value, INTERVALS);
 }
 
+/** Date.UTC without its trap: years 0-99 stay years 0-99 instead of becoming 1900-1999. */
+function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo, d);
+  t.setUTCHours(h, mi, s, ms);
+  return t.getTime();
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
@@ -80,7 +88,7 @@ export function zonedParts(epochMs: number, timeZone: string): ZonedParts {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
   }
   const wholeSeconds = Math.floor(epochMs / 1000) * 1000;
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const asUtc = utcMs(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return {
     year: p.year,
     month: p.month,
@@ -94,7 +102,7 @@ export function zonedParts(epochMs: number, timeZone: string): ZonedParts {
 
 /** The instant a wall-clock time names in a zone: the earlier one when the clock goes back, the shifted one in a gap. */
 export function zonedToInstant(timeZone: string, y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const wall = utcMs(y, mo - 1, d, h, mi, s, ms);
   // Offsets on either side of any transition near this wall time.
   const before = zonedParts(wall - 12 * HOUR_MS, timeZone).offsetMinutes * 60_000;
   const after = zonedParts(wall + 12 * HOUR_MS, timeZone).offsetMinutes * 60_000;
@@ -117,7 +125,7 @@ function offsetSuffix(offsetMinutes: number): string {
 
 /** Days since 1970-01-01 of a calendar date (proleptic Gregorian). */
 function dayNumber(y: number, m: number, d: number): number {
-  return Math.floor(Date.UTC(y, m - 1, d) / DAY_MS);
+  return Math.floor(utcMs(y, m - 1, d) / DAY_MS);
 }
 
 /** ISO 8601 week of a calendar date: weeks start on Monday, week 1 holds the year's first Thursday. */
@@ -176,6 +184,11 @@ export function countBuckets(fromMs: number, toMs: number, interval: Interval, t
   }
 }
 
+/** The finest interval whose series over the range stays within the limit. */
+export function finestInterval(fromMs: number, toMs: number, timeZone: string, limit = MAX_BUCKETS): Interval {
+  return INTERVALS.find((i) => countBuckets(fromMs, toMs, i, timeZone) <= limit) ?? 'month';
+}
+
 /** Refuses a range that would produce more than `limit` buckets. */
 export function assertBucketLimit(from: Date, to: Date, interval: Interval, timeZone: string, limit = MAX_BUCKETS): void {
   const n = countBuckets(from.getTime(), to.getTime(), interval, timeZone);
@@ -186,7 +199,7 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 function validDate(y: number, m: number, d: number): boolean {
-  const t = new Date(Date.UTC(y, m - 1, d));
+  const t = new Date(utcMs(y, m - 1, d));
   return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
 }
 
@@ -202,7 +215,7 @@ export function parseBound(field: 'from' | 'to', value: string | undefined, time
     const [y, m, d] = dateOnly.slice(1).map(Number);
     if (!validDate(y, m, d)) throw new InvalidDateError(field, value);
     if (field === 'from') return new Date(zonedToInstant(timeZone, y, m, d));
-    const next = new Date(Date.UTC(y, m - 1, d + 1));
+    const next = new Date(utcMs(y, m - 1, d + 1));
     return new Date(zonedToInstant(timeZone, next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()) - 1);
   }
   const dt = DATE_TIME.exec(value);
@@ -221,7 +234,7 @@ export function parseBound(field: 'from' | 'to', value: string | undefined, time
     if (oh > 23 || om > 59) throw new InvalidDateError(field, value);
     offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om);
   }
-  return new Date(Date.UTC(y, m - 1, d, h, mi, s, ms) - offsetMinutes * 60_000);
+  return new Date(utcMs(y, m - 1, d, h, mi, s, ms) - offsetMinutes * 60_000);
 }
 
 /** A validated time window: optional bounds, never reversed, in a known zone. */

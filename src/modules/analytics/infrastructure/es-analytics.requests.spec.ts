@@ -74,10 +74,13 @@ describe('analytics requests', () => {
     });
   });
 
-  it('give the benchmark the very bodies the service runs', () => {
-    const bench = benchmarkRequests('p', { scope: admin, from, to, interval: 'day' });
+  it('give the benchmark the very bodies the service runs, and the parameters that make it run them', () => {
+    const bench = benchmarkRequests('p-events', { scope: admin, from, to });
+    expect(bench.params).toEqual({ from: from.toISOString(), to: to.toISOString(), interval: 'hour', timeZone: 'UTC' });
     expect(bench.statistics).toEqual(statisticsRequest('p-events', { from, to }, admin, 'UTC'));
-    expect(bench.trends).toEqual(trendsRequest('p-events', { from, to }, admin, 'day', 'UTC'));
+    expect(bench.trends).toEqual(trendsRequest('p-events', { from, to }, admin, 'hour', 'UTC'));
+    const years = benchmarkRequests('p-events', { scope: admin, from: new Date('2020-01-01T00:00:00Z'), to, eventType: 'A' });
+    expect(years.params).toMatchObject({ interval: 'day', eventType: 'A' });
     expect(MAX_BUCKETS).toBe(10_000);
   });
 });

@@ -1,8 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { eventFilters, indexNames, type ReadScope } from '@gyroscops/event-store';
+import { eventFilters, type ReadScope } from '@gyroscops/event-store';
 import type { EventFilter } from '../analytics.port';
 import { BILLING, PAYMENT, WORKFLOW } from '../domain/event-catalog';
-import { CALENDAR_INTERVAL, type Interval } from '../domain/time-buckets';
+import { CALENDAR_INTERVAL, finestInterval, type Interval } from '../domain/time-buckets';
 
 /**
  * The Elasticsearch requests behind every figure, as plain builders: the adapter runs them, and the benchmark runs
@@ -267,16 +267,36 @@ export function workflowStepsRequest(
   };
 }
 
-/** The statistics and trends bodies the benchmark runs raw against the same index (scenario 5). */
+/** What the benchmark sends the service and the same bodies it runs raw against Elasticsearch (scenario 5). */
+export interface BenchmarkRequests {
+  /** Query parameters of GET /v1/analytics/events/statistics and /trends that make the service run exactly these bodies. */
+  params: { from: string; to: string; interval: Interval; timeZone: string; eventType?: string };
+  statistics: estypes.SearchRequest;
+  trends: estypes.SearchRequest;
+}
+
+/**
+ * The statistics and trends requests the service runs for a closed range, for the benchmark to run raw against the
+ * same events index. With both bounds given and at most COMPOSITE_PAGE_SIZE organizations and users, the service
+ * sends exactly these two bodies (one each), so the difference measured is the service's own overhead.
+ * `interval` defaults to the finest one within the bucket limit.
+ */
 export function benchmarkRequests(
-  indexPrefix: string,
+  eventsIndex: string,
   params: { scope: ReadScope; from: Date; to: Date; eventType?: string; interval?: Interval; timeZone?: string },
-): { statistics: estypes.SearchRequest; trends: estypes.SearchRequest } {
-  const index = indexNames(indexPrefix).events;
+): BenchmarkRequests {
   const filter: EventFilter = { eventType: params.eventType, from: params.from, to: params.to };
   const timeZone = params.timeZone ?? 'UTC';
+  const interval = params.interval ?? finestInterval(params.from.getTime(), params.to.getTime(), timeZone);
   return {
-    statistics: statisticsRequest(index, filter, params.scope, timeZone),
-    trends: trendsRequest(index, filter, params.scope, params.interval ?? 'day', timeZone),
+    params: {
+      from: params.from.toISOString(),
+      to: params.to.toISOString(),
+      interval,
+      timeZone,
+      ...(params.eventType ? { eventType: params.eventType } : {}),
+    },
+    statistics: statisticsRequest(eventsIndex, filter, params.scope, timeZone),
+    trends: trendsRequest(eventsIndex, filter, params.scope, interval, timeZone),
   };
 }
