@@ -5,7 +5,9 @@ import { refreshAll, startTestApp, type TestApp } from '../support/e2e-app';
 /**
  * Every analytics endpoint against a brute-force count over the very events written: more than 10,000 events in two
  * organizations (and a third only admins see), spread over 17 days and their hours across two daylight saving
- * changes, written through the event store with a clock so their timestamps are chosen.
+ * changes, written through the event store with a clock so their timestamps are chosen. The data never triggers the
+ * app's sagas (no payment names an invoice, no step is provision-resource, no invoice gets paid in full), so what
+ * Elasticsearch holds is exactly what the brute force counts.
  */
 
 // ------------------------------------------------------------------ deterministic data
