@@ -112,6 +112,7 @@ describe('The saga chain: workflow → billing → payment → workflow', () => 
     // 5. One correlation, one timeline across the three modules, each reaction caused by its saga's command.
     await refreshAll(t);
     const timeline = (await t.http().get(`/v1/correlations/${correlationId}/events`).set(as)).body.events as {
+      eventId: string;
       eventType: string;
       aggregateType: string;
       correlationId: string;
@@ -137,6 +138,11 @@ describe('The saga chain: workflow → billing → payment → workflow', () => 
       'InvoicePaymentApplied',
       'WorkflowResumed',
     ]);
+    // Each saga's events name the event they react to as their cause: one causation tree across the modules.
+    const [, provisioned, created, line, , paid, applied, resumed] = timeline;
+    expect([created.causationId, line.causationId]).toEqual([provisioned.eventId, provisioned.eventId]);
+    expect(applied.causationId).toBe(paid.eventId);
+    expect(resumed.causationId).toBe(applied.eventId);
   });
 
   it('converges the lines of workflows completing at once on one open invoice', async () => {

@@ -5,3 +5,4 @@ export * from './decider';
 export * from './event-sourced-repository';
 export * from './quantity';
 export * from './history-entry';
+export * from './causation';

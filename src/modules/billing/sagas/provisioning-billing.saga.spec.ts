@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBus, ICommand } from '@nestjs/cqrs';
-import { EventSourcedRepository, replay } from '@gyroscops/ddd';
+import { causationAware, EventSourcedRepository, replay } from '@gyroscops/ddd';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
 import { BillProvisionedResourceCommand } from '../commands/bill-provisioned-resource/bill-provisioned-resource.command';
 import { BillProvisionedResourceHandler } from '../commands/bill-provisioned-resource/bill-provisioned-resource.handler';
@@ -13,7 +13,7 @@ const scope = { organizationId: 'org-a', isAdmin: false };
 
 describe('ProvisioningBillingSaga', () => {
   const store = new InMemoryEventStore({ clock: () => new Date('2026-11-15T12:00:00.000Z') });
-  const repo = new EventSourcedRepository(store, invoiceDecider);
+  const repo = new EventSourcedRepository(causationAware(store), invoiceDecider);
   const bill = new BillProvisionedResourceHandler(repo);
   const bus = {
     execute: (c: ICommand) =>
@@ -65,7 +65,9 @@ describe('ProvisioningBillingSaga', () => {
     await saga.onEvent(e);
     const { events, state } = await invoice(openInvoiceId('org-a', '2026-11', 'BHD', 1));
     expect(events.map((x) => x.eventType)).toEqual(['InvoiceCreated', 'InvoiceLineAdded']);
-    expect(events.every((x) => x.correlationId === e.correlationId && x.metadata.source === 'saga')).toBe(true);
+    expect(events.every((x) => x.correlationId === e.correlationId && x.causationId === e.eventId && x.metadata.source === 'saga')).toBe(
+      true,
+    );
     expect(state).toMatchObject({ status: 'draft', period: '2026-11', currency: 'BHD', totalMinor: 91250 });
     expect(state.lines[0]).toMatchObject({
       lineId: `${e.aggregateId}:vm`,

@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { causedByEvent } from '@gyroscops/ddd';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
@@ -48,16 +49,20 @@ export class ProvisioningBillingSaga implements SagaDefinition {
     const resourceId = typeof output.resourceId === 'string' ? output.resourceId : undefined;
     // Errors (an output billing refuses, no open invoice) propagate: the runner retries, then parks the event
     // where operators see it, rather than a provisioned resource going unbilled in silence.
-    const billed = await this.commands.execute(
-      new BillProvisionedResourceCommand(context.idFor('bill'), periodOf(new Date(event.timestamp)), String(output.currency), {
+    const command = new BillProvisionedResourceCommand(
+      context.idFor('bill'),
+      periodOf(new Date(event.timestamp)),
+      String(output.currency),
+      {
         lineId: `${workflowId}:${stepId}`,
         description: `${resourceType}${resourceId ? ` ${resourceId}` : ''} (workflow ${workflowId}, step ${typeof data.stepName === 'string' ? data.stepName : stepId})`,
         quantity: output.quantity,
         unitPrice: output.unitPrice,
         cloudResource: { resourceType, ...(resourceId ? { resourceId } : {}) },
         origin: { workflowId, stepId },
-      }),
+      },
     );
+    const billed = await causedByEvent(event.eventId, () => this.commands.execute(command));
     if (billed.result) this.wakeUp?.appended(billed.result.position);
   }
 }

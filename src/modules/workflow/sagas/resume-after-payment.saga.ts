@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { DomainError, readScopeOf } from '@gyroscops/ddd';
+import { causedByEvent, DomainError, readScopeOf } from '@gyroscops/ddd';
 import { EVENT_STORE, StreamNotFoundError, type EventStore, type StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
@@ -49,16 +49,16 @@ export class ResumeAfterPaymentSaga implements SagaDefinition {
     for (const { workflowId, stepId } of await this.billedSteps(invoiceId, event.version)) {
       try {
         // The payment's moment is the resume's: a redelivery decides the same, and the wait is measured to the payment.
-        await this.commands.execute(
-          new ResumeWorkflowCommand(
-            context.idFor(`${workflowId}:${stepId}`),
-            workflowId,
-            stepId,
-            invoiceId,
-            paymentId,
-            new Date(event.timestamp),
-          ),
+        const command = new ResumeWorkflowCommand(
+          context.idFor(`${workflowId}:${stepId}`),
+          workflowId,
+          stepId,
+          invoiceId,
+          paymentId,
+          new Date(event.timestamp),
         );
+        const r = await causedByEvent(event.eventId, () => this.commands.execute(command));
+        this.wakeUp?.appended(r.position);
       } catch (e) {
         if (e instanceof DomainError && NOTHING_TO_RESUME.has(e.code)) {
           this.logger.log(`invoice ${invoiceId} paid: workflow ${workflowId} step ${stepId} not resumed (${e.code})`);
