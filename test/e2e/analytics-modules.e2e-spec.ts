@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { refreshAll, startTestApp, type TestApp } from '../support/e2e-app';
+import { sagasPassed } from './saga-chain.support';
 
 /**
  * The domain figures over events the Payment, Billing and Workflow modules really record (their commands over HTTP),
@@ -11,9 +12,10 @@ describe('Analytics domain figures over events recorded by the domain modules', 
   let writer: { Authorization: string };
   let reader: { Authorization: string };
   const workflowId = `wf-${randomBytes(4).toString('hex')}`;
+  const payingCorrelation = `pay-corr-${randomBytes(4).toString('hex')}`;
 
-  const post = async (path: string, body: object = {}) => {
-    const r = await t.http().post(path).set(writer).send(body);
+  const post = async (path: string, body: object = {}, headers: Record<string, string> = {}) => {
+    const r = await t.http().post(path).set(writer).set(headers).send(body);
     expect({ path, ok: r.status === 200 || r.status === 201, body: r.body }).toMatchObject({ path, ok: true });
     return r.body as Record<string, string>;
   };
@@ -31,6 +33,13 @@ describe('Analytics domain figures over events recorded by the domain modules', 
     const kept = await post('/v1/invoices', { period: '2024-12', currency: 'EUR' });
     await post(`/v1/invoices/${kept.invoiceId}/lines`, { description: 'VM', quantity: 2, unitPrice: '10.50' });
     await post(`/v1/invoices/${kept.invoiceId}/issue`);
+    // A payment naming the invoice: the Billing saga applies it, caused by the PaymentProcessed event.
+    const paying = await post(
+      '/v1/payments',
+      { amount: '10.00', currency: 'EUR', invoiceId: kept.invoiceId },
+      { 'x-correlation-id': payingCorrelation },
+    );
+    await sagasPassed(t, ['billing-invoice-payment'], Number(paying.position));
     const voided = await post('/v1/invoices', { period: '2024-12', currency: 'EUR' });
     await post(`/v1/invoices/${voided.invoiceId}/lines`, { description: 'Disk', quantity: 1, unitPrice: '5' });
     await post(`/v1/invoices/${voided.invoiceId}/issue`);
@@ -58,7 +67,7 @@ describe('Analytics domain figures over events recorded by the domain modules', 
     const r = await get('/v1/analytics/payments/volume');
     expect(r.status).toBe(200);
     expect(r.body.currencies).toMatchObject({
-      EUR: { payments: 1, volume: '12.34', volumeMinor: 1234 },
+      EUR: { payments: 2, volume: '22.34', volumeMinor: 2234 },
       JPY: { payments: 1, volume: '5', volumeMinor: 5 },
     });
     expect(Object.keys(r.body.currencies).sort()).toEqual(['EUR', 'JPY']);
@@ -67,18 +76,18 @@ describe('Analytics domain figures over events recorded by the domain modules', 
   it('gives the refund ratio of those payments', async () => {
     const r = await get('/v1/analytics/payments/refund-ratio');
     expect(r.body.currencies.EUR).toEqual({
-      payments: 1,
-      paid: '12.34',
-      paidMinor: 1234,
+      payments: 2,
+      paid: '22.34',
+      paidMinor: 2234,
       refunds: 1,
       refunded: '2.00',
       refundedMinor: 200,
-      ratio: 0.162075,
+      ratio: 0.089526,
     });
     expect(r.body.currencies.JPY).toMatchObject({ refunds: 0, refunded: '0', ratio: 0 });
   });
 
-  it('totals the invoices the Billing module issued and voided (a voided draft never counted)', async () => {
+  it('totals the invoices the Billing module issued, voided (a voided draft never counted) and was paid', async () => {
     const r = await get('/v1/analytics/billing/totals');
     expect(r.body).toEqual({
       organizations: {
@@ -88,7 +97,7 @@ describe('Analytics domain figures over events recorded by the domain modules', 
               issued: { invoices: 2, amount: '26.00', amountMinor: 2600 },
               voided: { invoices: 1, amount: '5.00', amountMinor: 500 },
               net: { amount: '21.00', amountMinor: 2100 },
-              paid: { payments: 0, amount: '0.00', amountMinor: 0 },
+              paid: { payments: 1, amount: '10.00', amountMinor: 1000 },
             },
           },
         },
@@ -132,6 +141,22 @@ describe('Analytics domain figures over events recorded by the domain modules', 
         p95: duration('WorkflowCompleted')[0],
       },
     });
+  });
+
+  it('shows the saga’s reaction as caused by the payment in the correlation’s causation tree', async () => {
+    const r = await get(`/v1/analytics/correlations/${payingCorrelation}`);
+    expect(r.status).toBe(200);
+    const nodes = r.body.nodes as {
+      event: { eventId: string; eventType: string; causationId: string };
+      causedBy: string | null;
+      children: string[];
+    }[];
+    expect(nodes.map((n) => n.event.eventType)).toEqual(['PaymentProcessed', 'InvoicePaymentApplied']);
+    const [paid, applied] = nodes;
+    expect(r.body.roots).toEqual([paid.event.eventId]);
+    expect(paid).toMatchObject({ causedBy: null, children: [applied.event.eventId] });
+    expect(applied).toMatchObject({ causedBy: paid.event.eventId, children: [] });
+    expect(paid.event.causationId).not.toBe(paid.event.eventId);
   });
 
   it('counts all of it in the organization’s statistics and its monthly trend', async () => {
