@@ -28,6 +28,7 @@ export abstract class ConsumerRunner {
   private renewing = false;
   private refusedLogged = false;
   private refreshWanted = false;
+  private reconciled = false;
 
   protected constructor(
     protected readonly env: RunnerEnv,
@@ -144,7 +145,12 @@ export abstract class ConsumerRunner {
             `${this.kind} ${this.name}: lease taken by ${this.env.owner} (epoch ${this.lease.doc.epoch}) at position ${this.lease.doc.checkpoint}`,
           );
           this.startRenewal();
+          this.reconciled = false;
+        }
+        if (!this.reconciled) {
+          // Retried until it succeeds: no step runs on indices that may not be in place.
           await this.onAcquired();
+          this.reconciled = true;
         }
         if (this.refreshWanted) {
           this.refreshWanted = false;

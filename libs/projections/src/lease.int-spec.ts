@@ -41,7 +41,11 @@ describe('two instances running the same projections', () => {
     const store = await makeStore(client, prefix);
     stores.push(store);
     const seen = new Map<string, number>();
-    const engine = makeEngine(client, store, prefix, { instanceId: id });
+    // Longer than the other suites' leases: a holder must not lose its lease to a slow, busy test cluster here.
+    const engine = makeEngine(client, store, prefix, {
+      instanceId: id,
+      timings: { leaseMs: 2000, renewIntervalMs: 300, safetyMarginMs: 500 },
+    });
     engine.register(instrumented('ledger', seen));
     engine.register(instrumented('balances', seen));
     engines.push(engine);
