@@ -6,6 +6,7 @@ export {
   ProjectionFailedError,
   ProjectionNotFoundError,
   InvalidMinPositionError,
+  InvalidReadModelQueryError,
   RebuildFailedError,
 } from './projection.errors';
 export { ProjectionRegistry } from './projection.registry';

@@ -97,6 +97,10 @@ describe('projection runner on Elasticsearch', () => {
       });
       expect(await e.readModels.findById('accounts', id, { minPosition: closed.position, scope: orgA })).toBeNull();
       expect((await e.readModels.search('accounts', {}, { minPosition: closed.position, scope: orgA })).total).toBe(0);
+      await expect(e.readModels.search('accounts', { from: 9990, size: 20 }, { scope: orgA })).rejects.toMatchObject({
+        code: 'PROJECTION.INVALID_QUERY',
+        httpStatus: 400,
+      });
     });
 
     it('reports position, head, lag and state', async () => {

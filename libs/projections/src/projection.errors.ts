@@ -46,6 +46,12 @@ export class InvalidMinPositionError extends ProjectionError {
   }
 }
 
+/** A read-model query the store cannot run as asked (e.g. paging past 10,000 results). */
+export class InvalidReadModelQueryError extends ProjectionError {
+  readonly code = 'PROJECTION.INVALID_QUERY';
+  readonly httpStatus = 400;
+}
+
 export class RebuildFailedError extends ProjectionError {
   readonly code = 'PROJECTION.REBUILD_FAILED';
   readonly httpStatus = 500;

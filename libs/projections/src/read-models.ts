@@ -3,6 +3,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { isAdmin, RequestContextStore } from '@gyroscops/context';
 import type { ReadScope } from '@gyroscops/event-store';
 import { errorTypeOf, statusOf } from './es-support';
+import { InvalidReadModelQueryError } from './projection.errors';
 import type { StoredReadModel } from './fold';
 import { readModelAlias } from './read-model-index';
 
@@ -105,7 +106,7 @@ export class ReadModels {
     }
     const size = Math.min(Math.max(query.size ?? 20, 0), MAX_SIZE);
     const from = Math.max(query.from ?? 0, 0);
-    if (from + size > MAX_WINDOW) throw new RangeError(`from + size must stay within ${MAX_WINDOW}`);
+    if (from + size > MAX_WINDOW) throw new InvalidReadModelQueryError(`from + size must stay within ${MAX_WINDOW}`);
     const filter: estypes.QueryDslQueryContainer[] = [];
     if (!scope.isAdmin) filter.push({ term: { organizationId: scope.organizationId } });
     for (const [field, value] of Object.entries(query.filter ?? {})) {
