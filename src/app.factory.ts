@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { version } from '../package.json';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -32,6 +33,8 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
     trustProxy: config.trustProxy,
     genReqId: (req: IncomingMessage) => correlationIdOf(req),
     logger: false,
+    // Requests arriving while closing are answered by registerGracefulClose, in the service's error shape.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
@@ -46,9 +49,34 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: [CORRELATION_ID_HEADER] });
   }
   registerRequestContextHooks(app.getHttpAdapter().getInstance(), app.get(JwtVerifier));
+  registerGracefulClose(app.getHttpAdapter().getInstance());
   setupOpenApi(app, version);
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+/**
+ * Once closing starts, every response ends its connection: an in-flight request on a keep-alive connection
+ * would otherwise hold the server open until the keep-alive timeout after its response.
+ */
+function registerGracefulClose(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    void reply
+      .code(503)
+      .header('connection', 'close')
+      .header('retry-after', '1')
+      .send({ error: 'ServiceUnavailable', message: 'This instance is shutting down; retry the request' });
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
 }

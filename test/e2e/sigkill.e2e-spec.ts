@@ -13,15 +13,21 @@ describe('The service killed with SIGKILL under write load', () => {
     Authorization: `Bearer ${signAccessToken({ sub: 'loader', org: 'org-kill', roles: ['writer', 'reader'] }, { algorithm: 'HS256', secret: SECRET })}`,
   };
   let svc: ServiceProcess | undefined;
+  const started: ServiceProcess[] = [];
+  const start = async () => {
+    const p = await startServiceProcess(env);
+    started.push(p);
+    return p;
+  };
   afterAll(async () => {
-    svc?.child.kill('SIGKILL');
+    for (const p of started) p.child.kill('SIGKILL');
     const es = new Client({ node: process.env.ES_NODE as string });
     await deletePrefix(es, prefix);
     await es.close();
   });
 
   it('keeps every acknowledged append, leaves no stream blocked, and accepts writes again after a restart', async () => {
-    svc = await startServiceProcess(env);
+    svc = await start();
     const streams = Array.from({ length: 12 }, () => `kill-${randomUUID()}`);
     const acked = new Map<string, { stream: string; version: number }>();
     let stop = false;
@@ -52,7 +58,7 @@ describe('The service killed with SIGKILL under write load', () => {
     await Promise.all(clients);
     expect(acked.size).toBeGreaterThan(20);
 
-    svc = await startServiceProcess(env);
+    svc = await start();
     const url = svc.url;
     const started = Date.now();
     for (const stream of streams) {
@@ -77,5 +83,47 @@ describe('The service killed with SIGKILL under write load', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     const storedTotal = acked.size;
     expect(storedTotal).toBeGreaterThan(0);
+  }, 240_000);
+  it('on SIGTERM finishes in-flight requests, then exits promptly', async () => {
+    const proc = await start();
+    const post = (i: number) =>
+      fetch(`${proc.url}/v1/aggregates/term-${i}/events`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          aggregateType: 'Term',
+          expectedVersion: 'any',
+          events: [{ eventId: randomUUID(), eventType: 'InFlight', eventData: { i } }],
+        }),
+      }).then(
+        async (r) => ({
+          status: r.status,
+          body: (await r.json().catch(async () => ({ text: await r.text().catch(() => '') }))) as { fromVersion?: number },
+        }),
+        () => ({ status: 0, body: {} }),
+      );
+    const inFlight = Array.from({ length: 40 }, (_, i) => post(i));
+    await new Promise((r) => setTimeout(r, 30));
+    const t0 = Date.now();
+    proc.child.kill('SIGTERM');
+    const results = await Promise.all(inFlight);
+    const exit = await proc.exited;
+    // Nest closes the app, then re-raises the signal: exit by SIGTERM (143) after a clean close, not by the grace timer.
+    expect(['0', 'SIGTERM']).toContain(exit);
+    expect(proc.output()).not.toContain('Shutdown took longer');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    // Every request either completed, was refused a connection, or arrived after closing began and was told to retry
+    // in the service's error shape: none was cut or failed with a 500.
+    for (const r of results) {
+      expect([0, 201, 503]).toContain(r.status);
+      if (r.status === 503) expect(r.body).toEqual({ error: 'ServiceUnavailable', message: expect.any(String) });
+    }
+    expect(results.filter((r) => r.status === 201).length).toBeGreaterThan(0);
+    const after = await start();
+    for (const [i, r] of results.entries()) {
+      if (r.status !== 201) continue;
+      const s = await fetch(`${after.url}/v1/aggregates/term-${i}/events`, { headers: auth });
+      expect(s.status).toBe(200);
+    }
   }, 240_000);
 });
