@@ -1,0 +1,147 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { ReadScope } from '@gyroscops/event-store';
+import { ElasticsearchAnalyticsReader } from '../../src/modules/analytics/infrastructure/es-analytics.adapter';
+import { COMPOSITE_PAGE_SIZE, statisticsRequest, trendsRequest } from '../../src/modules/analytics/infrastructure/es-analytics.requests';
+import { fmtMs, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
+import { latencyStats, now } from '../core/measure';
+import type { ServiceHandle } from '../core/service';
+import type { Row } from '../core/types';
+import { ensureDataset } from './dataset';
+import { querySpecs } from './search';
+
+type Kind = 'statistics' | 'trends';
+type Side = 'raw' | 'library' | 'http';
+
+const ROUTE: Record<Kind, string> = { statistics: 'get /v1/analytics/events/statistics', trends: 'get /v1/analytics/events/trends' };
+const TIME_ZONE = 'UTC';
+// The store stamps events when they are appended, so the data set spans the minutes of its load: hourly buckets.
+const INTERVAL = 'hour';
+
+interface AnalyticsSpec {
+  scope: ReadScope;
+  userId: string;
+  organizationId: string;
+  from: Date;
+  to: Date;
+}
+
+/** What the figure counts, so every side can be checked to answer the same before timing. */
+function totalOf(kind: Kind, side: Side, body: unknown): number {
+  if (kind === 'statistics') {
+    if (side === 'raw') {
+      const r = body as estypes.SearchResponse;
+      return typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
+    }
+    return (body as { total: number }).total;
+  }
+  if (side === 'raw') {
+    const aggs = (body as estypes.SearchResponse).aggregations as Record<string, { buckets: { doc_count: number }[] }>;
+    return aggs.trends.buckets.reduce((s, b) => s + b.doc_count, 0);
+  }
+  if (side === 'library') return (body as { count: number }[]).reduce((s, b) => s + b.count, 0);
+  return Object.values((body as { trends: Record<string, number> }).trends).reduce((s, n) => s + n, 0);
+}
+
+/**
+ * Statistics and trends as the analytics module computes them: through its reader in-process ("library"), over HTTP,
+ * and raw with the very request bodies the module builds (`es-analytics.requests.ts`), over the search data set.
+ */
+export const analytics: Scenario = {
+  scenario: 5,
+  title: 'Analytics (statistics, trends) vs the same raw aggregations',
+  run: async (ctx: BenchContext) => {
+    const dataset = await ensureDataset(ctx);
+    const reader = new ElasticsearchAnalyticsReader(ctx.storeClient, ctx.names.events);
+    const span = dataset.windowTo.getTime() - dataset.windowFrom.getTime();
+    // Each query's organization over a time window of the data set; some as admins (every organization).
+    const specs: AnalyticsSpec[] = querySpecs(ctx, dataset.windowFrom, dataset.windowTo).map((s, i) => {
+      const u = ctx.gen.users.find((x) => x.userId === s.userId) as { userId: string; organizationId: string };
+      const from = new Date(dataset.windowFrom.getTime() - 60_000 * (i % 3));
+      const to = new Date(dataset.windowFrom.getTime() + span * (0.5 + (i % 2) / 2));
+      return { scope: s.scope, userId: u.userId, organizationId: u.organizationId, from, to };
+    });
+    const iterations = Math.max(3, Math.round(ctx.sizes.search.iterations / 2));
+    const rows: Row[] = [];
+    for (const kind of ['statistics', 'trends'] as const) {
+      const http = httpFor(ctx, ROUTE[kind]);
+      const sides: Side[] = http.service ? ['raw', 'library', 'http'] : ['raw', 'library'];
+      const once = async (side: Side, spec: AnalyticsSpec): Promise<unknown> => {
+        const filter = { from: spec.from, to: spec.to };
+        if (side === 'raw') {
+          const req =
+            kind === 'statistics'
+              ? statisticsRequest(ctx.names.events, filter, spec.scope, TIME_ZONE, COMPOSITE_PAGE_SIZE)
+              : trendsRequest(ctx.names.events, filter, spec.scope, INTERVAL, TIME_ZONE);
+          return ctx.rawClient.search(req);
+        }
+        if (side === 'library') {
+          return kind === 'statistics'
+            ? reader.statistics(filter, spec.scope, TIME_ZONE)
+            : reader.trends(filter, spec.scope, INTERVAL, TIME_ZONE);
+        }
+        const svc = http.service as ServiceHandle;
+        const q = new URLSearchParams({
+          from: spec.from.toISOString(),
+          to: spec.to.toISOString(),
+          ...(kind === 'trends' ? { interval: INTERVAL } : {}),
+        });
+        const r = await svc.http.send(
+          'GET',
+          `/v1/analytics/events/${kind}?${q.toString()}`,
+          svc.token(spec.userId, spec.organizationId, spec.scope.isAdmin),
+        );
+        if (r.status !== 200) throw new Error(`HTTP ${kind} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+        return r.body;
+      };
+      for (const spec of specs) {
+        const totals = await Promise.all(sides.map(async (side) => totalOf(kind, side, await once(side, spec))));
+        if (totals.some((t) => t !== totals[0]))
+          throw new Error(`${kind}: the sides disagree (${sides.map((s, i) => `${s} ${totals[i]}`).join(', ')})`);
+      }
+      const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
+      for (let i = 0; i < iterations; i++) {
+        const spec = specs[i % specs.length];
+        for (const side of rotated(sides, i)) {
+          const t0 = now();
+          await once(side, spec);
+          samples.get(side)?.push(now() - t0);
+        }
+      }
+      const st = (s: Side) => latencyStats(samples.get(s) ?? []);
+      ctx.progress.step(5, `${kind}: ${sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ')}`);
+      const title = `Analytics: event ${kind} over ${dataset.totalEvents.toLocaleString('en-US')} events`;
+      const target = { op: '<=' as const, value: 1.3 };
+      for (const via of ['library', 'http'] as const) {
+        const have = via === 'library' || http.service !== null;
+        const note = have ? undefined : `not available: ${http.missing}`;
+        const details = have ? { queries: st(via).count, meanMs: st(via).meanMs, rawMeanMs: st('raw').meanMs } : undefined;
+        rows.push(
+          row({
+            scenario: 5,
+            key: `5.${kind}.${via}.p50`,
+            title,
+            via,
+            unit: 'ms p50',
+            service: have ? st(via).p50Ms : null,
+            baseline: st('raw').p50Ms,
+            target,
+            note,
+            details,
+          }),
+          row({
+            scenario: 5,
+            key: `5.${kind}.${via}.p99`,
+            title,
+            via,
+            unit: 'ms p99',
+            service: have ? st(via).p99Ms : null,
+            baseline: st('raw').p99Ms,
+            target,
+            note,
+          }),
+        );
+      }
+    }
+    return rows;
+  },
+};
