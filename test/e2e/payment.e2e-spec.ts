@@ -133,4 +133,54 @@ describe('Payment module over HTTP', () => {
       expect((await t.http().get('/v1/payments/events').query({ q: 'private-to-org-pay' }).set(other)).body.results).toEqual([]);
     });
   });
+  describe('when reading the payments read model', () => {
+    it('sees its own write with minPosition (query or header) and shows amount, status and refunds', async () => {
+      const paymentId = `pay-${randomUUID()}`;
+      const r = await pay({ paymentId, amount: '12.30', currency: 'EUR' });
+      const g = await t.http().get(`/v1/payments/${paymentId}`).query({ minPosition: r.body.position }).set(reader);
+      expect(g.status).toBe(200);
+      expect(g.body).toMatchObject({ paymentId, amount: '12.30', currency: 'EUR', status: 'completed', refunded: '0.00', version: 1 });
+      const rf = await t.http().post(`/v1/payments/${paymentId}/refunds`).set(writer).send({ amount: '2.30' });
+      const g2 = await t.http().get(`/v1/payments/${paymentId}`).set(reader).set('x-min-position', String(rf.body.position));
+      expect(g2.body).toMatchObject({ status: 'partially_refunded', refunded: '2.30', version: 2 });
+      expect(
+        (
+          await t
+            .http()
+            .get(`/v1/payments/${paymentId}`)
+            .set(t.auth('org-other', ['reader']))
+            .query({ minPosition: rf.body.position })
+        ).status,
+      ).toBe(404);
+    });
+
+    it('lists the organization’s payments newest first, filtered, with a cursor', async () => {
+      const currency = 'CHF';
+      const ids: string[] = [];
+      let position = 0;
+      for (let i = 0; i < 5; i++) {
+        const r = await pay({ amount: i + 1, currency });
+        ids.push(r.body.paymentId);
+        position = r.body.position;
+      }
+      const p1 = await t.http().get('/v1/payments').query({ currency, size: 2, minPosition: position }).set(reader);
+      expect(p1.status).toBe(200);
+      expect(p1.body.total).toBe(5);
+      expect(p1.body.items.map((p: { paymentId: string }) => p.paymentId)).toEqual([ids[4], ids[3]]);
+      const p2 = await t.http().get('/v1/payments').query({ currency, size: 2, cursor: p1.body.nextCursor }).set(reader);
+      expect(p2.body.items.map((p: { paymentId: string }) => p.paymentId)).toEqual([ids[2], ids[1]]);
+      expect(p2.body.total).toBe(5);
+      const p3 = await t.http().get('/v1/payments').query({ currency, size: 2, cursor: p2.body.nextCursor }).set(reader);
+      expect(p3.body.items.map((p: { paymentId: string }) => p.paymentId)).toEqual([ids[0]]);
+      expect(p3.body.nextCursor).toBeNull();
+      const other = await t
+        .http()
+        .get('/v1/payments')
+        .query({ currency, minPosition: position })
+        .set(t.auth('org-other', ['reader']));
+      expect(other.body).toMatchObject({ total: 0, items: [] });
+      expect((await t.http().get('/v1/payments').query({ status: 'lost' }).set(reader)).status).toBe(400);
+      expect((await t.http().get('/v1/payments').query({ cursor: '!!!' }).set(reader)).status).toBe(400);
+    });
+  });
 });

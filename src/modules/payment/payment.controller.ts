@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiMinPosition, MinPosition } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
 import { CommandId } from '../../common/commands/command-id';
 import { StoreWakeUp } from '../events/store-wake-up';
@@ -8,6 +9,8 @@ import { ProcessPaymentCommand } from './commands/process-payment/process-paymen
 import { RefundPaymentCommand } from './commands/refund-payment/refund-payment.command';
 import {
   CorrelationParam,
+  GetPaymentQueryDto,
+  ListPaymentsQueryDto,
   PaymentCommandResultDto,
   PaymentEventsQueryDto,
   PaymentIdParam,
@@ -15,6 +18,8 @@ import {
   RefundPaymentDto,
   ReplayQueryDto,
 } from './payment.dto';
+import { GetPaymentQuery } from './queries/get-payment/get-payment.query';
+import { ListPaymentsQuery } from './queries/list-payments/list-payments.query';
 import { PaymentHistoryQuery } from './queries/payment-history/payment-history.query';
 import { PaymentTimelineQuery } from './queries/payment-timeline/payment-timeline.query';
 import { ReplayPaymentQuery } from './queries/replay-payment/replay-payment.query';
@@ -68,6 +73,35 @@ export class PaymentController {
     this.wakeUp.appended(r.position);
     const last = r.events[r.events.length - 1];
     return { paymentId: id, status: String(last.eventData.status), version: r.version, position: r.position };
+  }
+
+  @Get()
+  @Roles('reader')
+  @ApiMinPosition({ query: false })
+  @ApiOperation({
+    summary: "The caller's organization's payments, newest first, by status, currency, invoice and creation time (read model)",
+  })
+  async list(@Query() q: ListPaymentsQueryDto, @MinPosition() minPosition: number | undefined) {
+    return this.queries.execute(
+      new ListPaymentsQuery({
+        status: q.status,
+        currency: q.currency,
+        invoiceId: q.invoiceId,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        size: q.size,
+        cursor: q.cursor,
+        minPosition,
+      }),
+    );
+  }
+
+  @Get(':id')
+  @Roles('reader')
+  @ApiMinPosition({ query: false })
+  @ApiOperation({ summary: 'A payment: amount, currency, status, refunded (read model)' })
+  async get(@Param() { id }: PaymentIdParam, @Query() _q: GetPaymentQueryDto, @MinPosition() minPosition: number | undefined) {
+    return this.queries.execute(new GetPaymentQuery(id, minPosition));
   }
 
   @Get('events')

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { AGGREGATE_ID_PATTERN } from '@gyroscops/event-store';
+import { MinPositionQuery } from '@gyroscops/projections';
 import { IsAmount } from '../../common/commands/amount.validator';
 
 const ID_MESSAGE = 'must be 1-256 characters of letters, digits and . _ : @ -, starting with a letter or digit';
@@ -94,4 +95,31 @@ export class PaymentEventsQueryDto {
   @Max(1000)
   size?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
+}
+
+export class GetPaymentQueryDto extends MinPositionQuery {}
+
+export class ListPaymentsQueryDto extends MinPositionQuery {
+  @ApiPropertyOptional({ enum: ['completed', 'partially_refunded', 'refunded'] })
+  @IsOptional()
+  @IsIn(['completed', 'partially_refunded', 'refunded'])
+  status?: string;
+  @ApiPropertyOptional({ example: 'EUR' })
+  @IsOptional()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code' })
+  currency?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(AGGREGATE_ID_PATTERN, { message: `invoiceId ${ID_MESSAGE}` }) invoiceId?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or before' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  size?: number;
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' }) @IsOptional() @IsString() @Length(1, 200) cursor?: string;
 }

@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventSourcedRepository } from '@gyroscops/ddd';
 import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
+import { ProjectionsModule } from '@gyroscops/projections';
+import { ProjectionsAdminModule } from '../projections/projections.module';
+import { paymentsProjection } from './projections/payments.projection';
+import { GetPaymentHandler } from './queries/get-payment/get-payment.handler';
+import { ListPaymentsHandler } from './queries/list-payments/list-payments.handler';
 import { ProcessPaymentHandler } from './commands/process-payment/process-payment.handler';
 import { RefundPaymentHandler } from './commands/refund-payment/refund-payment.handler';
 import { paymentDecider } from './domain/payment.decider';
@@ -13,7 +18,7 @@ import { ReplayPaymentHandler } from './queries/replay-payment/replay-payment.ha
 import { SearchPaymentEventsHandler } from './queries/search-payment-events/search-payment-events.handler';
 
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, ProjectionsAdminModule, ProjectionsModule.forFeature({ projections: [paymentsProjection] })],
   controllers: [PaymentController],
   providers: [
     {
@@ -22,6 +27,8 @@ import { SearchPaymentEventsHandler } from './queries/search-payment-events/sear
       useFactory: (store: EventStore) => new EventSourcedRepository(store, paymentDecider, { snapshotEvery: 50 }),
     },
     ProcessPaymentHandler,
+    GetPaymentHandler,
+    ListPaymentsHandler,
     RefundPaymentHandler,
     PaymentHistoryHandler,
     SearchPaymentEventsHandler,
