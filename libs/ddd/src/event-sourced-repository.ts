@@ -40,7 +40,7 @@ export interface LoadOptions {
 }
 
 export interface ExecuteOptions {
-  /** Id of the command: the causation id of its events, and the seed of their ids. */
+  /** Id of the command: the seed of its events' ids, and their causation id unless the context already names a cause. */
   commandId: string;
   /** Re-run the whole command on a concurrency conflict (safe when the decision only depends on loaded state). */
   retryOnConflict?: boolean;
@@ -115,7 +115,10 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
   /** Load, decide, append; on a conflict, re-run it all when allowed, else answer 409. */
   async execute(aggregateId: string, command: C, options: ExecuteOptions): Promise<ExecuteResult<S>> {
     const maxAttempts = options.retryOnConflict === false ? 1 : (options.maxAttempts ?? 5);
-    return RequestContextStore.with({ causationId: options.commandId }, async () => {
+    // At the edge (an API request) the command is the cause; inside a saga reaction the context already names the
+    // triggering event, so a correlation's events link event to event across modules.
+    const causationId = RequestContextStore.require().causationId ?? options.commandId;
+    return RequestContextStore.with({ causationId }, async () => {
       const replayed = await this.alreadyApplied(options.commandId);
       if (replayed) {
         const loaded = await this.load(aggregateId);

@@ -5,4 +5,3 @@ export * from './decider';
 export * from './event-sourced-repository';
 export * from './quantity';
 export * from './history-entry';
-export * from './causation';

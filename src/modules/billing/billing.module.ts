@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { causationAware, EventSourcedRepository } from '@gyroscops/ddd';
+import { EventSourcedRepository } from '@gyroscops/ddd';
 import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { ProjectionsModule } from '@gyroscops/projections';
 import { ProjectionsAdminModule } from '../projections/projections.module';
@@ -38,7 +38,7 @@ import { ProvisioningBillingSaga } from './sagas/provisioning-billing.saga';
     {
       provide: INVOICE_REPOSITORY,
       inject: [EVENT_STORE],
-      useFactory: (store: EventStore) => new EventSourcedRepository(causationAware(store), invoiceDecider, { snapshotEvery: 50 }),
+      useFactory: (store: EventStore) => new EventSourcedRepository(store, invoiceDecider, { snapshotEvery: 50 }),
     },
     CreateInvoiceHandler,
     AddInvoiceLineHandler,

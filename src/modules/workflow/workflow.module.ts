@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { causationAware, EventSourcedRepository } from '@gyroscops/ddd';
+import { EventSourcedRepository } from '@gyroscops/ddd';
 import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { ProjectionsModule } from '@gyroscops/projections';
 import { ProjectionsAdminModule } from '../projections/projections.module';
@@ -34,7 +34,7 @@ import { WORKFLOW_CLOCK, WORKFLOW_REPOSITORY } from './workflow.tokens';
     {
       provide: WORKFLOW_REPOSITORY,
       inject: [EVENT_STORE],
-      useFactory: (store: EventStore) => new EventSourcedRepository(causationAware(store), workflowDecider, { snapshotEvery: 50 }),
+      useFactory: (store: EventStore) => new EventSourcedRepository(store, workflowDecider, { snapshotEvery: 50 }),
     },
     { provide: WORKFLOW_CLOCK, useValue: () => new Date() },
     StartWorkflowHandler,

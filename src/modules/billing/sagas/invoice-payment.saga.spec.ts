@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBus, ICommand } from '@nestjs/cqrs';
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
-import { causationAware, EventSourcedRepository, replay } from '@gyroscops/ddd';
+import { EventSourcedRepository, replay } from '@gyroscops/ddd';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
 import { AddInvoiceLineCommand } from '../commands/add-invoice-line/add-invoice-line.command';
 import { AddInvoiceLineHandler } from '../commands/add-invoice-line/add-invoice-line.handler';
@@ -26,7 +26,7 @@ const api = (org: string): RequestContext => ({
 
 describe('InvoicePaymentSaga', () => {
   const store = new InMemoryEventStore();
-  const repo = new EventSourcedRepository(causationAware(store), invoiceDecider);
+  const repo = new EventSourcedRepository(store, invoiceDecider);
   const apply = new ApplyInvoicePaymentHandler(repo);
   const bus = {
     execute: (c: ICommand) =>

@@ -1,6 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { causedByEvent, DomainError } from '@gyroscops/ddd';
+import { DomainError } from '@gyroscops/ddd';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
@@ -42,7 +42,7 @@ export class InvoicePaymentSaga implements SagaDefinition {
     const paymentId = typeof data.paymentId === 'string' ? data.paymentId : event.aggregateId;
     try {
       const command = new ApplyInvoicePaymentCommand(context.idFor('apply'), data.invoiceId, paymentId, data.amount, data.currency);
-      const r = await causedByEvent(event.eventId, () => this.commands.execute(command));
+      const r = await this.commands.execute(command);
       // The next link of the chain (the workflow resume) reacts to this append: wake the runners now.
       if (r) this.wakeUp?.appended(r.position);
     } catch (e) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBus, ICommand } from '@nestjs/cqrs';
-import { causationAware, EventSourcedRepository, replay } from '@gyroscops/ddd';
+import { EventSourcedRepository, replay } from '@gyroscops/ddd';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
 import { BillProvisionedResourceCommand } from '../commands/bill-provisioned-resource/bill-provisioned-resource.command';
 import { BillProvisionedResourceHandler } from '../commands/bill-provisioned-resource/bill-provisioned-resource.handler';
@@ -13,7 +13,7 @@ const scope = { organizationId: 'org-a', isAdmin: false };
 
 describe('ProvisioningBillingSaga', () => {
   const store = new InMemoryEventStore({ clock: () => new Date('2026-11-15T12:00:00.000Z') });
-  const repo = new EventSourcedRepository(causationAware(store), invoiceDecider);
+  const repo = new EventSourcedRepository(store, invoiceDecider);
   const bill = new BillProvisionedResourceHandler(repo);
   const bus = {
     execute: (c: ICommand) =>

@@ -1,6 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { causedByEvent } from '@gyroscops/ddd';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
@@ -62,7 +61,7 @@ export class ProvisioningBillingSaga implements SagaDefinition {
         origin: { workflowId, stepId },
       },
     );
-    const billed = await causedByEvent(event.eventId, () => this.commands.execute(command));
+    const billed = await this.commands.execute(command);
     if (billed.result) this.wakeUp?.appended(billed.result.position);
   }
 }

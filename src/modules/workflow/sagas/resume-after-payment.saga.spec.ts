@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandBus, ICommand } from '@nestjs/cqrs';
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
-import { causationAware, EventSourcedRepository } from '@gyroscops/ddd';
+import { EventSourcedRepository } from '@gyroscops/ddd';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
 import { CancelWorkflowCommand } from '../commands/cancel-workflow/cancel-workflow.command';
 import { CancelWorkflowHandler } from '../commands/cancel-workflow/cancel-workflow.handler';
@@ -29,7 +29,7 @@ const vmOutput = { resourceType: 'vm', quantity: 1, unitPrice: '10.00', currency
 describe('ResumeAfterPaymentSaga', () => {
   let now = new Date('2026-11-01T10:00:00.000Z');
   const store = new InMemoryEventStore({ clock: () => now });
-  const repo = new EventSourcedRepository(causationAware(store), workflowDecider);
+  const repo = new EventSourcedRepository(store, workflowDecider);
   const clock = () => now;
   const resume = new ResumeWorkflowHandler(repo, clock);
   const bus = {

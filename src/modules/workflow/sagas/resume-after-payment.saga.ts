@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { causedByEvent, DomainError, readScopeOf } from '@gyroscops/ddd';
+import { DomainError, readScopeOf } from '@gyroscops/ddd';
 import { EVENT_STORE, StreamNotFoundError, type EventStore, type StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
@@ -57,7 +57,7 @@ export class ResumeAfterPaymentSaga implements SagaDefinition {
           paymentId,
           new Date(event.timestamp),
         );
-        const r = await causedByEvent(event.eventId, () => this.commands.execute(command));
+        const r = await this.commands.execute(command);
         this.wakeUp?.appended(r.position);
       } catch (e) {
         if (e instanceof DomainError && NOTHING_TO_RESUME.has(e.code)) {
