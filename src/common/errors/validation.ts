@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 
 export interface FieldValidationError {
   /** Dotted path of the offending property, e.g. `lines.0.amount`. */
@@ -25,9 +25,26 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
   });
 }
 
+/**
+ * Nest's ValidationPipe lets `null` (and, for some DTOs, arrays) through unvalidated: a body bound to a DTO class
+ * must be a JSON object, or handlers would dereference nothing and answer 500.
+ */
+class ObjectBodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDtoBody =
+      metadata.type === 'body' &&
+      typeof metadata.metatype === 'function' &&
+      ![Object, Array, String, Number, Boolean].includes(metadata.metatype as never);
+    if (isDtoBody && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new RequestValidationError([{ field: 'body', constraints: { isObject: 'the request body must be a JSON object' } }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** The one validation pipe: unknown properties are refused, payloads become DTO instances. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ObjectBodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -78,6 +78,7 @@ export class StepErrorDto {
 
 export class FailStepDto {
   @ApiProperty({ type: StepErrorDto })
+  @IsObject({ message: 'error must be an object such as { "message": "…" }' })
   @ValidateNested()
   @Type(() => StepErrorDto)
   error!: StepErrorDto;
