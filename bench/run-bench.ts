@@ -167,6 +167,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           indexPrefix: prefix,
           buildDir: options.serviceBuildDir,
           nodeFlags: options.serviceNodeFlags,
+          runners: options.serviceRunners,
         });
         // Tokens are signed before any clock starts (signing is a client's cost, paid once per session).
         for (const u of gen.users) service.token(u.userId, u.organizationId);

@@ -138,7 +138,7 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
   }
 
   const port = await freePort();
-  const compiled = o.buildDir ? join(o.buildDir, 'src', 'main.js') : null;
+  const compiled = o.buildDir ? join(o.buildDir, 'bench', 'service-main.js') : null;
   const args =
     compiled && existsSync(compiled)
       ? [...(o.nodeFlags ?? []), '-r', require.resolve('tsconfig-paths/register'), compiled]
@@ -148,7 +148,7 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
           require.resolve('ts-node/register/transpile-only'),
           '-r',
           require.resolve('tsconfig-paths/register'),
-          join(REPO_ROOT, 'src', 'main.ts'),
+          join(REPO_ROOT, 'bench', 'service-main.ts'),
         ];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

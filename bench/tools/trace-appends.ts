@@ -50,6 +50,34 @@ function trace(client: Client, names: IndexNames, calls: Call[]): void {
   });
 }
 
+type IndexingStats = Map<string, { docs: number; ms: number }>;
+
+/** Elasticsearch's own indexing counters per index: how many documents, and how long indexing took. */
+async function indexing(client: Client, prefix: string): Promise<IndexingStats> {
+  const r = await client.indices.stats({ index: `${prefix}-*`, metric: 'indexing' });
+  const out: IndexingStats = new Map();
+  for (const [name, s] of Object.entries(r.indices ?? {})) {
+    out.set(name.slice(prefix.length + 1), {
+      docs: s.primaries?.indexing?.index_total ?? 0,
+      ms: s.primaries?.indexing?.index_time_in_millis ?? 0,
+    });
+  }
+  return out;
+}
+
+function indexingReport(before: IndexingStats, after: IndexingStats, events: number): void {
+  const rows = [...after]
+    .map(([name, a]) => ({ name, docs: a.docs - (before.get(name)?.docs ?? 0), ms: a.ms - (before.get(name)?.ms ?? 0) }))
+    .filter((x) => x.docs > 0);
+  const total = rows.reduce((s, x) => s + x.ms, 0);
+  process.stdout.write(`  Elasticsearch indexing: ${total} ms in all (${((total * 1000) / events).toFixed(0)} ms per 1k events)\n`);
+  for (const x of rows.sort((a, b) => b.ms - a.ms)) {
+    process.stdout.write(
+      `    ${x.name.padEnd(14)} ${String(x.docs).padStart(7)} docs (${(x.docs / events).toFixed(2)} per event) ${String(x.ms).padStart(6)} ms\n`,
+    );
+  }
+}
+
 function report(title: string, calls: Call[], wallMs: number, appends: number, events: number, cpuMs: number): void {
   const steps = new Map<string, Call[]>();
   for (const c of calls) steps.set(c.step, [...(steps.get(c.step) ?? []), c]);
@@ -104,6 +132,7 @@ async function main(): Promise<void> {
         );
         run++;
         calls.length = 0;
+        const stats0 = await indexing(client, prefix);
         const cpu0 = ownCpuMs();
         const ms = await runClients(count, clients, async (i) => {
           const s = streams[i];
@@ -117,6 +146,7 @@ async function main(): Promise<void> {
           else await client.bulk({ operations: docs[i].flatMap(({ id, doc }) => [{ create: { _index: raw, _id: id } }, doc]) });
         });
         report(`${label} ${side}`, [...calls], ms, count, count * size, ownCpuMs() - cpu0);
+        indexingReport(stats0, await indexing(client, prefix), count * size);
       }
     }
   } finally {
