@@ -81,6 +81,19 @@ describe('The service killed with SIGKILL under write load', () => {
     }
     // Every stream accepted a write again within a bounded wait (the lease of a dead writer is 5 s).
     expect(Date.now() - started).toBeLessThan(30_000);
+
+    // Projections and sagas converge: every consumer catches up with the head of the log, none failed.
+    const adminAuth = {
+      Authorization: `Bearer ${signAccessToken({ sub: 'ops', org: 'ops', roles: ['admin'] }, { algorithm: 'HS256', secret: SECRET })}`,
+    };
+    let statuses: { name: string; lag: number; state: string; lastError: string | null }[] = [];
+    for (let i = 0; i < 150; i++) {
+      statuses = (await (await fetch(`${url}/v1/projections`, { headers: adminAuth })).json()) as typeof statuses;
+      if (statuses.length > 0 && statuses.every((p) => p.lag === 0 && p.state !== 'failed')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const p of statuses) expect(p).toMatchObject({ lag: 0, lastError: null });
     const storedTotal = acked.size;
     expect(storedTotal).toBeGreaterThan(0);
   }, 240_000);
