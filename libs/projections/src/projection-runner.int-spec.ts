@@ -67,14 +67,18 @@ describe('projection runner on Elasticsearch', () => {
         context: writer(),
       });
       e.notify(r.position);
-      expect(await e.readModels.findById<Account>('accounts', id, { minPosition: r.position, scope: orgA })).toEqual({
+      expect(await e.readModels.findById<Account>('accounts', id, { minPosition: r.position, timeoutMs: 20000, scope: orgA })).toEqual({
         accountId: id,
         owner: 'ann',
         balance: 5,
         deposits: 1,
         organizationId: 'org-a',
       });
-      const page = await e.readModels.search<Account>('accounts', { filter: { owner: 'ann' } }, { minPosition: r.position, scope: orgA });
+      const page = await e.readModels.search<Account>(
+        'accounts',
+        { filter: { owner: 'ann' } },
+        { minPosition: r.position, timeoutMs: 20000, scope: orgA },
+      );
       expect(page.items.map((a) => a.accountId)).toEqual([id]);
     });
 
@@ -87,16 +91,16 @@ describe('projection runner on Elasticsearch', () => {
         expectedVersion: 'no_stream',
         context: writer(),
       });
-      expect(await e.readModels.findById('accounts', id, { minPosition: opened.position, scope: orgB })).toBeNull();
-      expect((await e.readModels.search('accounts', {}, { minPosition: opened.position, scope: orgB })).total).toBe(0);
+      expect(await e.readModels.findById('accounts', id, { minPosition: opened.position, timeoutMs: 20000, scope: orgB })).toBeNull();
+      expect((await e.readModels.search('accounts', {}, { minPosition: opened.position, timeoutMs: 20000, scope: orgB })).total).toBe(0);
       expect(await e.readModels.findById('accounts', id, { scope: { organizationId: 'ops', isAdmin: true } })).not.toBeNull();
       const closed = await store.appendToStream(id, [ev('AccountClosed')], {
         aggregateType: 'Account',
         expectedVersion: 1,
         context: writer(),
       });
-      expect(await e.readModels.findById('accounts', id, { minPosition: closed.position, scope: orgA })).toBeNull();
-      expect((await e.readModels.search('accounts', {}, { minPosition: closed.position, scope: orgA })).total).toBe(0);
+      expect(await e.readModels.findById('accounts', id, { minPosition: closed.position, timeoutMs: 20000, scope: orgA })).toBeNull();
+      expect((await e.readModels.search('accounts', {}, { minPosition: closed.position, timeoutMs: 20000, scope: orgA })).total).toBe(0);
       await expect(e.readModels.search('accounts', { from: 9990, size: 20 }, { scope: orgA })).rejects.toMatchObject({
         code: 'PROJECTION.INVALID_QUERY',
         httpStatus: 400,
@@ -107,7 +111,7 @@ describe('projection runner on Elasticsearch', () => {
       const e = engine();
       e.start();
       const last = await seedAccounts(store, ['s-1', 's-2'], 2);
-      await e.waitForPosition('accounts', last);
+      await e.waitForPosition('accounts', last, 20000);
       const [status] = await e.status();
       expect(status).toMatchObject({
         name: 'accounts',

@@ -5,7 +5,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { EVENT_STORE, type EventStore, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
-import { ApiMinPosition, MinPosition, ProjectionsModule, ReadModels, type ProjectionDefinition } from '@gyroscops/projections';
+import {
+  ApiMinPosition,
+  MinPosition,
+  ProjectionEngine,
+  ProjectionsModule,
+  ReadModels,
+  type ProjectionDefinition,
+} from '@gyroscops/projections';
 import { AppModule } from '../../app.module';
 import { createApp } from '../../app.factory';
 import { Roles } from '../../auth/access.decorators';
@@ -49,7 +56,7 @@ class NotesController {
   @Roles('reader')
   @ApiMinPosition()
   async get(@Param('id') id: string, @MinPosition() minPosition: number | undefined): Promise<Note | { missing: true }> {
-    return (await this.readModels.findById<Note>('notes', id, { minPosition, timeoutMs: 1500 })) ?? { missing: true };
+    return (await this.readModels.findById<Note>('notes', id, { minPosition, timeoutMs: 3000 })) ?? { missing: true };
   }
 }
 
@@ -97,6 +104,9 @@ describe('projections in the service: admin endpoints, readiness, minPosition re
     es = new Client({ node: config.esNode });
     admin = signTokenForConfig(config, { sub: 'ops', org: 'org-a', roles: ['admin'] });
     writerToken = signTokenForConfig(config, { sub: 'u', org: 'org-a', roles: ['writer'] });
+    // Start-up: runners take their leases and create their indices, which is slow on a busy test cluster.
+    const warmUp = await write('warm-up', 'NoteWritten', { text: 'warm-up' });
+    await app.get(ProjectionEngine).waitForPosition('notes', warmUp.position, 30000);
   });
 
   afterAll(async () => {
