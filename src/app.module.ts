@@ -1,14 +1,15 @@
 import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/app-config';
 import { CoreModule, type CoreModuleOptions } from './core.module';
 import { HealthModule } from './health/health.module';
-import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from './modules/events/events.module';
 import { PaymentModule } from './modules/payment/payment.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { WorkflowModule } from './modules/workflow/workflow.module';
+import { ProjectionsAdminModule } from './modules/projections/projections.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -20,7 +21,18 @@ export interface AppModuleOptions extends CoreModuleOptions {
  * ReadinessRegistry, which CoreModule and HealthModule provide globally.
  */
 @Module({
-  imports: [CqrsModule.forRoot(), HealthModule, AuthModule, EventsModule, PaymentModule, AnalyticsModule, BillingModule, WorkflowModule],
+  imports: [
+    CqrsModule.forRoot(),
+    HealthModule,
+    AuthModule,
+    EventsModule,
+    // The projections engine: read models and sagas on the global log, admin endpoints, readiness.
+    ProjectionsAdminModule,
+    PaymentModule,
+    BillingModule,
+    WorkflowModule,
+    AnalyticsModule,
+  ],
 })
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {

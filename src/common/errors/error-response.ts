@@ -64,7 +64,8 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
       typeof httpStatus === 'number' && Number.isInteger(httpStatus) && httpStatus >= 400 && httpStatus <= 599 ? httpStatus : 409;
     const body: ErrorBody = { error: code, message: exception.message };
     if (fields['details'] !== undefined) body.details = fields['details'];
-    return { status, body, log: status >= 500 ? 'error' : 'none' };
+    // 503/504 from the domain (a stale read model, a stopped projection) are conditions to watch, not bugs.
+    return { status, body, log: status === 503 || status === 504 ? 'warn' : status >= 500 ? 'error' : 'none' };
   }
   if (isFastifyClientError(fields)) return fromStatus(fields.statusCode, exception.message);
   return INTERNAL;
