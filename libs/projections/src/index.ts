@@ -43,3 +43,11 @@ export {
   type ProjectionsModuleAsyncOptions,
   type ProjectionsFeature,
 } from './projections.module';
+export {
+  aggregateProjection,
+  aggregateSummary,
+  type AggregateDocument,
+  type AggregateDocumentMeta,
+  type AggregateProjectionOptions,
+  type AggregateSummary,
+} from './aggregate-projection';
