@@ -14,6 +14,7 @@ import {
 import type { AppendResult } from '@gyroscops/event-store';
 import { ApiMinPosition } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
+import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { CommandId } from '../../common/commands/command-id';
 import { StoreWakeUp } from '../events/store-wake-up';
 import {
@@ -23,7 +24,6 @@ import {
   InvoiceCommandResultDto,
   InvoiceIdParam,
   ListInvoicesQueryDto,
-  ReplayQueryDto,
   VoidInvoiceDto,
 } from './billing.dto';
 import { AddInvoiceLineCommand } from './commands/add-invoice-line/add-invoice-line.command';

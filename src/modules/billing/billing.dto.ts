@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { AGGREGATE_ID_PATTERN } from '@gyroscops/event-store';
 import { MinPositionQuery } from '@gyroscops/projections';
 import { IsAmount } from '../../common/commands/amount.validator';
@@ -119,18 +119,4 @@ export class ListInvoicesQueryDto extends MinPositionQuery {
   @Min(0)
   @Max(9000)
   from?: number;
-}
-
-export class ReplayQueryDto {
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  version?: number;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  at?: string;
 }

@@ -3,6 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiMinPosition, MinPosition } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
+import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { CommandId } from '../../common/commands/command-id';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { ProcessPaymentCommand } from './commands/process-payment/process-payment.command';
@@ -16,7 +17,6 @@ import {
   PaymentIdParam,
   ProcessPaymentDto,
   RefundPaymentDto,
-  ReplayQueryDto,
 } from './payment.dto';
 import { GetPaymentQuery } from './queries/get-payment/get-payment.query';
 import { ListPaymentsQuery } from './queries/list-payments/list-payments.query';

@@ -68,20 +68,6 @@ export class PaymentCommandResultDto {
   @ApiProperty({ description: 'Global position of the last event: pass as minPosition to read it from the read model' }) position!: number;
 }
 
-export class ReplayQueryDto {
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  version?: number;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  at?: string;
-}
-
 export class PaymentEventsQueryDto {
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;

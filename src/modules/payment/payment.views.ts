@@ -1,29 +1,6 @@
 import type { StoredEvent } from '@gyroscops/event-store';
 
-/** The seed's history entry: what happened, when, with which data and metadata. */
-export interface HistoryEntry {
-  eventId: string;
-  eventType: string;
-  version: number;
-  position: number;
-  timestamp: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  correlationId: string;
-  causationId: string | null;
-}
-
-export const historyEntry = (e: StoredEvent): HistoryEntry => ({
-  eventId: e.eventId,
-  eventType: e.eventType,
-  version: e.version,
-  position: e.position,
-  timestamp: e.timestamp,
-  data: e.eventData,
-  metadata: e.metadata,
-  correlationId: e.correlationId,
-  causationId: e.causationId,
-});
+export { historyEntry, type HistoryEntry } from '@gyroscops/ddd';
 
 export interface EventResult {
   eventId: string;

@@ -14,6 +14,7 @@ import {
 import type { AppendResult } from '@gyroscops/event-store';
 import { ApiMinPosition } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
+import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { CommandId } from '../../common/commands/command-id';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { CancelWorkflowCommand } from './commands/cancel-workflow/cancel-workflow.command';
@@ -31,7 +32,6 @@ import {
   FailStepDto,
   GetWorkflowQueryDto,
   ListWorkflowsQueryDto,
-  ReplayQueryDto,
   StartWorkflowDto,
   WorkflowCommandResultDto,
   WorkflowIdParam,

@@ -6,7 +6,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -130,18 +129,4 @@ export class ListWorkflowsQueryDto extends MinPositionQuery {
   @Min(0)
   @Max(9000)
   from?: number;
-}
-
-export class ReplayQueryDto {
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  version?: number;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  at?: string;
 }
