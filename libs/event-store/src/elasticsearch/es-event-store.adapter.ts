@@ -511,10 +511,8 @@ export class ElasticsearchEventStore implements EventStore {
     ]);
     for (const w of aborted) this.retryLater(w.a, 1);
 
-    // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
-    const finalize = committed.filter((_, i) => derivedOk[i]);
-    await this.finalizeHeads(finalize).catch((e: unknown) => this.options.logger?.warn(`finalising heads failed: ${(e as Error).message}`));
-
+    // Acknowledge now: the commits are durable and readable (a reader that meets the lease reads the commit document).
+    // The stream stays busy in this process until its head is finalised, so its next append sees a clean head.
     for (const w of committed) {
       const envelopes = w.envelopes as StoredEvent[];
       w.outcome = 'committed';
@@ -526,6 +524,11 @@ export class ElasticsearchEventStore implements EventStore {
         events: envelopes,
       });
     }
+
+    // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
+    const finalize = committed.filter((_, i) => derivedOk[i]);
+    await this.finalizeHeads(finalize).catch((e: unknown) => this.options.logger?.warn(`finalising heads failed: ${(e as Error).message}`));
+
     await Promise.all(
       idempotent.map(async ({ w, from, to }) => {
         try {
