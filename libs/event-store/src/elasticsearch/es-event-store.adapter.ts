@@ -869,27 +869,44 @@ export class ElasticsearchEventStore implements EventStore {
       const docs = new Map<number, LogDoc>();
       for (const d of r.docs) if ('found' in d && d.found && d._source) docs.set(Number(d._id), d._source);
       const lastId = Number(ids[ids.length - 1]);
-      let stuckAt: number | null = null;
-      while (next <= lastId && events.length < maxCount) {
-        const doc = docs.get(next);
+      // Positions of the window no document covers: writers in flight, or dead. Each is timed from when a reader
+      // first saw it, so a dead writer's whole range is fenced after one timeout, not one timeout per position.
+      const now = Date.now();
+      const uncovered: number[] = [];
+      for (let p = next; p <= lastId;) {
+        const doc = docs.get(p);
         if (doc) {
-          this.gapFirstSeen.delete(next);
-          if (doc.kind === 'commit') for (const e of doc.events) events.push(this.upcasters.apply(e));
-          next = doc.lastPosition + 1;
+          p = doc.lastPosition + 1;
           continue;
         }
-        stuckAt = next;
-        break;
+        uncovered.push(p);
+        if (!this.gapFirstSeen.has(p)) this.gapFirstSeen.set(p, now);
+        p++;
       }
-      if (stuckAt === null) continue;
-      // An allocated position without a document: a writer in flight, or one that died. Wait, then fence it.
-      const seen = this.gapFirstSeen.get(stuckAt) ?? Date.now();
-      this.gapFirstSeen.set(stuckAt, seen);
-      if (Date.now() - seen < this.gapTimeoutMs) break;
-      await this.createTombstone(stuckAt, stuckAt, 'gap timeout');
-      this.gapFirstSeen.delete(stuckAt);
+      let stuck = false;
+      while (next <= lastId && events.length < maxCount) {
+        const doc = docs.get(next);
+        if (!doc) {
+          stuck = true;
+          break;
+        }
+        this.gapFirstSeen.delete(next);
+        if (doc.kind === 'commit') for (const e of doc.events) events.push(this.upcasters.apply(e));
+        next = doc.lastPosition + 1;
+      }
+      if (!stuck) continue;
+      if (now - (this.gapFirstSeen.get(next) ?? now) < this.gapTimeoutMs) break;
+      // Fence every timed-out gap at once. A commit that lands first wins its create, and a tombstone left inside a
+      // commit's range is never read: the walk jumps from a commit's first position past its last.
+      const expired = uncovered.filter((p) => now - (this.gapFirstSeen.get(p) ?? now) >= this.gapTimeoutMs);
+      await this.tombstone(
+        expired.map((p) => [p, p]),
+        'gap timeout',
+      );
+      for (const p of expired) this.gapFirstSeen.delete(p);
     }
-    if (this.gapFirstSeen.size > 10000) this.gapFirstSeen.clear();
+    // Positions below the checkpoint are resolved for every reader: forget their timers.
+    for (const p of this.gapFirstSeen.keys()) if (p < next) this.gapFirstSeen.delete(p);
     return { events, checkpoint: next - 1, head };
   }
 

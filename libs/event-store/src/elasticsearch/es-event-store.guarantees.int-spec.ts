@@ -138,6 +138,32 @@ describe('Elasticsearch event store guarantees', () => {
     }, 30_000);
   });
 
+  describe('when a writer dies holding a long range of positions', () => {
+    it('lets the global log pass the whole range after about one gap timeout, not one per position', async () => {
+      const aggregateId = `crash-range-${randomUUID()}`;
+      const start = await s1.headPosition();
+      const dying = await makeEsStore(extraClient(), prefix, { faults: { afterLock: () => new Promise<void>(() => undefined) } });
+      void dying.appendToStream(
+        aggregateId,
+        Array.from({ length: 30 }, (_, i) => ev('Lost', { i })),
+        {
+          aggregateType: 'Crash',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        },
+      );
+      await sleep(300);
+      const after = `after-range-${randomUUID()}`;
+      await s1.appendToStream(after, [ev('After')], { aggregateType: 'Crash', expectedVersion: 'no_stream', context: writer() });
+      const t0 = Date.now();
+      const logged: StoredEvent[] = [];
+      await drainLog(s2, start, () => logged.some((e) => e.aggregateId === after), logged);
+      // gapTimeoutMs is 1 s in these tests: 30 sequential timeouts would take 30 s.
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(logged.some((e) => e.aggregateId === aggregateId)).toBe(false);
+    }, 30_000);
+  });
+
   describe('when a writer dies after its commit point, before the derived documents', () => {
     it('shows all events of the append to readers at once, rolls them forward on the next append and indexes them for search', async () => {
       const aggregateId = `crash-commit-${randomUUID()}`;
