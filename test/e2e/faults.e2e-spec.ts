@@ -79,6 +79,48 @@ describe('Elasticsearch failing under the service', () => {
     }, 90_000);
   });
 
+  describe('when Elasticsearch is down at start-up', () => {
+    const target = new URL(process.env.ES_NODE as string);
+    const proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 9200) });
+    let t: TestApp | undefined;
+    afterAll(async () => {
+      await proxy.start().catch(() => undefined);
+      await t?.close();
+      await proxy.stop();
+    });
+
+    it('starts anyway, reports not ready, answers writes with 503, and finishes its set-up by itself when Elasticsearch comes', async () => {
+      await proxy.start();
+      await proxy.stop();
+      t = await startTestApp('startdown', { ES_NODE: proxy.url, EVENT_STORE_APPEND_TIMEOUT_MS: '1000' }, { skipReadyWait: true });
+      const auth = t.auth('org-startdown', ['writer', 'reader']);
+      expect((await t.http().get('/health/live')).status).toBe(200);
+      const ready = await t.http().get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(JSON.stringify(ready.body)).toContain('elasticsearch');
+      const early = await t
+        .http()
+        .post('/v1/aggregates/boot-1/events')
+        .set(auth)
+        .send({ aggregateType: 'Boot', expectedVersion: 'any', events: [{ eventType: 'A', eventData: {} }] });
+      expect(early.status).toBe(503);
+      expect(early.body.error).toBe('EventStoreUnavailable');
+      await proxy.start();
+      let up = false;
+      for (let i = 0; i < 150 && !up; i++) {
+        up = (await t.http().get('/health/ready')).status === 200;
+        if (!up) await sleep(200);
+      }
+      expect(up).toBe(true);
+      const later = await t
+        .http()
+        .post('/v1/aggregates/boot-1/events')
+        .set(auth)
+        .send({ aggregateType: 'Boot', expectedVersion: 'any', events: [{ eventType: 'A', eventData: {} }] });
+      expect(later.status).toBe(201);
+    }, 60_000);
+  });
+
   describe('when the indices turn read-only (disk full)', () => {
     let t: TestApp;
     beforeAll(async () => {

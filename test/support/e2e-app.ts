@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startTestApp(
   suite: string,
   env: Record<string, string> = {},
-  options: { keepIndices?: boolean } = {},
+  options: { keepIndices?: boolean; skipReadyWait?: boolean } = {},
 ): Promise<TestApp> {
   // Pass ES_INDEX_PREFIX to start a second instance on the same indices.
   const prefix = env.ES_INDEX_PREFIX ?? `test-${suite}-${randomBytes(4).toString('hex')}`;
@@ -38,7 +38,7 @@ export async function startTestApp(
     ...env,
   });
   const store = app.get<EventStore>(EVENT_STORE);
-  for (let i = 0; i < 300 && !(await store.isReady()); i++) await sleep(100);
+  for (let i = 0; i < 300 && !options.skipReadyWait && !(await store.isReady()); i++) await sleep(100);
   const config = app.get(AppConfig);
   const es = new Client({ node: config.esNode });
   const token = (org: string, roles: Role[] = ['reader', 'writer'], user = 'user-1') =>
