@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HttpFaultProxy } from '../support/http-fault-proxy';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, type TestApp } from '../support/e2e-app';
 
@@ -119,6 +120,64 @@ describe('Elasticsearch failing under the service', () => {
         .send({ aggregateType: 'Boot', expectedVersion: 'any', events: [{ eventType: 'A', eventData: {} }] });
       expect(later.status).toBe(201);
     }, 60_000);
+  });
+
+  describe('when Elasticsearch answers 429 or slowly', () => {
+    const proxy = new HttpFaultProxy(new URL(process.env.ES_NODE as string));
+    let t: TestApp;
+    beforeAll(async () => {
+      await proxy.start();
+      t = await startTestApp('throttle', { ES_NODE: proxy.url, EVENT_STORE_APPEND_TIMEOUT_MS: '3000' });
+    });
+    afterAll(async () => {
+      proxy.mode = { kind: 'pass' };
+      await t?.close();
+      await proxy.stop();
+    });
+    const append = (id: string) =>
+      t
+        .http()
+        .post(`/v1/aggregates/${id}/events`)
+        .set(t.auth('org-throttle', ['writer', 'reader']))
+        .send({ aggregateType: 'Throttle', expectedVersion: 'any', events: [{ eventType: 'A', eventData: {} }] });
+
+    it('retries a passing overload within the deadline and succeeds', async () => {
+      proxy.mode = { kind: 'throttle' };
+      const pending = append(`thr-${randomUUID()}`);
+      await sleep(700);
+      proxy.mode = { kind: 'pass' };
+      const r = await pending;
+      expect(proxy.throttled).toBeGreaterThan(0);
+      expect(r.status).toBe(201);
+    });
+
+    it('answers 503 EventStoreUnavailable (not 500) when the overload outlasts the deadline, and recovers after', async () => {
+      proxy.mode = { kind: 'throttle' };
+      const id = `thr-${randomUUID()}`;
+      const r = await append(id);
+      expect(r.status).toBe(503);
+      expect(r.body.error).toBe('EventStoreUnavailable');
+      const read = await t
+        .http()
+        .get(`/v1/aggregates/${id}/events`)
+        .set(t.auth('org-throttle', ['reader']));
+      expect(read.status).toBe(503);
+      proxy.mode = { kind: 'pass' };
+      let ok = false;
+      for (let i = 0; i < 50 && !ok; i++) {
+        ok = (await append(id)).status === 201;
+        if (!ok) await sleep(200);
+      }
+      expect(ok).toBe(true);
+    });
+
+    it('answers slow Elasticsearch with success or 503 within the deadline, never 500', async () => {
+      proxy.mode = { kind: 'slow', delayMs: 400 };
+      const results = await Promise.all(Array.from({ length: 6 }, () => append(`slow-${randomUUID()}`)));
+      proxy.mode = { kind: 'pass' };
+      for (const r of results) expect([201, 503]).toContain(r.status);
+      expect(results.some((r) => r.status === 201)).toBe(true);
+    });
   });
 
   describe('when the indices turn read-only (disk full)', () => {
