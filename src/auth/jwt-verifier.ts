@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ROLES, type Role } from '@gyroscops/context';
 import type { AuthConfig } from '../config/app-config';
@@ -27,11 +27,14 @@ const MAX_CLAIM_LENGTH = 256;
  */
 export class JwtVerifier {
   private readonly algorithm: 'HS256' | 'RS256';
-  private readonly key: string | KeyObject;
+  private readonly key: KeyObject;
 
   constructor(private readonly config: AuthConfig) {
     this.algorithm = config.key.algorithm;
-    this.key = config.key.algorithm === 'HS256' ? config.key.secret : createPublicKey(config.key.publicKey);
+    // A KeyObject built once: given a string, jsonwebtoken re-derives it on every verify (first trying it as a
+    // public key, which throws), the service's largest CPU cost per request under load.
+    this.key =
+      config.key.algorithm === 'HS256' ? createSecretKey(Buffer.from(config.key.secret, 'utf8')) : createPublicKey(config.key.publicKey);
   }
 
   verify(token: string): Caller {
