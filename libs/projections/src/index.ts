@@ -23,7 +23,7 @@ export { readModelAlias } from './read-model-index';
 export type { BulkSender } from './read-model-index';
 export type { ProjectionLogger, ProjectionFaults } from './runner-env';
 export { DEFAULT_TIMINGS, type ProjectionTimings } from './timings';
-export { sagaRequestContext } from './saga-runner';
+export { sagaRequestContext, sagaHandlerContext, runSagaReaction } from './saga-runner';
 export {
   MinPosition,
   MinPositionQuery,

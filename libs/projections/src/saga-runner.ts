@@ -21,6 +21,25 @@ export function sagaRequestContext(sagaName: string, event: StoredEvent): Reques
   };
 }
 
+/** The handler context of one try at reacting to `event`: the same ids on every try. */
+export function sagaHandlerContext(sagaName: string, event: StoredEvent, attempt = 1): SagaHandlerContext {
+  return {
+    sagaName,
+    attempt,
+    requestContext: sagaRequestContext(sagaName, event),
+    idFor: (discriminator = '') => deterministicId(`saga:${sagaName}:${discriminator}`, event.eventId),
+  };
+}
+
+/**
+ * Runs a saga's reaction to one event outside the durable runner (tests, tools) exactly as the runner does:
+ * in the event's correlation with the event as cause, source `saga`, and the same deterministic ids.
+ */
+export function runSagaReaction(saga: Pick<SagaDefinition, 'name' | 'handle'>, event: StoredEvent): Promise<void> {
+  const context = sagaHandlerContext(saga.name, event);
+  return RequestContextStore.run(context.requestContext, () => saga.handle(event, context));
+}
+
 /**
  * Runs one saga: handlers one event at a time, in log order. A handler that keeps failing is parked
  * (recorded in the state document with its error) and the saga moves on; failures of Elasticsearch
@@ -95,19 +114,13 @@ export class SagaRunner extends ConsumerRunner {
   /** Runs the handler until it succeeds, or parks the event after `maxAttempts` failures. */
   private async handle(event: StoredEvent): Promise<ParkedEvent | null> {
     const { timings, logger } = this.env;
-    const requestContext = sagaRequestContext(this.name, event);
     let attempts = 0;
     let outages = 0;
     for (;;) {
       this.assertActive();
-      const context: SagaHandlerContext = {
-        sagaName: this.name,
-        attempt: attempts + 1,
-        requestContext,
-        idFor: (discriminator = '') => deterministicId(`saga:${this.name}:${discriminator}`, event.eventId),
-      };
+      const context = sagaHandlerContext(this.name, event, attempts + 1);
       try {
-        await RequestContextStore.run(requestContext, () => this.def.handle(event, context));
+        await RequestContextStore.run(context.requestContext, () => this.def.handle(event, context));
         return null;
       } catch (e) {
         if (isTransient(e)) {

@@ -1,3 +1,4 @@
+import { runSagaReaction } from '@gyroscops/projections';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@gyroscops/ddd';
@@ -5,7 +6,6 @@ import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
 import { ApplyInvoicePaymentCommand } from '../commands/apply-invoice-payment/apply-invoice-payment.command';
-import { runSagaReaction } from './saga-support';
 
 /** What this saga reads of the Payment module's published event (its stored contract, not its code). */
 interface PaymentProcessedData {

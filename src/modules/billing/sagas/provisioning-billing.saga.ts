@@ -1,3 +1,4 @@
+import { runSagaReaction } from '@gyroscops/projections';
 import { Injectable, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { StoredEvent } from '@gyroscops/event-store';
@@ -5,7 +6,6 @@ import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections'
 import { StoreWakeUp } from '../../events/store-wake-up';
 import { BillProvisionedResourceCommand } from '../commands/bill-provisioned-resource/bill-provisioned-resource.command';
 import { periodOf } from '../domain/invoice-amounts';
-import { runSagaReaction } from './saga-support';
 
 /** The step kind whose completion bills a resource (the Workflow module's published contract). */
 export const PROVISION_RESOURCE = 'provision-resource';

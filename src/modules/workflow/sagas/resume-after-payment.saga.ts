@@ -1,3 +1,4 @@
+import { runSagaReaction } from '@gyroscops/projections';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError, readScopeOf } from '@gyroscops/ddd';
@@ -5,7 +6,6 @@ import { EVENT_STORE, StreamNotFoundError, type EventStore, type StoredEvent } f
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { StoreWakeUp } from '../../events/store-wake-up';
 import { ResumeWorkflowCommand } from '../commands/resume-workflow/resume-workflow.command';
-import { runSagaReaction } from './saga-support';
 
 /** What this saga reads of the Billing module's published events (their stored contract, not its code). */
 interface PaymentAppliedData {
