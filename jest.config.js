@@ -20,6 +20,7 @@ module.exports = {
   testEnvironment: 'node',
   moduleNameMapper,
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   reporters: ['default', '<rootDir>/test/support/no-skip-reporter.js'],
   testTimeout: 60000,
 };

@@ -5,6 +5,7 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 module.exports = async function globalSetup() {
+  process.env.TEST_RUN_STARTED_AT = String(Date.now());
   if (process.env.ES_NODE) return;
   const docker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
   if (docker && process.env.ES_NO_DOCKER !== '1') {
