@@ -159,7 +159,7 @@ export const scan: Scenario = {
         service: builtRate,
         baseline: pitRate,
         target: { op: '>=', value: 0.5 },
-        note: "a bench projection through libs/projections (the service's own projections fold domain events the bench does not generate); timed from request to alias swap",
+        note: "a bench projection through libs/projections (the service's own projections fold domain events the bench does not generate); timed by the library's own start and alias-swap times",
         details: {
           positions: built.events,
           seconds: built.ms / 1000,
