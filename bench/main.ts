@@ -32,9 +32,12 @@ function parse(argv: string[]): BenchOptions & { profile: boolean } {
     else if (k === '--service') o.service = v as ServiceMode;
     else if (k === '--seed') o.seed = v;
     else if (k === '--es') o.esNode = v;
-    else {
+    else if (k === '--help' || k === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else {
       process.stderr.write(`unknown option ${arg}\n${USAGE}\n`);
-      process.exit(arg === '--help' || arg === '-h' ? 0 : 2);
+      process.exit(2);
     }
   }
   o.scale = scale;
