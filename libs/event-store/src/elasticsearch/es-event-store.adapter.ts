@@ -156,6 +156,8 @@ export class ElasticsearchEventStore implements EventStore {
 
   private readonly queue: QueuedAppend[] = [];
   private readonly busyStreams = new Set<string>();
+  /** Versions this process has seen streams reach (bounded, most recent last): they only ever grow. */
+  private readonly knownVersions = new Map<string, number>();
   private runningBatches = 0;
   private pumpTimer: NodeJS.Timeout | null = null;
 
@@ -280,6 +282,13 @@ export class ElasticsearchEventStore implements EventStore {
           a.reject(new EventStoreUnavailableError(`append to ${a.aggregateId} timed out before it could commit`));
           continue;
         }
+        const stale = this.staleAgainstKnown(a);
+        if (stale !== null) {
+          // The stream is already past the expected version: refuse without a round trip (a hot stream's losers).
+          this.queue.splice(i, 1);
+          a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, stale));
+          continue;
+        }
         const eligible =
           a.notBefore <= now &&
           !this.busyStreams.has(a.aggregateId) &&
@@ -325,6 +334,23 @@ export class ElasticsearchEventStore implements EventStore {
     }
   }
 
+  private noteVersion(aggregateId: string, version: number): void {
+    if ((this.knownVersions.get(aggregateId) ?? -1) >= version) return;
+    this.knownVersions.delete(aggregateId);
+    this.knownVersions.set(aggregateId, version);
+    if (this.knownVersions.size > 10_000) this.knownVersions.delete(this.knownVersions.keys().next().value as string);
+  }
+
+  /** The known version when it already refutes the append's exact expected version; null when a round trip must decide. */
+  private staleAgainstKnown(a: QueuedAppend): number | null {
+    const expected = a.expectedVersion === 'no_stream' ? 0 : a.expectedVersion;
+    if (typeof expected !== 'number') return null;
+    // Client event ids may make it an idempotent retry of what made the stream move: let the protocol judge.
+    if (a.events.some((e) => e.eventId !== undefined)) return null;
+    const known = this.knownVersions.get(a.aggregateId);
+    return known !== undefined && known > expected ? known : null;
+  }
+
   private retryLater(a: QueuedAppend, delayMs: number): void {
     a.notBefore = Date.now() + delayMs + Math.floor(Math.random() * delayMs);
     this.queue.unshift(a);
@@ -353,6 +379,7 @@ export class ElasticsearchEventStore implements EventStore {
     for (const w of works) {
       const { a } = w;
       const doc = w.head?.doc ?? null;
+      if (doc) this.noteVersion(a.aggregateId, doc.version);
       try {
         if (doc?.pending) {
           toResolve.push(w);
@@ -516,6 +543,7 @@ export class ElasticsearchEventStore implements EventStore {
     for (const w of committed) {
       const envelopes = w.envelopes as StoredEvent[];
       w.outcome = 'committed';
+      this.noteVersion(w.a.aggregateId, envelopes[envelopes.length - 1].version);
       w.a.resolve({
         aggregateId: w.a.aggregateId,
         fromVersion: envelopes[0].version,
