@@ -49,6 +49,8 @@ export interface EsEventStoreOptions {
   maxConcurrentBatches?: number;
   refreshInterval?: string;
   logger?: { warn(message: string): void; error(message: string): void; log?(message: string): void };
+  /** How often each instance looks for leases nobody came back to (a writer that died, derived writes that failed). */
+  sweepIntervalMs?: number;
   /** Source of event timestamps (tests and data generators spread events over time); defaults to the system clock. */
   clock?: () => Date;
   /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
@@ -72,6 +74,8 @@ interface HeadDoc {
   lastPosition: number;
   updatedAt: string;
   pending: Pending | null;
+  /** When the lease was taken (indexed, so a sweep can find leases nobody came back to). */
+  pendingSince: number | null;
 }
 
 interface Head {
@@ -160,6 +164,7 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly knownVersions = new Map<string, number>();
   private runningBatches = 0;
   private pumpTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   private counter: { value: number; seqNo: number; primaryTerm: number } | null = null;
   private allocation: Promise<unknown> = Promise.resolve();
@@ -194,6 +199,7 @@ export class ElasticsearchEventStore implements EventStore {
         try {
           await this.setup();
           if (this.closed) return;
+          this.startSweeping();
           this.options.logger?.log?.(`event store indices ready (prefix ${this.options.indexPrefix})`);
           return;
         } catch (e) {
@@ -227,6 +233,41 @@ export class ElasticsearchEventStore implements EventStore {
     const deadline = Date.now() + 10000;
     while ((this.queue.length > 0 || this.runningBatches > 0) && Date.now() < deadline) await sleep(10);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  private startSweeping(): void {
+    const every = this.options.sweepIntervalMs ?? 30_000;
+    if (this.sweepTimer || every <= 0) return;
+    this.sweepTimer = setInterval(() => {
+      this.sweepPendingLeases().catch((e: unknown) => this.options.logger?.warn(`lease sweep failed: ${(e as Error).message}`));
+    }, every);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Settles leases older than the lease time that no writer came back to: a commit whose writer died, or whose
+   * derived documents could not be written, is rolled forward (so it reaches search and the event-id index even
+   * if its stream is never written again); an abandoned lease is fenced and cleared. Returns how many it settled.
+   */
+  async sweepPendingLeases(max = 100): Promise<number> {
+    if (!this.ready || this.closed) return 0;
+    const r = await this.client.search<HeadDoc>({
+      index: this.names.streams,
+      size: max,
+      _source: false,
+      query: { range: { pendingSince: { lte: Date.now() - this.leaseMs } } },
+    });
+    const ids = r.hits.hits.map((h) => h._id as string);
+    if (ids.length === 0) return 0;
+    // Search is not realtime: settle only what a realtime read still shows pending.
+    const heads = await this.getHeads(ids);
+    let settled = 0;
+    for (const [aggregateId, head] of heads) {
+      if (!head.doc?.pending || this.busyStreams.has(aggregateId)) continue;
+      if ((await this.resolvePending(aggregateId, head).catch(() => 'in-flight')) === 'resolved') settled++;
+    }
+    return settled;
   }
 
   private assertReady(): void {
@@ -434,6 +475,7 @@ export class ElasticsearchEventStore implements EventStore {
         lastPosition: w.head?.doc?.lastPosition ?? 0,
         updatedAt: timestamp,
         pending: w.pending as Pending,
+        pendingSince: now,
       };
       lockOps.push(
         w.head?.doc
@@ -599,6 +641,7 @@ export class ElasticsearchEventStore implements EventStore {
         lastPosition: head?.lastPosition ?? 0,
         updatedAt: new Date().toISOString(),
         pending: null,
+        pendingSince: null,
       });
     }
     await this.bulkPairs(ops, docs).catch(() => undefined);
@@ -664,6 +707,7 @@ export class ElasticsearchEventStore implements EventStore {
         lastPosition: pending.lastPosition,
         updatedAt: new Date().toISOString(),
         pending: null,
+        pendingSince: null,
       };
       docs.push(doc);
     }
@@ -686,7 +730,7 @@ export class ElasticsearchEventStore implements EventStore {
       const fenced = await this.createTombstone(pending.firstPosition, pending.lastPosition, `expired lease on ${aggregateId}`);
       if (!fenced) log = await this.getLogDoc(pending.firstPosition);
     }
-    const next: HeadDoc = { ...doc, pending: null, updatedAt: new Date().toISOString() };
+    const next: HeadDoc = { ...doc, pending: null, pendingSince: null, updatedAt: new Date().toISOString() };
     if (log && log.kind === 'commit' && log.txId === pending.txId) {
       const [ok] = await this.writeDerived([log.events]);
       if (!ok) throw new EventStoreUnavailableError('could not roll a commit forward');

@@ -188,6 +188,33 @@ describe('Elasticsearch event store guarantees', () => {
     }, 30_000);
   });
 
+  describe('when a committed append is never finalised and its stream is never written again', () => {
+    it('is rolled forward by the lease sweep, so search finds it', async () => {
+      const aggregateId = `orphan-${randomUUID()}`;
+      const marker = `orphanmarker${randomUUID().slice(0, 8)}`;
+      const dying = await makeEsStore(extraClient(), prefix, { faults: { afterCommit: () => new Promise<void>(() => undefined) } });
+      void dying.appendToStream(aggregateId, [ev('Orphan', { marker })], {
+        aggregateType: 'Crash',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      let slice = await s1.readStream(aggregateId, reader()).catch(() => null);
+      for (let i = 0; i < 100 && !slice; i++) {
+        await sleep(20);
+        slice = await s1.readStream(aggregateId, reader()).catch(() => null);
+      }
+      expect(slice?.version).toBe(1);
+      await refresh(client, prefix);
+      expect((await s1.search({ q: marker }, reader())).total).toBe(0);
+      await sleep(1100); // the lease (1 s in these tests)
+      await refresh(client, prefix);
+      expect(await s1.sweepPendingLeases()).toBeGreaterThanOrEqual(1);
+      await refresh(client, prefix);
+      expect((await s1.search({ q: marker }, reader())).total).toBe(1);
+      expect((await s1.getEvent(slice?.events[0].eventId as string, reader())).eventType).toBe('Orphan');
+    }, 30_000);
+  });
+
   describe('when appends commit out of allocation order', () => {
     it('holds the global log at the gap until the earlier position resolves, then delivers both in position order', async () => {
       const slow = `slow-${randomUUID()}`;

@@ -7,7 +7,7 @@ import { FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fie
  * version is older and adds new fields to existing indices (mappings only ever grow, so two instances starting
  * at once converge on the same result).
  */
-export const MAPPING_VERSION = 1;
+export const MAPPING_VERSION = 2;
 
 export interface IndexNames {
   events: string;
@@ -80,6 +80,7 @@ export function definitions(names: IndexNames, decl: SearchFieldDeclarations): R
         version: { type: 'long' },
         updatedAt: { type: 'date' },
         pending: off,
+        pendingSince: { type: 'long' },
       },
     },
     log: {
