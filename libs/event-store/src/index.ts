@@ -9,3 +9,5 @@ export { InMemoryEventStore } from './in-memory/in-memory-event-store.adapter';
 export { ensureIndices, dropIndices, indexNames, type IndexNames } from './elasticsearch/es-indices';
 export { eventFilters, tenantFilter, MAX_PAGE_SIZE } from './elasticsearch/es-query';
 export type { SearchFieldDeclarations, NumericFieldDeclaration, KeywordFieldDeclaration } from './elasticsearch/es-search-fields';
+/** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */
+export { toSearchDocument, eventDocumentId } from './elasticsearch/es-search-fields';

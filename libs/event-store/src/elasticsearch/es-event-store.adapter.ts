@@ -30,7 +30,7 @@ import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { bulkItemTransient, isTransient, statusOf, translate } from './es-errors';
 import { ensureIndices, indexNames, type IndexNames } from './es-indices';
 import { buildSearchRequest, decodeCursor, encodeCursor, tenantFilter } from './es-query';
-import { fromSearchDocument, toSearchDocument, type SearchFieldDeclarations } from './es-search-fields';
+import { eventDocumentId, fromSearchDocument, toSearchDocument, type SearchFieldDeclarations } from './es-search-fields';
 
 export interface EsEventStoreOptions {
   client: Client;
@@ -136,7 +136,6 @@ interface Work {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const eventDocId = (aggregateId: string, version: number) => `${aggregateId}:${version}`;
 
 /**
  * Elasticsearch adapter of the event store. See README "Storage design" for the protocol:
@@ -163,6 +162,8 @@ export class ElasticsearchEventStore implements EventStore {
   /** Versions this process has seen streams reach (bounded, most recent last): they only ever grow. */
   private readonly knownVersions = new Map<string, number>();
   private runningBatches = 0;
+  /** Rounds not finished yet, finalisation after the acknowledgement included. */
+  private activeRounds = 0;
   private pumpTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
 
@@ -231,7 +232,7 @@ export class ElasticsearchEventStore implements EventStore {
     // Let a set-up attempt in flight finish, so nothing is created after the caller cleans up.
     if (this.setupRunning) await Promise.race([this.setupRunning, sleep(5000)]);
     const deadline = Date.now() + 10000;
-    while ((this.queue.length > 0 || this.runningBatches > 0) && Date.now() < deadline) await sleep(10);
+    while ((this.queue.length > 0 || this.activeRounds > 0) && Date.now() < deadline) await sleep(10);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }
@@ -356,7 +357,17 @@ export class ElasticsearchEventStore implements EventStore {
       }
       for (const id of inBatch) this.busyStreams.add(id);
       this.runningBatches++;
-      this.runBatch(batch)
+      this.activeRounds++;
+      // The batch slot is freed at the acknowledgement (the next batch may start); its streams stay busy until
+      // their heads are finalised.
+      let slotHeld = true;
+      const releaseSlot = () => {
+        if (!slotHeld) return;
+        slotHeld = false;
+        this.runningBatches--;
+        this.pump();
+      };
+      this.runBatch(batch, releaseSlot)
         .catch((e: unknown) => {
           // Nothing of an unsettled append was acknowledged; the protocol tolerates whatever half-done state the
           // failed round left (leases expire, positions get fenced), so transient failures are retried until the deadline.
@@ -368,8 +379,9 @@ export class ElasticsearchEventStore implements EventStore {
           }
         })
         .finally(() => {
-          this.runningBatches--;
+          this.activeRounds--;
           for (const id of inBatch) this.busyStreams.delete(id);
+          releaseSlot();
           this.pump();
         });
     }
@@ -398,7 +410,7 @@ export class ElasticsearchEventStore implements EventStore {
   }
 
   /** One round of the commit protocol for appends to distinct streams. */
-  private async runBatch(batch: QueuedAppend[]): Promise<void> {
+  private async runBatch(batch: QueuedAppend[], releaseSlot: () => void = () => undefined): Promise<void> {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, known event ids and positions, in parallel.
@@ -595,6 +607,8 @@ export class ElasticsearchEventStore implements EventStore {
       });
     }
 
+    releaseSlot();
+
     // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
     const finalize = committed.filter((_, i) => derivedOk[i]);
     await this.finalizeHeads(finalize).catch((e: unknown) => this.options.logger?.warn(`finalising heads failed: ${(e as Error).message}`));
@@ -668,7 +682,7 @@ export class ElasticsearchEventStore implements EventStore {
       const owner: number[] = [];
       for (const { g, i } of pendingGroups) {
         for (const [k, e] of g.entries()) {
-          ops.push({ index: { _index: this.names.events, _id: eventDocId(e.aggregateId, e.version) } });
+          ops.push({ index: { _index: this.names.events, _id: eventDocumentId(e.aggregateId, e.version) } });
           docs.push(toSearchDocument(e, this.decl));
           owner.push(i);
           if (clientIds && !clientIds[i][k]) continue;
@@ -891,7 +905,7 @@ export class ElasticsearchEventStore implements EventStore {
       const chunk = fromDocs.slice(i, i + 1000);
       const r = await this.client.mget<Record<string, unknown>>({
         index: this.names.events,
-        ids: chunk.map((v) => eventDocId(aggregateId, v)),
+        ids: chunk.map((v) => eventDocumentId(aggregateId, v)),
         _source_excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'],
       });
       r.docs.forEach((d, k) => {
@@ -999,7 +1013,7 @@ export class ElasticsearchEventStore implements EventStore {
         return this.upcasters.apply(fromSearchDocument(hit));
       }
       const r = await this.client
-        .get<Record<string, unknown>>({ index: this.names.events, id: eventDocId(loc.aggregateId, loc.version) })
+        .get<Record<string, unknown>>({ index: this.names.events, id: eventDocumentId(loc.aggregateId, loc.version) })
         .catch((e: unknown) => {
           if (statusOf(e) === 404) throw new EventNotFoundError(eventId);
           throw e;

@@ -144,3 +144,6 @@ export function fromSearchDocument(src: Record<string, unknown>): StoredEvent {
     metadata: src.metadata as StoredEvent['metadata'],
   };
 }
+
+/** Id of an event's searchable document in the events index. */
+export const eventDocumentId = (aggregateId: string, version: number): string => `${aggregateId}:${version}`;
