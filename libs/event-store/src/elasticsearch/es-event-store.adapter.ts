@@ -132,7 +132,6 @@ interface Work {
   organizationId?: string;
   lockSeqNo?: number;
   lockPrimaryTerm?: number;
-  outcome?: 'retry' | 'done' | 'failed' | 'locked' | 'committed' | 'aborted';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -436,7 +435,6 @@ export class ElasticsearchEventStore implements EventStore {
       try {
         if (doc?.pending) {
           toResolve.push(w);
-          w.outcome = 'retry';
           continue;
         }
         const exists = !!doc && doc.version > 0;
@@ -449,7 +447,6 @@ export class ElasticsearchEventStore implements EventStore {
         const verdict = judgeRetry(a.aggregateId, a.events, a.expectedVersion, located);
         if (verdict.kind === 'already-stored') {
           idempotent.push({ w, from: verdict.fromVersion, to: verdict.toVersion });
-          w.outcome = 'done';
           continue;
         }
         const version = doc?.version ?? 0;
@@ -468,7 +465,6 @@ export class ElasticsearchEventStore implements EventStore {
           expiresAt: now + this.leaseMs,
         };
       } catch (e) {
-        w.outcome = 'failed';
         a.reject(e);
       }
     }
@@ -511,18 +507,15 @@ export class ElasticsearchEventStore implements EventStore {
       if (item && item.status >= 200 && item.status < 300) {
         w.lockSeqNo = item._seq_no;
         w.lockPrimaryTerm = item._primary_term;
-        w.outcome = 'locked';
         locked.push(w);
       } else if (item?.status === 409 || bulkItemTransient(item)) {
         // Another writer moved the head between our read and our CAS: re-read and decide again.
-        w.outcome = 'retry';
         this.retryLater(w.a, item?.status === 409 ? 1 : 50);
       } else {
-        w.outcome = 'failed';
         w.a.reject(translate(new Error(`could not lock stream: ${JSON.stringify(item?.error)}`), 'append'));
       }
     });
-    const lostLocks = locking.filter((w) => w.outcome !== 'locked');
+    const lostLocks = locking.filter((w) => !locked.includes(w));
 
     if (this.options.faults?.afterLock && locked.length > 0) await this.options.faults.afterLock(locked.map((w) => w.a.aggregateId));
 
@@ -571,7 +564,6 @@ export class ElasticsearchEventStore implements EventStore {
         if (state === 'committed') committed.push(w);
         else if (state === 'fenced') aborted.push(w);
         else {
-          w.outcome = 'failed';
           w.a.reject(
             new EventStoreUnavailableError(`append to ${w.a.aggregateId} could not be confirmed; retry it with the same eventIds`),
           );
@@ -596,7 +588,6 @@ export class ElasticsearchEventStore implements EventStore {
     // The stream stays busy in this process until its head is finalised, so its next append sees a clean head.
     for (const w of committed) {
       const envelopes = w.envelopes as StoredEvent[];
-      w.outcome = 'committed';
       this.noteVersion(w.a.aggregateId, envelopes[envelopes.length - 1].version);
       w.a.resolve({
         aggregateId: w.a.aggregateId,
@@ -951,7 +942,7 @@ export class ElasticsearchEventStore implements EventStore {
     while (next <= head && events.length < maxCount) {
       const ids: string[] = [];
       for (let p = next; p <= Math.min(head, next + window - 1); p++) ids.push(String(p));
-      const r = await this.client.mget<LogDoc>({ index: this.names.log, ids, _source_excludes: [] });
+      const r = await this.client.mget<LogDoc>({ index: this.names.log, ids });
       const docs = new Map<number, LogDoc>();
       for (const d of r.docs) if ('found' in d && d.found && d._source) docs.set(Number(d._id), d._source);
       const lastId = Number(ids[ids.length - 1]);
@@ -1089,5 +1080,3 @@ export class ElasticsearchEventStore implements EventStore {
     }
   }
 }
-
-export { isTransient };
