@@ -28,6 +28,9 @@ const pidFile = join(cacheRoot, 'elasticsearch.pid');
 const stdoutLog = join(logDir, 'stdout.log');
 
 const say = (msg) => process.stderr.write(`[elasticsearch] ${msg}\n`);
+// Children never write to our stdout: `url` prints the URL there and jest's global set-up reads it verbatim.
+// Their stdin is closed and both their streams go to our stderr (fd 2).
+const CHILD_STDIO = ['ignore', 2, 2];
 
 class SetupError extends Error {}
 
@@ -103,7 +106,7 @@ function ensureDistribution() {
   say(`fetching ${ARTIFACT} from Maven Central (about 100 MB, once)...`);
   const dl = join(cacheRoot, 'download');
   mkdirSync(dl, { recursive: true });
-  const r = spawnSync('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${dl}`], { stdio: 'inherit' });
+  const r = spawnSync('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${dl}`], { stdio: CHILD_STDIO });
   if (r.status !== 0) throw new SetupError(`Maven could not fetch ${ARTIFACT}; check access to Maven Central or set ES_NODE.`);
   const zip = join(dl, `elasticsearch-${ES_VERSION}.zip`);
   say('unpacking...');
@@ -111,11 +114,11 @@ function ensureDistribution() {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const u = has('unzip', ['-v'])
-    ? spawnSync('unzip', ['-q', zip, '-d', tmp], { stdio: 'inherit' })
-    : spawnSync('jar', ['xf', zip], { cwd: tmp, stdio: 'inherit' });
+    ? spawnSync('unzip', ['-q', zip, '-d', tmp], { stdio: CHILD_STDIO })
+    : spawnSync('jar', ['xf', zip], { cwd: tmp, stdio: CHILD_STDIO });
   if (u.status !== 0) throw new SetupError('could not unpack the Elasticsearch zip (install unzip).');
   const inner = readdirSync(tmp).find((d) => d.startsWith('elasticsearch'));
-  execFileSync('mv', [join(tmp, inner), home]);
+  execFileSync('mv', [join(tmp, inner), home], { stdio: CHILD_STDIO });
   rmSync(tmp, { recursive: true, force: true });
   rmSync(dl, { recursive: true, force: true });
   spawnSync('chmod', ['-R', 'u+x', join(home, 'bin')]);
@@ -124,7 +127,7 @@ function ensureDistribution() {
 function ensureUser() {
   const r = spawnSync('id', ['-u', ES_USER], { stdio: 'ignore' });
   if (r.status !== 0) {
-    const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ES_USER], { stdio: 'inherit' });
+    const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ES_USER], { stdio: CHILD_STDIO });
     if (add.status !== 0) throw new SetupError(`could not create the unprivileged user ${ES_USER} (Elasticsearch refuses to run as root).`);
   }
   // The user must be able to reach the cache folder through its parents.
@@ -148,7 +151,7 @@ export async function start() {
   if (dockerAnswers() && process.env.ES_NO_DOCKER !== '1') {
     say('a Docker engine answers: starting the elasticsearch service of docker-compose.yml');
     const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-    const r = spawnSync('docker', ['compose', 'up', '-d', 'elasticsearch'], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync('docker', ['compose', 'up', '-d', 'elasticsearch'], { cwd: root, stdio: CHILD_STDIO });
     if (r.status === 0) {
       await waitForYellow(LOCAL_URL, START_TIMEOUT_MS);
       say(`ready at ${LOCAL_URL}; log: docker compose logs elasticsearch`);

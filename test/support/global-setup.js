@@ -21,5 +21,10 @@ module.exports = async function globalSetup() {
   const r = spawnSync(process.execPath, [script, 'url'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0)
     throw new Error('No Elasticsearch could be had for the tests (see the message above). Set ES_NODE or install a JDK 17+ and Maven.');
-  process.env.ES_NODE = r.stdout.trim();
+  // The script prints nothing but the URL on stdout; anything else (a child's output) is a bug in the script, said once
+  // here rather than as a config error in every suite.
+  const url = r.stdout.trim();
+  if (!/^https?:\/\/[^\s\x00-\x1f]+$/.test(url))
+    throw new Error(`scripts/elasticsearch.mjs url printed ${JSON.stringify(r.stdout)} on stdout instead of just the URL.`);
+  process.env.ES_NODE = url;
 };
