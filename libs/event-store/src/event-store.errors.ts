@@ -45,6 +45,21 @@ export class EventStoreUnavailableError extends EventStoreError {
   }
 }
 
+/**
+ * The append may or may not have been stored: Elasticsearch stopped answering after the commit was sent and the
+ * writer could not settle it before the append's deadline. Retrying with the same eventIds is safe (it is stored
+ * once either way); retrying without them may store it twice. Maps to HTTP 503.
+ */
+export class AppendOutcomeUnknownError extends EventStoreError {
+  readonly code = 'AppendOutcomeUnknown';
+  constructor(
+    readonly aggregateId: string,
+    readonly cause?: unknown,
+  ) {
+    super(`The outcome of the append to ${aggregateId} is unknown: retry it with the same eventIds`);
+  }
+}
+
 export class InvalidEventError extends EventStoreError {
   readonly code = 'InvalidEvent';
   constructor(

@@ -181,6 +181,25 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         ).rejects.toBeInstanceOf(DuplicateEventError);
         expect((await store.readStream(a, reader())).version).toBe(1);
       });
+      it('stores an eventId appended concurrently to two streams exactly once, refusing the other append', async () => {
+        const e = ev('A', {}, { eventId: randomUUID() });
+        const [a, b] = [id(), id()];
+        const outcomes = await Promise.allSettled(
+          [a, b].map((s) => store.appendToStream(s, [e], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() })),
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toBeInstanceOf(DuplicateEventError);
+        const stored = await Promise.all(
+          [a, b].map((s) =>
+            store.readStream(s, reader()).then(
+              (x) => x.version,
+              () => 0,
+            ),
+          ),
+        );
+        expect(stored.sort()).toEqual([0, 1]);
+      });
     });
 
     describe('when events are invalid', () => {
@@ -300,6 +319,25 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
           if (checkpoint >= page.head) break;
         }
         expect(seen).toEqual(['A1', 'A2', 'B1', 'A3']);
+      });
+      it('from a checkpoint inside a multi-event append, returns the rest of that append (runners stop mid-commit)', async () => {
+        const a = id();
+        const r = await store.appendToStream(a, [ev('M1'), ev('M2'), ev('M3')], {
+          aggregateType: 'Thing',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        const interior = r.events[0].position;
+        const seen: string[] = [];
+        let checkpoint = interior;
+        // Long enough for a reader that mistakes the rest of the commit for a gap to time it out and fence it.
+        for (let i = 0; i < 60 && checkpoint < r.position; i++) {
+          const page = await store.readAll({ after: checkpoint, maxCount: 10 });
+          seen.push(...page.events.filter((e) => e.aggregateId === a).map((e) => `${e.eventType}@${e.position}`));
+          checkpoint = page.checkpoint;
+          if (checkpoint < r.position) await new Promise((res) => setTimeout(res, 50));
+        }
+        expect(seen).toEqual([`M2@${r.events[1].position}`, `M3@${r.events[2].position}`]);
       });
     });
 

@@ -233,5 +233,37 @@ describe('projection runner on Elasticsearch', () => {
       expect(await fixed.readModels.findById<Account>('accounts', 'p-1', { scope: orgA })).toMatchObject({ balance: 101 });
       expect((await fixed.status())[0]).toMatchObject({ state: 'running', lastError: null, failedPosition: null });
     });
+
+    it('when the failing event sits inside a multi-event append, the fixed projection applies the rest of that append', async () => {
+      const e = engine({}, poisoned);
+      e.start();
+      const id = `p-${randomUUID()}`;
+      await store.appendToStream(id, [ev('AccountOpened', { owner: 'ann' })], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      const commit = await store.appendToStream(
+        id,
+        [ev('MoneyDeposited', { amount: 1 }), ev('Poison'), ev('MoneyDeposited', { amount: 100 })],
+        { aggregateType: 'Account', expectedVersion: 1, context: writer() },
+      );
+      const status = await eventually(async () => (await e.status()).find((s) => s.state === 'failed'), 20000, 'the projection to fail');
+      expect(status).toMatchObject({ failedPosition: commit.events[1].position, position: commit.events[1].position - 1 });
+      expect(await e.readModels.findById<Account>('accounts', id, { scope: orgA })).toMatchObject({ balance: 1 });
+
+      await e.stop();
+      const fixed = engine(
+        {},
+        accountsProjection({
+          eventTypes: ['AccountOpened', 'MoneyDeposited', 'AccountClosed', 'Poison'],
+          evolve: (doc, ev2) => (ev2.eventType === 'Poison' ? doc : accountsProjection().evolve(doc, ev2)),
+        }),
+      );
+      fixed.start();
+      await fixed.waitForPosition('accounts', commit.position, 20000);
+      expect(await fixed.readModels.findById<Account>('accounts', id, { scope: orgA })).toMatchObject({ balance: 101 });
+      expect((await fixed.status())[0]).toMatchObject({ state: 'running', lastError: null, failedPosition: null });
+    });
   });
 });

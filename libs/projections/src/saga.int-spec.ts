@@ -79,6 +79,49 @@ describe('sagas on the global log', () => {
     return out;
   }
 
+  describe('when its engine stops while the saga handles the first event of a multi-event append', () => {
+    it('the next instance handles the other events of that append', async () => {
+      const owners = ['first', 'second', 'third'].map((o) => `${o}-${Date.now()}`);
+      const r = await store.appendToStream(
+        `batch-${owners[0]}`,
+        owners.map((owner) => ev('AccountOpened', { owner })),
+        { aggregateType: 'Account', expectedVersion: 'no_stream', context: writer() },
+      );
+      const calls: StoredEvent[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((res) => (release = res));
+      let stopping: Promise<void> | null = null;
+      const base = welcomeSaga(store, calls);
+      const first = engine({
+        ...base,
+        async handle(event, context) {
+          if (event.eventData.owner === owners[0] && !stopping) {
+            stopping = first.stop();
+            await held;
+          }
+          // Every reaction appends to the same stream here, keyed by the triggering event (idempotent by id).
+          await base.handle({ ...event, aggregateId: `${event.aggregateId}-${String(event.eventData.owner)}` }, context);
+        },
+      });
+      first.start();
+      await eventually(() => stopping !== null, 20000, 'the engine to be stopping mid-commit');
+      release();
+      await stopping;
+
+      const handled: string[] = [];
+      const next = engine({
+        ...base,
+        async handle(event) {
+          handled.push(String(event.eventData.owner));
+        },
+      });
+      next.start();
+      await eventually(async () => (await next.status())[0].position >= r.position, 20000, 'the next instance to catch up');
+      expect(handled).toEqual(expect.arrayContaining(owners.slice(1)));
+      expect(handled.filter((o) => o === owners[1] || o === owners[2])).toHaveLength(2);
+    });
+  });
+
   describe('when the saga crashes between its commands and its checkpoint', () => {
     it('reacts once per triggering event, with correlation and causation from it', async () => {
       const triggers = await openAccounts(8, 'acc');

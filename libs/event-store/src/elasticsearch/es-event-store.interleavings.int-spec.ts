@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { errors, type Client } from '@elastic/elasticsearch';
+import { AppendOutcomeUnknownError, type ElasticsearchEventStore } from '@gyroscops/event-store';
+import { ev, reader, writer } from '../../testing/event-store.contract';
+import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
+
+/**
+ * Regression tests for interleavings found by an audit (issue 11): each drives one schedule by holding or
+ * faking chosen requests of one store instance's client, against a real Elasticsearch.
+ */
+
+type Call = (params: Record<string, unknown>) => Promise<unknown>;
+/** Decides what happens to one request: pass it through (`call(params)`), delay it, or answer something else. */
+type Hook = (method: string, params: Record<string, unknown>, call: Call) => Promise<unknown>;
+
+/** A client whose top-level request methods go through `hook`; everything else is the real client. */
+function intercepted(real: Client, hook: Hook): Client {
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || !['get', 'mget', 'index', 'bulk'].includes(prop) || typeof value !== 'function') return value;
+      return (params: Record<string, unknown>, opts?: unknown) =>
+        hook(prop, params, (p) => (value as (p: unknown, o?: unknown) => Promise<unknown>).call(target, p, opts));
+    },
+  });
+}
+
+function gate(): { wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((r) => (open = r));
+  return { wait, open };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True when the bulk carries a `create` into the log index, i.e. it is a commit round. */
+function isCommitBulk(params: Record<string, unknown>, logIndex: string): boolean {
+  const lines = (params.operations ?? []) as Record<string, unknown>[];
+  return lines.some((line, i) => (line.create as { _index?: string } | undefined)?._index === logIndex && lines[i + 1]?.kind === 'commit');
+}
+
+describe('Elasticsearch event store under chosen interleavings', () => {
+  let client: Client;
+  let prefix: string;
+  let s1: ElasticsearchEventStore;
+  const others: ElasticsearchEventStore[] = [];
+  const clients: Client[] = [];
+  const second = async (hook: Hook) => {
+    const c = testClient();
+    clients.push(c);
+    const s = await makeEsStore(intercepted(c, hook), prefix);
+    others.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    client = testClient();
+    prefix = testPrefix('interleave');
+    s1 = await makeEsStore(client, prefix);
+  });
+  afterAll(async () => {
+    await Promise.all([s1, ...others].map((s) => s.close()));
+    await dropPrefix(client, prefix);
+    await client.close();
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  describe('when a retry of the same append reaches another instance whose head read is slow', () => {
+    it('stores the eventId once and answers the retry with the original versions', async () => {
+      const aggregateId = `slow-head-${randomUUID()}`;
+      const held = gate();
+      let holding = true;
+      const s2 = await second(async (method, params, call) => {
+        if (holding && method === 'mget' && params.index === s1.names.streams) {
+          holding = false;
+          await held.wait;
+        }
+        return call(params);
+      });
+      const e = ev('Deposited', { amount: 1 }, { eventId: randomUUID() });
+      const retry = s2.appendToStream(aggregateId, [e], { aggregateType: 'Account', expectedVersion: 'any', context: writer() });
+      await sleep(100); // s2's id lookup has run; its head read is held
+      const first = await s1.appendToStream(aggregateId, [e], { aggregateType: 'Account', expectedVersion: 'any', context: writer() });
+      await s1.readStream(aggregateId, reader()); // the first append is finalised or readable
+      await sleep(100);
+      held.open();
+      const again = await retry;
+      expect(again).toMatchObject({ fromVersion: 1, version: 1, position: first.position });
+      const slice = await s1.readStream(aggregateId, reader());
+      expect(slice.events.map((x) => x.eventId)).toEqual([e.eventId]);
+    });
+  });
+
+  describe('when an append that does not pin a version allocates its position before a faster append to the same stream', () => {
+    it('still gives the stream increasing log positions with increasing versions', async () => {
+      const aggregateId = `order-${randomUUID()}`;
+      await s1.appendToStream(aggregateId, [ev('Opened')], { aggregateType: 'Account', expectedVersion: 'no_stream', context: writer() });
+      const held = gate();
+      let holding = true;
+      const s2 = await second(async (method, params, call) => {
+        if (holding && method === 'mget' && params.index === s1.names.streams) {
+          holding = false;
+          await held.wait;
+        }
+        return call(params);
+      });
+      const slow = s2.appendToStream(aggregateId, [ev('Slow')], { aggregateType: 'Account', expectedVersion: 'any', context: writer() });
+      await sleep(100); // s2 has allocated its position; its head read is held
+      await s1.appendToStream(aggregateId, [ev('Fast')], { aggregateType: 'Account', expectedVersion: 'any', context: writer() });
+      await s1.readStream(aggregateId, reader());
+      await sleep(100);
+      held.open();
+      await slow;
+      const slice = await s1.readStream(aggregateId, reader());
+      expect(slice.events.map((x) => x.eventType)).toEqual(['Opened', 'Fast', 'Slow']);
+      const positions = slice.events.map((x) => x.position);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      // The global log delivers the stream in version order too.
+      const fromLog: number[] = [];
+      let checkpoint = positions[0] - 1;
+      for (let i = 0; i < 100 && fromLog.length < 3; i++) {
+        const page = await s1.readAll({ after: checkpoint, maxCount: 50 });
+        fromLog.push(...page.events.filter((x) => x.aggregateId === aggregateId).map((x) => x.version));
+        checkpoint = page.checkpoint;
+        if (fromLog.length < 3) await sleep(50);
+      }
+      expect(fromLog).toEqual([1, 2, 3]);
+    });
+  });
+
+  describe('when the commit request times out on the client while Elasticsearch still applies it', () => {
+    it('never answers that nothing was recorded: it settles the outcome itself and stores the append exactly once', async () => {
+      const aggregateId = `lost-ack-${randomUUID()}`;
+      let faulted = false;
+      let late: Promise<unknown> = Promise.resolve();
+      const s2 = await second(async (method, params, call) => {
+        if (!faulted && method === 'bulk' && isCommitBulk(params, s1.names.log)) {
+          faulted = true;
+          // The request reaches Elasticsearch a little later; the client has already given up on it.
+          late = sleep(150).then(() => call(params).catch(() => undefined));
+          throw new errors.TimeoutError('Request timed out');
+        }
+        return call(params);
+      });
+      const outcome = await s2
+        .appendToStream(aggregateId, [ev('Deposited', { amount: 5 })], {
+          aggregateType: 'Account',
+          expectedVersion: 'any',
+          context: writer(),
+        })
+        .then(
+          (r) => ({ ok: true as const, r }),
+          (e: unknown) => ({ ok: false as const, e }),
+        );
+      await late;
+      expect(faulted).toBe(true);
+      const slice = await s1.readStream(aggregateId, reader()).catch(() => null);
+      if (outcome.ok) {
+        expect(slice?.events.map((x) => x.eventType)).toEqual(['Deposited']);
+      } else {
+        // The only acceptable failure is one that says the outcome is unknown (retry with the same ids).
+        expect(outcome.e).toBeInstanceOf(AppendOutcomeUnknownError);
+      }
+    });
+  });
+
+  describe('when a commit item is answered 429', () => {
+    it('settles it (the item was not applied) and retries the append instead of failing it', async () => {
+      const aggregateId = `commit-429-${randomUUID()}`;
+      let faulted = false;
+      const s2 = await second(async (method, params, call) => {
+        if (!faulted && method === 'bulk' && isCommitBulk(params, s1.names.log)) {
+          faulted = true;
+          const ops = params.operations as unknown[];
+          return {
+            errors: true,
+            took: 1,
+            items: ops
+              .filter((_, i) => i % 2 === 0)
+              .map(() => ({ create: { _index: s1.names.log, status: 429, error: { type: 'es_rejected_execution_exception' } } })),
+          };
+        }
+        return call(params);
+      });
+      const r = await s2.appendToStream(aggregateId, [ev('Deposited')], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      expect(faulted).toBe(true);
+      expect(r.version).toBe(1);
+      const next = await s1.appendToStream(aggregateId, [ev('Deposited')], {
+        aggregateType: 'Account',
+        expectedVersion: 1,
+        context: writer(),
+      });
+      expect(next.version).toBe(2);
+    });
+  });
+});
