@@ -97,8 +97,11 @@ describe('EventSourcedRepository on Elasticsearch, two instances', () => {
       const loaded = await RequestContextStore.run(ctx, () => first.load(id));
       expect(loaded.state.balance).toBe(110);
       expect(loaded.version).toBe(2);
+      // Both answer with the one stored event (the slow one through the store's idempotent path or a replay).
       expect(onFast.replayed).toBe(false);
-      expect(slowResult.replayed).toBe(true);
+      expect(slowResult.result?.events.map((e) => [e.eventId, e.version, e.position])).toEqual(
+        onFast.result?.events.map((e) => [e.eventId, e.version, e.position]),
+      );
     });
   });
 });

@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import { RequestContextStore } from '@gyroscops/context';
 import {
+  DuplicateEventError,
   EventNotFoundError,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -142,6 +143,14 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
           await this.maybeSnapshot(aggregateId, loaded.version, result.version, state);
           return { result, state, version: result.version, replayed: false };
         } catch (e) {
+          if (e instanceof DuplicateEventError && e.eventId === eventIdFor(options.commandId, 0)) {
+            // The same command ran elsewhere meanwhile (another instance, a redelivery): its events are the answer.
+            const replayed = await this.alreadyApplied(options.commandId);
+            if (replayed) {
+              const after = await this.load(aggregateId);
+              return { result: replayed, state: after.state, version: after.version, replayed: true };
+            }
+          }
           if (!(e instanceof WrongExpectedVersionError)) throw e;
           if (attempt >= maxAttempts) throw new ConcurrencyConflictError(aggregateId, loaded.version, e.actualVersion);
         }

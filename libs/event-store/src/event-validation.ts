@@ -7,6 +7,8 @@ export const EVENT_LIMITS = {
   maxEventTypeLength: 200,
   maxAggregateIdLength: 256,
   maxAggregateTypeLength: 100,
+  /** Correlation, causation, user, organization and source ids: indexed as keywords, which Elasticsearch refuses past 32 KB. */
+  maxContextIdLength: 512,
 } as const;
 
 /** Ids safe as Elasticsearch document ids and URL segments: no `*`, `/`, `..`, NUL, leading `_` or `-`. */
@@ -77,6 +79,28 @@ export function validateAppend(aggregateId: unknown, aggregateType: unknown, eve
     }
   });
   if (details.length > 0) throw new InvalidEventError('invalid events', details);
+}
+
+/**
+ * Checks the writer's context. Its ids become keyword fields of every event's searchable document; one Elasticsearch
+ * refuses (a keyword over 32 KB) would leave a committed append that can never be indexed, so they are bounded here.
+ */
+export function validateWriteContext(ctx: WriteContext): void {
+  const details: { field: string; message: string }[] = [];
+  const ids: [string, unknown, boolean][] = [
+    ['correlationId', ctx?.correlationId, false],
+    ['causationId', ctx?.causationId, true],
+    ['userId', ctx?.userId, false],
+    ['organizationId', ctx?.organizationId, false],
+    ['source', ctx?.source, false],
+  ];
+  for (const [field, value, nullable] of ids) {
+    if (nullable && value === null) continue;
+    if (typeof value !== 'string' || value.length < 1 || value.length > EVENT_LIMITS.maxContextIdLength) {
+      details.push({ field: `context.${field}`, message: `must be a string of 1-${EVENT_LIMITS.maxContextIdLength} characters` });
+    }
+  }
+  if (details.length > 0) throw new InvalidEventError('invalid write context', details);
 }
 
 /** Builds the stored envelopes of an append once its versions and positions are known. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
+import { decideAppend } from '../append-decision';
 import {
+  AppendOutcomeUnknownError,
   EventNotFoundError,
   EventStoreUnavailableError,
-  InvalidEventError,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../event-store.errors';
@@ -24,8 +25,8 @@ import type {
   StreamSlice,
   WriteContext,
 } from '../event-store.port';
-import { buildEnvelopes, expectedVersionMatches, validateAppend, assertAggregateId } from '../event-validation';
-import { judgeRetry, type EventLocation } from '../idempotency';
+import { EVENT_LIMITS, assertAggregateId, buildEnvelopes, validateAppend, validateWriteContext } from '../event-validation';
+import type { EventLocation } from '../idempotency';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { bulkItemTransient, isTransient, statusOf, translate } from './es-errors';
 import { ensureIndices, indexNames, type IndexNames } from './es-indices';
@@ -46,6 +47,11 @@ export interface EsEventStoreOptions {
   appendTimeoutMs?: number;
   maxBatchAppends?: number;
   maxBatchEvents?: number;
+  /**
+   * Upper bound on the payload bytes of one batch (an append larger than this goes alone): keeps every bulk well under
+   * Elasticsearch's `http.max_content_length` (100 MB), counting the derived documents' copies of the payload.
+   */
+  maxBatchBytes?: number;
   maxConcurrentBatches?: number;
   refreshInterval?: string;
   logger?: { warn(message: string): void; error(message: string): void; log?(message: string): void };
@@ -110,6 +116,8 @@ interface QueuedAppend {
   aggregateId: string;
   aggregateType: string;
   events: NewEvent[];
+  /** Approximate JSON size of the events. */
+  bytes: number;
   expectedVersion: ExpectedVersion;
   ctx: WriteContext;
   deadline: number;
@@ -121,17 +129,69 @@ interface QueuedAppend {
   reject(e: unknown): void;
 }
 
-/** One append inside a batch, as it moves through the commit protocol. */
+/** One append inside a batch, with the positions allocated to it and the head read for it. */
 interface Work {
   a: QueuedAppend;
   first: number;
   last: number;
   head?: Head;
-  pending?: Pending;
-  envelopes?: StoredEvent[];
-  organizationId?: string;
-  lockSeqNo?: number;
-  lockPrimaryTerm?: number;
+}
+
+/** Decided: it will try to take the stream's lease and reserve its client event ids. */
+interface LockingWork extends Work {
+  organizationId: string;
+  envelopes: StoredEvent[];
+  pending: Pending;
+  /** Client-chosen event ids (lowercase) this append reserves. */
+  reserve: string[];
+}
+
+/** Holds the stream's lease (the head's seq_no after the lease write) and its ids. */
+interface LockedWork extends LockingWork {
+  lockSeqNo: number;
+  lockPrimaryTerm: number;
+}
+
+/**
+ * Where an event id lives. Written as a reservation (with the reserving append's `txId` and positions) before the
+ * commit, and rewritten without them once the append's documents are derived.
+ */
+interface EventIdDoc {
+  aggregateId: string;
+  version: number;
+  txId?: string;
+  firstPosition?: number;
+  lastPosition?: number;
+  expiresAt?: number;
+}
+
+interface ReservedIds {
+  /** Ids of committed events. */
+  committed: Map<string, EventLocation>;
+  /** Reservations of appends that did not commit: may be taken over with a compare-and-set. */
+  stale: Map<string, { seqNo: number; primaryTerm: number }>;
+  /** Reserved by appends not settled yet. */
+  inFlight: Set<string>;
+}
+
+/** A stream head as written by the lease, abort, finalise and recovery steps. */
+function headDocument(
+  w: { a: { aggregateId: string; aggregateType: string }; organizationId: string },
+  at: { version: number; lastPosition: number },
+  updatedAt: string,
+  pending: Pending | null,
+  pendingSince: number | null = null,
+): HeadDoc {
+  return {
+    aggregateId: w.a.aggregateId,
+    aggregateType: w.a.aggregateType,
+    organizationId: w.organizationId,
+    version: at.version,
+    lastPosition: at.lastPosition,
+    updatedAt,
+    pending,
+    pendingSince: pending ? pendingSince : null,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,6 +211,7 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly appendTimeoutMs: number;
   private readonly maxBatchAppends: number;
   private readonly maxBatchEvents: number;
+  private readonly maxBatchBytes: number;
   private readonly maxConcurrentBatches: number;
   private ready = false;
   private setupRunning: Promise<void> | null = null;
@@ -169,6 +230,8 @@ export class ElasticsearchEventStore implements EventStore {
   private counter: { value: number; seqNo: number; primaryTerm: number } | null = null;
   private allocation: Promise<unknown> = Promise.resolve();
   private readonly gapFirstSeen = new Map<number, number>();
+  /** Checkpoints this process's readers were handed (bounded): each ends a log document. */
+  private readonly boundaries = new Set<number>();
 
   constructor(private readonly options: EsEventStoreOptions) {
     this.client = options.client;
@@ -180,6 +243,7 @@ export class ElasticsearchEventStore implements EventStore {
     this.appendTimeoutMs = options.appendTimeoutMs ?? 15000;
     this.maxBatchAppends = options.maxBatchAppends ?? 256;
     this.maxBatchEvents = options.maxBatchEvents ?? 5000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
     this.maxConcurrentBatches = options.maxConcurrentBatches ?? 2;
   }
 
@@ -279,6 +343,7 @@ export class ElasticsearchEventStore implements EventStore {
   appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     try {
       validateAppend(aggregateId, options.aggregateType, events, options.expectedVersion);
+      validateWriteContext(options.context);
       this.assertReady();
       if (this.closed) throw new EventStoreUnavailableError('event store is shutting down');
     } catch (e) {
@@ -289,6 +354,7 @@ export class ElasticsearchEventStore implements EventStore {
         aggregateId,
         aggregateType: options.aggregateType,
         events,
+        bytes: Buffer.byteLength(JSON.stringify(events)),
         expectedVersion: options.expectedVersion,
         ctx: options.context,
         deadline: Date.now() + this.appendTimeoutMs,
@@ -315,6 +381,7 @@ export class ElasticsearchEventStore implements EventStore {
       const batch: QueuedAppend[] = [];
       const inBatch = new Set<string>();
       let events = 0;
+      let bytes = 0;
       let earliestWait = Infinity;
       for (let i = 0; i < this.queue.length && batch.length < this.maxBatchAppends;) {
         const a = this.queue[i];
@@ -334,7 +401,7 @@ export class ElasticsearchEventStore implements EventStore {
           a.notBefore <= now &&
           !this.busyStreams.has(a.aggregateId) &&
           !inBatch.has(a.aggregateId) &&
-          (batch.length === 0 || events + a.events.length <= this.maxBatchEvents);
+          (batch.length === 0 || (events + a.events.length <= this.maxBatchEvents && bytes + a.bytes <= this.maxBatchBytes));
         if (!eligible) {
           if (a.notBefore > now) earliestWait = Math.min(earliestWait, a.notBefore - now);
           i++;
@@ -344,6 +411,7 @@ export class ElasticsearchEventStore implements EventStore {
         batch.push(a);
         inBatch.add(a.aggregateId);
         events += a.events.length;
+        bytes += a.bytes;
       }
       if (batch.length === 0) {
         if (earliestWait !== Infinity && !this.pumpTimer) {
@@ -412,88 +480,171 @@ export class ElasticsearchEventStore implements EventStore {
   private async runBatch(batch: QueuedAppend[], releaseSlot: () => void = () => undefined): Promise<void> {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
-    // Round trip 1: heads, known event ids and positions, in parallel.
-    const [heads, located, firstPosition] = await Promise.all([
-      this.getHeads(batch.map((a) => a.aggregateId)),
-      this.locateEventIds(clientIds),
-      this.allocate(total),
-    ]);
+    // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
+    const allocation = this.allocate(total);
     const works: Work[] = [];
-    let p = firstPosition;
-    for (const a of batch) {
-      works.push({ a, first: p, last: p + a.events.length - 1, head: heads.get(a.aggregateId) });
-      p += a.events.length;
+    try {
+      const [heads, found, firstPosition] = await Promise.all([
+        this.getHeads(batch.map((a) => a.aggregateId)),
+        this.locateEventIds(clientIds),
+        allocation,
+      ]);
+      let p = firstPosition;
+      for (const a of batch) {
+        works.push({ a, first: p, last: p + a.events.length - 1, head: heads.get(a.aggregateId) });
+        p += a.events.length;
+      }
+      const ids = await this.settleReservations(found);
+      await this.lockRound(works, ids, releaseSlot);
+    } catch (e) {
+      // Nothing was committed by this round (its commit round never started): fence every position it allocated so
+      // no reader waits a gap timeout on them. Best effort; readers fence what this misses.
+      const first = await allocation.catch(() => null);
+      const ranges: [number, number][] =
+        works.length > 0 ? works.map((w) => [w.first, w.last]) : first !== null ? [[first, first + total - 1]] : [];
+      await this.tombstone(ranges, 'failed round');
+      throw e;
     }
-    const toResolve: Work[] = [];
-    const idempotent: { w: Work; from: number; to: number }[] = [];
+  }
+
+  /**
+   * Client event ids already known to the store. An id reserved by an append whose outcome is not settled yet is
+   * looked up in the log: committed → it counts as stored; fenced or aborted → the reservation is stale and may be
+   * taken over (compare-and-set on it); still in flight → appends carrying it wait and retry.
+   */
+  private async settleReservations(found: Map<string, EventIdDoc & { seqNo: number; primaryTerm: number }>): Promise<ReservedIds> {
+    const out: ReservedIds = { committed: new Map(), stale: new Map(), inFlight: new Set() };
+    await Promise.all(
+      [...found].map(async ([id, doc]) => {
+        if (!doc.txId) {
+          out.committed.set(id, { aggregateId: doc.aggregateId, version: doc.version });
+          return;
+        }
+        let log = await this.getLogDoc(doc.firstPosition as number);
+        if (!log) {
+          if (Date.now() < (doc.expiresAt ?? 0)) {
+            out.inFlight.add(id);
+            return;
+          }
+          // Its writer outlived its lease without committing: fence its position (or find the commit that just landed).
+          const fenced = await this.createTombstone(
+            doc.firstPosition as number,
+            doc.lastPosition as number,
+            'expired event id reservation',
+          );
+          if (!fenced) log = await this.getLogDoc(doc.firstPosition as number);
+        }
+        if (log?.kind === 'commit' && log.txId === doc.txId) out.committed.set(id, { aggregateId: doc.aggregateId, version: doc.version });
+        else out.stale.set(id, { seqNo: doc.seqNo, primaryTerm: doc.primaryTerm });
+      }),
+    );
+    return out;
+  }
+
+  /** Decides each append, then round trip 2 (leases and id reservations) and what follows for those it locked. */
+  private async lockRound(works: Work[], ids: ReservedIds, releaseSlot: () => void): Promise<void> {
     const now = Date.now();
     const timestamp = (this.options.clock ? this.options.clock() : new Date(now)).toISOString();
+    const toResolve: Work[] = [];
+    const idempotent: { w: Work; from: number; to: number }[] = [];
+    const locking: LockingWork[] = [];
+    const unused: Work[] = [];
     for (const w of works) {
       const { a } = w;
       const doc = w.head?.doc ?? null;
       if (doc) this.noteVersion(a.aggregateId, doc.version);
+      if (doc?.pending) {
+        toResolve.push(w);
+        unused.push(w);
+        continue;
+      }
+      const mine = a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x);
+      if (mine.some((id) => ids.inFlight.has(id))) {
+        // Another append holds one of these ids and has not settled: decide once it has.
+        this.retryLater(a, 20);
+        unused.push(w);
+        continue;
+      }
+      if (doc && w.first <= (doc.lastPosition ?? 0)) {
+        // Positions taken before another writer committed to this stream at later ones: committing here would put
+        // this stream's versions out of log order. Start again with fresh positions.
+        this.retryLater(a, 0);
+        unused.push(w);
+        continue;
+      }
       try {
-        if (doc?.pending) {
-          toResolve.push(w);
+        const decision = decideAppend(
+          { aggregateId: a.aggregateId, aggregateType: a.aggregateType, events: a.events, expectedVersion: a.expectedVersion, ctx: a.ctx },
+          doc,
+          ids.committed,
+        );
+        if (decision.kind === 'already-stored') {
+          idempotent.push({ w, from: decision.fromVersion, to: decision.toVersion });
+          unused.push(w);
           continue;
         }
-        const exists = !!doc && doc.version > 0;
-        if (exists && doc.organizationId !== a.ctx.organizationId && !a.ctx.isAdmin) throw new StreamNotFoundError(a.aggregateId);
-        if (exists && doc.aggregateType !== a.aggregateType) {
-          throw new InvalidEventError(`stream ${a.aggregateId} holds ${doc.aggregateType} events, not ${a.aggregateType}`, [
-            { field: 'aggregateType' },
-          ]);
-        }
-        const verdict = judgeRetry(a.aggregateId, a.events, a.expectedVersion, located);
-        if (verdict.kind === 'already-stored') {
-          idempotent.push({ w, from: verdict.fromVersion, to: verdict.toVersion });
-          continue;
-        }
-        const version = doc?.version ?? 0;
-        if (!expectedVersionMatches(a.expectedVersion, exists, version)) {
-          throw new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, version);
-        }
-        const organizationId = exists ? doc.organizationId : a.ctx.organizationId;
-        w.organizationId = organizationId;
-        w.envelopes = buildEnvelopes(a.aggregateId, a.aggregateType, organizationId, a.events, a.ctx, version + 1, w.first, timestamp);
-        w.pending = {
+        const envelopes = buildEnvelopes(
+          a.aggregateId,
+          a.aggregateType,
+          decision.organizationId,
+          a.events,
+          a.ctx,
+          decision.fromVersion,
+          w.first,
+          timestamp,
+        );
+        const pending: Pending = {
           txId: randomUUID(),
           firstPosition: w.first,
           lastPosition: w.last,
-          fromVersion: version + 1,
-          toVersion: version + a.events.length,
+          fromVersion: decision.fromVersion,
+          toVersion: decision.toVersion,
           expiresAt: now + this.leaseMs,
         };
+        locking.push({ ...w, organizationId: decision.organizationId, envelopes, pending, reserve: mine });
       } catch (e) {
         a.reject(e);
+        unused.push(w);
       }
     }
-    const locking = works.filter((w) => w.pending);
-    const unused = works.filter((w) => !w.pending);
 
-    // Round trip 2: take the lease on each stream (CAS), and fence off the positions nobody will use.
-    const lockOps: estypes.BulkOperationContainer[] = [];
-    const lockDocs: unknown[] = [];
+    // Round trip 2: take the lease on each stream (CAS on its head) and reserve the client's event ids (create, or
+    // CAS over a stale reservation), and fence off the positions nobody will use.
+    const ops: estypes.BulkOperationContainer[] = [];
+    const docs: unknown[] = [];
+    const slots: { w: LockingWork; head: boolean }[] = [];
     for (const w of locking) {
-      const doc: HeadDoc = {
-        aggregateId: w.a.aggregateId,
-        aggregateType: w.a.aggregateType,
-        organizationId: w.organizationId as string,
-        version: w.head?.doc?.version ?? 0,
-        lastPosition: w.head?.doc?.lastPosition ?? 0,
-        updatedAt: timestamp,
-        pending: w.pending as Pending,
-        pendingSince: now,
-      };
-      lockOps.push(
+      ops.push(
         w.head?.doc
           ? { index: { _index: this.names.streams, _id: w.a.aggregateId, if_seq_no: w.head.seqNo, if_primary_term: w.head.primaryTerm } }
           : { create: { _index: this.names.streams, _id: w.a.aggregateId } },
       );
-      lockDocs.push(doc);
+      docs.push(
+        headDocument(w, { version: w.head?.doc?.version ?? 0, lastPosition: w.head?.doc?.lastPosition ?? 0 }, timestamp, w.pending, now),
+      );
+      slots.push({ w, head: true });
+      w.envelopes.forEach((e, k) => {
+        if (!w.reserve.includes(e.eventId)) return;
+        const stale = ids.stale.get(e.eventId);
+        ops.push(
+          stale
+            ? { index: { _index: this.names.eventIds, _id: e.eventId, if_seq_no: stale.seqNo, if_primary_term: stale.primaryTerm } }
+            : { create: { _index: this.names.eventIds, _id: e.eventId } },
+        );
+        const reservation: EventIdDoc = {
+          aggregateId: w.a.aggregateId,
+          version: w.pending.fromVersion + k,
+          txId: w.pending.txId,
+          firstPosition: w.first,
+          lastPosition: w.last,
+          expiresAt: w.pending.expiresAt,
+        };
+        docs.push(reservation);
+        slots.push({ w, head: false });
+      });
     }
-    const [lockResults] = await Promise.all([
-      this.bulkPairs(lockOps, lockDocs),
+    const [results] = await Promise.all([
+      this.bulkPairs(ops, docs),
       this.tombstone(
         unused.map((w) => [w.first, w.last]),
         'unused allocation',
@@ -501,57 +652,81 @@ export class ElasticsearchEventStore implements EventStore {
       this.resolveAll(toResolve),
     ]);
     for (const w of toResolve) this.retryLater(w.a, 5);
-    const locked: Work[] = [];
-    locking.forEach((w, i) => {
-      const item = lockResults[i];
-      if (item && item.status >= 200 && item.status < 300) {
-        w.lockSeqNo = item._seq_no;
-        w.lockPrimaryTerm = item._primary_term;
-        locked.push(w);
-      } else if (item?.status === 409 || bulkItemTransient(item)) {
-        // Another writer moved the head between our read and our CAS: re-read and decide again.
+    const headOk = new Map<LockingWork, estypes.BulkResponseItem>();
+    const refused = new Map<LockingWork, estypes.BulkResponseItem | undefined>();
+    slots.forEach(({ w, head }, i) => {
+      const item = results[i];
+      const ok = !!item && item.status >= 200 && item.status < 300;
+      if (ok && head) headOk.set(w, item);
+      if (!ok && !refused.has(w)) refused.set(w, item);
+    });
+    const locked: LockedWork[] = [];
+    const lost: LockingWork[] = [];
+    const unreserved: LockedWork[] = [];
+    for (const w of locking) {
+      const lease = headOk.get(w);
+      const lw = lease ? { ...w, lockSeqNo: lease._seq_no as number, lockPrimaryTerm: lease._primary_term as number } : null;
+      if (lw && !refused.has(w)) {
+        locked.push(lw);
+        continue;
+      }
+      if (lw)
+        unreserved.push(lw); // leased, but an id is reserved by someone else: give the lease back
+      else lost.push(w);
+      const item = refused.get(w);
+      if (item?.status === 409 || bulkItemTransient(item)) {
+        // Another writer moved the head or took an id between our read and our write: read again and decide again.
         this.retryLater(w.a, item?.status === 409 ? 1 : 50);
       } else {
         w.a.reject(translate(new Error(`could not lock stream: ${JSON.stringify(item?.error)}`), 'append'));
       }
-    });
-    const lostLocks = locking.filter((w) => !locked.includes(w));
+    }
 
     if (this.options.faults?.afterLock && locked.length > 0) await this.options.faults.afterLock(locked.map((w) => w.a.aggregateId));
+    await this.commitRound(locked, lost, unreserved, idempotent, releaseSlot);
+  }
 
+  /** Round trips 3 to 5 for the appends that hold their lease and ids: commit, derive and acknowledge, finalise. */
+  private async commitRound(
+    locked: LockedWork[],
+    lost: LockingWork[],
+    unreserved: LockedWork[],
+    idempotent: { w: Work; from: number; to: number }[],
+    releaseSlot: () => void,
+  ): Promise<void> {
     // Round trip 3: the commit point. One document per append holds all its events: atomic by construction.
     const commitOps: estypes.BulkOperationContainer[] = [];
     const commitDocs: unknown[] = [];
     for (const w of locked) {
-      const pending = w.pending as Pending;
       commitOps.push({ create: { _index: this.names.log, _id: String(w.first) } });
       const commit: CommitDoc = {
         kind: 'commit',
-        txId: pending.txId,
+        txId: w.pending.txId,
         aggregateId: w.a.aggregateId,
         aggregateType: w.a.aggregateType,
-        organizationId: w.organizationId as string,
+        organizationId: w.organizationId,
         firstPosition: w.first,
         lastPosition: w.last,
-        fromVersion: pending.fromVersion,
-        toVersion: pending.toVersion,
-        events: w.envelopes as StoredEvent[],
+        fromVersion: w.pending.fromVersion,
+        toVersion: w.pending.toVersion,
+        events: w.envelopes,
       };
       commitDocs.push(commit);
     }
     const [commitResults] = await Promise.all([
-      this.bulkPairs(commitOps, commitDocs).catch(async (e: unknown) => {
-        // Unknown outcome: find out per document whether our create landed.
-        this.options.logger?.warn(`commit bulk failed, checking outcome: ${(e as Error).message}`);
+      this.bulkPairs(commitOps, commitDocs).catch((e: unknown) => {
+        this.options.logger?.warn(`commit bulk failed, settling each commit: ${(e as Error).message}`);
         return locked.map(() => undefined);
       }),
       this.tombstone(
-        lostLocks.map((w) => [w.first, w.last]),
+        lost.map((w) => [w.first, w.last]),
         'lost stream lock',
       ),
+      this.abortLocks(unreserved, true),
     ]);
-    const committed: Work[] = [];
-    const aborted: Work[] = [];
+    for (const w of unreserved) this.retryLater(w.a, 1);
+    const committed: LockedWork[] = [];
+    const aborted: LockedWork[] = [];
     await Promise.all(
       locked.map(async (w, i) => {
         const item = commitResults[i];
@@ -559,15 +734,11 @@ export class ElasticsearchEventStore implements EventStore {
           committed.push(w);
           return;
         }
-        // 409: a reader fenced our position (we were too slow), or our own earlier try landed. Anything else: look.
-        const state = await this.commitOutcome(w).catch(() => 'unknown' as const);
-        if (state === 'committed') committed.push(w);
-        else if (state === 'fenced') aborted.push(w);
-        else {
-          w.a.reject(
-            new EventStoreUnavailableError(`append to ${w.a.aggregateId} could not be confirmed; retry it with the same eventIds`),
-          );
-        }
+        // No answer, an error, or 409 (a reader fenced our position, or a retry of ours landed first): settle it.
+        const outcome = await this.settleCommit(w);
+        if (outcome === 'committed') committed.push(w);
+        else if (outcome === 'not-committed') aborted.push(w);
+        else w.a.reject(new AppendOutcomeUnknownError(w.a.aggregateId));
       }),
     );
 
@@ -577,24 +748,23 @@ export class ElasticsearchEventStore implements EventStore {
     // Round trip 4: the searchable event documents and the event-id index, derived from the commit.
     const [derivedOk] = await Promise.all([
       this.writeDerived(
-        committed.map((w) => w.envelopes as StoredEvent[]),
+        committed.map((w) => w.envelopes),
         committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
       ),
-      this.abortLocks(aborted),
+      this.abortLocks(aborted, false),
     ]);
     for (const w of aborted) this.retryLater(w.a, 1);
 
     // Acknowledge now: the commits are durable and readable (a reader that meets the lease reads the commit document).
     // The stream stays busy in this process until its head is finalised, so its next append sees a clean head.
     for (const w of committed) {
-      const envelopes = w.envelopes as StoredEvent[];
-      this.noteVersion(w.a.aggregateId, envelopes[envelopes.length - 1].version);
+      this.noteVersion(w.a.aggregateId, w.pending.toVersion);
       w.a.resolve({
         aggregateId: w.a.aggregateId,
-        fromVersion: envelopes[0].version,
-        version: envelopes[envelopes.length - 1].version,
+        fromVersion: w.pending.fromVersion,
+        version: w.pending.toVersion,
         position: w.last,
-        events: envelopes,
+        events: w.envelopes,
       });
     }
 
@@ -623,36 +793,45 @@ export class ElasticsearchEventStore implements EventStore {
     );
   }
 
-  private async commitOutcome(w: Work): Promise<'committed' | 'fenced' | 'unknown'> {
-    const doc = await this.getLogDoc(w.first);
-    if (!doc) return 'unknown';
-    if (doc.kind === 'commit' && doc.txId === (w.pending as Pending).txId) return 'committed';
-    return 'fenced';
+  /**
+   * Settles a commit whose answer was lost or refused, while this writer still holds the stream's lease: it fences its
+   * own position with a `create`. Created → the commit never landed and never will (its create now fails);
+   * 409 → whatever holds the position decides (our commit, or someone's tombstone). Retried until the append's
+   * deadline; only then is the outcome unknown.
+   */
+  private async settleCommit(w: LockedWork): Promise<'committed' | 'not-committed' | 'unknown'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (await this.createTombstone(w.first, w.last, 'commit fenced by its own writer')) return 'not-committed';
+        const doc = await this.getLogDoc(w.first);
+        if (doc) return doc.kind === 'commit' && doc.txId === w.pending.txId ? 'committed' : 'not-committed';
+      } catch (e) {
+        if (!isTransient(e)) {
+          this.options.logger?.warn(`could not settle the commit of ${w.a.aggregateId}: ${(e as Error).message}`);
+        }
+      }
+      const backoff = Math.min(1000, 25 * 2 ** attempt);
+      if (Date.now() + backoff >= w.a.deadline) return 'unknown';
+      await sleep(backoff);
+    }
   }
 
-  private async abortLocks(works: Work[]): Promise<void> {
+  /**
+   * Gives leases back (CAS with the lock's seq_no) and fences the positions of appends that will not commit here.
+   * `whole`: nothing fenced their first position yet; otherwise it is (a reader's or our own tombstone).
+   */
+  private async abortLocks(works: LockedWork[], whole: boolean): Promise<void> {
     if (works.length === 0) return;
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
     for (const w of works) {
       const head = w.head?.doc;
       ops.push({ index: { _index: this.names.streams, _id: w.a.aggregateId, if_seq_no: w.lockSeqNo, if_primary_term: w.lockPrimaryTerm } });
-      docs.push({
-        ...(head ?? {}),
-        aggregateId: w.a.aggregateId,
-        aggregateType: w.a.aggregateType,
-        organizationId: w.organizationId,
-        version: head?.version ?? 0,
-        lastPosition: head?.lastPosition ?? 0,
-        updatedAt: new Date().toISOString(),
-        pending: null,
-        pendingSince: null,
-      });
+      docs.push(headDocument(w, { version: head?.version ?? 0, lastPosition: head?.lastPosition ?? 0 }, new Date().toISOString(), null));
     }
     await this.bulkPairs(ops, docs).catch(() => undefined);
-    // The reader fenced only our first position; fence the rest so nobody waits on them.
     await this.tombstone(
-      works.filter((w) => w.last > w.first).map((w) => [w.first + 1, w.last]),
+      whole ? works.map((w) => [w.first, w.last]) : works.filter((w) => w.last > w.first).map((w) => [w.first + 1, w.last]),
       'aborted commit',
     );
   }
@@ -697,24 +876,14 @@ export class ElasticsearchEventStore implements EventStore {
     return ok;
   }
 
-  private async finalizeHeads(works: Work[]): Promise<void> {
+  private async finalizeHeads(works: LockedWork[]): Promise<void> {
     if (works.length === 0) return;
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
+    const now = new Date().toISOString();
     for (const w of works) {
-      const pending = w.pending as Pending;
       ops.push({ index: { _index: this.names.streams, _id: w.a.aggregateId, if_seq_no: w.lockSeqNo, if_primary_term: w.lockPrimaryTerm } });
-      const doc: HeadDoc = {
-        aggregateId: w.a.aggregateId,
-        aggregateType: w.a.aggregateType,
-        organizationId: w.organizationId as string,
-        version: pending.toVersion,
-        lastPosition: pending.lastPosition,
-        updatedAt: new Date().toISOString(),
-        pending: null,
-        pendingSince: null,
-      };
-      docs.push(doc);
+      docs.push(headDocument(w, { version: w.pending.toVersion, lastPosition: w.pending.lastPosition }, now, null));
     }
     // A 409 means someone rolled our commit forward already: same result.
     await this.bulkPairs(ops, docs);
@@ -828,11 +997,15 @@ export class ElasticsearchEventStore implements EventStore {
     return out;
   }
 
-  private async locateEventIds(ids: string[]): Promise<Map<string, EventLocation>> {
-    const out = new Map<string, EventLocation>();
+  /** The event-id documents of these ids (reservations included), with what a compare-and-set over them needs. */
+  private async locateEventIds(ids: string[]): Promise<Map<string, EventIdDoc & { seqNo: number; primaryTerm: number }>> {
+    const out = new Map<string, EventIdDoc & { seqNo: number; primaryTerm: number }>();
     if (ids.length === 0) return out;
-    const r = await this.client.mget<EventLocation>({ index: this.names.eventIds, ids });
-    for (const d of r.docs) if ('found' in d && d.found && d._source) out.set(d._id, d._source);
+    const r = await this.client.mget<EventIdDoc>({ index: this.names.eventIds, ids });
+    for (const d of r.docs) {
+      if ('found' in d && d.found && d._source)
+        out.set(d._id, { ...d._source, seqNo: d._seq_no as number, primaryTerm: d._primary_term as number });
+    }
     return out;
   }
 
@@ -939,6 +1112,16 @@ export class ElasticsearchEventStore implements EventStore {
     const events: StoredEvent[] = [];
     let next = after + 1;
     const window = 512;
+    if (after > 0 && next <= head && !this.boundaries.has(after)) {
+      // A checkpoint this process did not hand out may sit inside an append (a runner stopped or failed mid-commit):
+      // the rest of that append is stored under its first position, so the positions after the checkpoint would look
+      // like gaps. Find the document covering the checkpoint first.
+      const covering = await this.findCovering(after);
+      if (covering && covering.lastPosition > after) {
+        if (covering.kind === 'commit') for (const e of covering.events) if (e.position > after) events.push(this.upcasters.apply(e));
+        next = covering.lastPosition + 1;
+      }
+    }
     while (next <= head && events.length < maxCount) {
       const ids: string[] = [];
       for (let p = next; p <= Math.min(head, next + window - 1); p++) ids.push(String(p));
@@ -984,7 +1167,33 @@ export class ElasticsearchEventStore implements EventStore {
     }
     // Positions below the checkpoint are resolved for every reader: forget their timers.
     for (const p of this.gapFirstSeen.keys()) if (p < next) this.gapFirstSeen.delete(p);
+    this.noteBoundary(next - 1);
     return { events, checkpoint: next - 1, head };
+  }
+
+  /** Remembers a checkpoint this reader handed out: it ends a log document, so reading after it needs no look back. */
+  private noteBoundary(position: number): void {
+    this.boundaries.add(position);
+    if (this.boundaries.size > 10_000) this.boundaries.delete(this.boundaries.values().next().value as number);
+  }
+
+  /**
+   * The log document covering `position`, if any: the nearest one stored at or below it (documents are stored under
+   * their first position, and an append holds at most `maxEventsPerAppend` positions).
+   */
+  private async findCovering(position: number): Promise<LogDoc | null> {
+    const lowest = Math.max(1, position - EVENT_LIMITS.maxEventsPerAppend + 1);
+    for (let top = position, chunk = 32; top >= lowest; top -= chunk, chunk = Math.min(chunk * 4, 512)) {
+      const ids: string[] = [];
+      for (let p = top; p > top - chunk && p >= lowest; p--) ids.push(String(p));
+      const r = await this.client.mget<LogDoc>({ index: this.names.log, ids });
+      const hit = r.docs.find((d) => 'found' in d && d.found && d._source);
+      if (hit) {
+        const doc = (hit as { _source: LogDoc })._source;
+        return doc.firstPosition <= position && doc.lastPosition >= position ? doc : null;
+      }
+    }
+    return null;
   }
 
   async getEvent(eventId: string, scope: ReadScope): Promise<StoredEvent> {
@@ -1006,11 +1215,20 @@ export class ElasticsearchEventStore implements EventStore {
       const r = await this.client
         .get<Record<string, unknown>>({ index: this.names.events, id: eventDocumentId(loc.aggregateId, loc.version) })
         .catch((e: unknown) => {
-          if (statusOf(e) === 404) throw new EventNotFoundError(eventId);
+          if (statusOf(e) === 404) return null;
           throw e;
         });
-      const e = fromSearchDocument(r._source as Record<string, unknown>);
-      if (!this.canRead(scope, e.metadata.organizationId)) throw new EventNotFoundError(eventId);
+      let e = r?._source ? fromSearchDocument(r._source) : null;
+      if (e?.eventId !== id) {
+        // A reservation whose append is committed but not yet derived (the stream read serves it from its commit),
+        // or one that never committed (then that version holds another event, or none).
+        const slice = await this.readStreamUnscoped(loc.aggregateId, { fromVersion: loc.version, maxCount: 1 }).catch((x: unknown) => {
+          if (x instanceof StreamNotFoundError) return null;
+          throw x;
+        });
+        e = slice?.events[0]?.eventId === id ? slice.events[0] : null;
+      }
+      if (!e || !this.canRead(scope, e.metadata.organizationId)) throw new EventNotFoundError(eventId);
       return this.upcasters.apply(e);
     } catch (e) {
       throw translate(e, 'getEvent');

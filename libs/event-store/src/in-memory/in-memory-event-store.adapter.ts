@@ -1,10 +1,4 @@
-import {
-  EventNotFoundError,
-  InvalidEventError,
-  InvalidQueryError,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-} from '../event-store.errors';
+import { EventNotFoundError, InvalidQueryError, StreamNotFoundError } from '../event-store.errors';
 import type {
   AllSlice,
   AppendOptions,
@@ -20,8 +14,9 @@ import type {
   StoredEvent,
   StreamSlice,
 } from '../event-store.port';
-import { assertAggregateId, buildEnvelopes, expectedVersionMatches, validateAppend } from '../event-validation';
-import { judgeRetry, type EventLocation } from '../idempotency';
+import { decideAppend } from '../append-decision';
+import { assertAggregateId, buildEnvelopes, validateAppend, validateWriteContext } from '../event-validation';
+import type { EventLocation } from '../idempotency';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../elasticsearch/es-query';
 
@@ -83,30 +78,26 @@ export class InMemoryEventStore implements EventStore {
 
   async appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(aggregateId, options.aggregateType, events, options.expectedVersion);
+    validateWriteContext(options.context);
     const { context: ctx, expectedVersion } = options;
     const stream = this.streams.get(aggregateId);
-    const exists = !!stream && stream.events.length > 0;
-    if (exists && stream.organizationId !== ctx.organizationId && !ctx.isAdmin) throw new StreamNotFoundError(aggregateId);
-    if (exists && stream.aggregateType !== options.aggregateType) {
-      throw new InvalidEventError(`stream ${aggregateId} holds ${stream.aggregateType} events, not ${options.aggregateType}`, [
-        { field: 'aggregateType' },
-      ]);
-    }
-    const verdict = judgeRetry(aggregateId, events, expectedVersion, this.byEventId);
-    if (verdict.kind === 'already-stored') {
-      const stored = (stream as Stream).events.slice(verdict.fromVersion - 1, verdict.toVersion);
+    const decision = decideAppend(
+      { aggregateId, aggregateType: options.aggregateType, events, expectedVersion, ctx },
+      stream ? { version: stream.events.length, organizationId: stream.organizationId, aggregateType: stream.aggregateType } : null,
+      this.byEventId,
+    );
+    if (decision.kind === 'already-stored') {
+      const stored = (stream as Stream).events.slice(decision.fromVersion - 1, decision.toVersion);
       return {
         aggregateId,
-        fromVersion: verdict.fromVersion,
-        version: verdict.toVersion,
+        fromVersion: decision.fromVersion,
+        version: decision.toVersion,
         position: stored[stored.length - 1].position,
         events: clone(stored),
       };
     }
-    const version = stream?.events.length ?? 0;
-    if (!expectedVersionMatches(expectedVersion, exists, version))
-      throw new WrongExpectedVersionError(aggregateId, expectedVersion, version);
-    const organizationId = exists ? stream.organizationId : ctx.organizationId;
+    const version = decision.fromVersion - 1;
+    const organizationId = decision.organizationId;
     const envelopes = buildEnvelopes(
       aggregateId,
       options.aggregateType,
