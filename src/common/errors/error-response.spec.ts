@@ -31,6 +31,7 @@ describe('toErrorResponse', () => {
       ['InvalidEvent', 400],
       ['DuplicateEvent', 409],
       ['EventStoreUnavailable', 503],
+      ['AppendOutcomeUnknown', 503],
     ])('answers %s with %i', (code, status) => {
       const response = toErrorResponse(storeError(code, 'm'));
       expect(response.status).toBe(status);
@@ -62,6 +63,13 @@ describe('toErrorResponse', () => {
         headers: { 'retry-after': '5' },
         log: 'warn',
       });
+    });
+
+    it('answers AppendOutcomeUnknown with 503 saying the write may have been recorded, never that nothing was', () => {
+      const response = toErrorResponse(storeError('AppendOutcomeUnknown', 'm'));
+      expect(response.status).toBe(503);
+      expect(response.headers).toEqual({ 'retry-after': '5' });
+      expect(response.body.message).toMatch(/may have been recorded.*same Idempotency-Key or eventIds/);
     });
   });
 

@@ -25,6 +25,7 @@ const EVENT_STORE_STATUS: Readonly<Record<string, number>> = {
   StreamNotFound: 404,
   EventNotFound: 404,
   EventStoreUnavailable: 503,
+  AppendOutcomeUnknown: 503,
   InvalidEvent: 400,
   InvalidQuery: 400,
   DuplicateEvent: 409,
@@ -89,6 +90,10 @@ function fromEventStoreError(code: string, error: Error & Record<string, unknown
       break;
     case 'EventStoreUnavailable':
       body.message = 'The event store is unavailable; retry later';
+      return { status, body, headers: RETRY_AFTER, log: 'warn' };
+    case 'AppendOutcomeUnknown':
+      // Not "nothing was recorded": the write may have landed. A retry with the same ids stores it at most once.
+      body.message = 'The outcome of this write is unknown: it may have been recorded. Retry it with the same Idempotency-Key or eventIds';
       return { status, body, headers: RETRY_AFTER, log: 'warn' };
   }
   return { status, body, log: 'none' };
