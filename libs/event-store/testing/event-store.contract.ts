@@ -300,6 +300,20 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       });
     });
 
+    describe('when the writer context carries an id Elasticsearch could not index (a 40 KB correlation id)', () => {
+      it('refuses the append with InvalidEventError and stores nothing', async () => {
+        const a = id();
+        await expect(
+          store.appendToStream(a, [ev('A')], {
+            aggregateType: 'Thing',
+            expectedVersion: 'no_stream',
+            context: writer(orgA, 'user-1', { correlationId: 'c'.repeat(40_000) }),
+          }),
+        ).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(store.readStream(a, reader())).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+    });
+
     describe('when reading the global log', () => {
       it('returns committed events once, in position order, from a checkpoint', async () => {
         const start = await store.headPosition();

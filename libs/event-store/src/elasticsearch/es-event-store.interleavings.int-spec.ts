@@ -197,4 +197,71 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect(next.version).toBe(2);
     });
   });
+
+  describe('when a round fails before its commit (the lease write gets no answer)', () => {
+    it('fences the positions it allocated at once, so no reader waits a gap timeout on them', async () => {
+      const aggregateId = `failed-round-${randomUUID()}`;
+      let faulted = false;
+      const s2 = await second(async (method, params, call) => {
+        const lines = (params.operations ?? []) as Record<string, { _index?: string } | undefined>[];
+        if (
+          !faulted &&
+          method === 'bulk' &&
+          lines.some((l) => l.create?._index === s1.names.streams || l.index?._index === s1.names.streams)
+        ) {
+          faulted = true;
+          throw new errors.ConnectionError('socket hang up');
+        }
+        return call(params);
+      });
+      const before = await s1.headPosition();
+      const r = await s2.appendToStream(aggregateId, [ev('Opened')], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      expect(faulted).toBe(true);
+      const head = await s1.headPosition();
+      expect(head).toBeGreaterThan(r.position - 1);
+      // Every position this test allocated is covered by a log document (a commit or a tombstone) already.
+      const ids = Array.from({ length: head - before }, (_, i) => String(before + 1 + i));
+      const docs = await client.mget<{ firstPosition: number; lastPosition: number }>({ index: s1.names.log, ids });
+      const covered = new Set<number>();
+      for (const d of docs.docs) {
+        if ('found' in d && d.found && d._source) for (let p = d._source.firstPosition; p <= d._source.lastPosition; p++) covered.add(p);
+      }
+      const mine = Array.from({ length: r.position - before }, (_, i) => before + 1 + i);
+      expect(mine.filter((p) => !covered.has(p))).toEqual([]);
+    });
+  });
+
+  describe('when many large appends arrive at once', () => {
+    it('bounds every bulk request by the batch byte limit and stores them all', async () => {
+      let largest = 0;
+      const c = testClient();
+      clients.push(c);
+      const bounded = await makeEsStore(
+        intercepted(c, async (method, params, call) => {
+          if (method === 'bulk') largest = Math.max(largest, Buffer.byteLength(JSON.stringify(params.operations)));
+          return call(params);
+        }),
+        prefix,
+        { maxBatchBytes: 600_000 },
+      );
+      others.push(bounded);
+      const blob = 'x'.repeat(200_000);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          bounded.appendToStream(`large-${i}-${randomUUID()}`, [ev('Large', { blob })], {
+            aggregateType: 'Blob',
+            expectedVersion: 'no_stream',
+            context: writer(),
+          }),
+        ),
+      );
+      expect(results.every((r) => r.version === 1)).toBe(true);
+      // Three 200 KB appends fit in a batch; their derived documents carry the payload about three times over.
+      expect(largest).toBeLessThan(600_000 * 4);
+    });
+  });
 });
