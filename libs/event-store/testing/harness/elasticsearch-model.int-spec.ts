@@ -6,9 +6,8 @@ import { ElasticsearchModel } from './elasticsearch-model';
  * The real Elasticsearch is the judge of the in-process model: each behaviour the model assumes is run as the same
  * calls on both, and their observable answers (results, statuses, error types, versions, seq_no) must be equal.
  */
-type Backend = Pick<Client, 'get' | 'mget' | 'index' | 'bulk' | 'search' | 'delete'> & {
-  indices: Pick<Client['indices'], 'create' | 'exists' | 'refresh'>;
-};
+// The model stands in for the client it models (the subset the scripts call).
+type Backend = Client;
 type Script = (es: Backend, index: (name: string) => string) => Promise<unknown[]>;
 
 /** What a caller can observe of an answer, without what legitimately differs (index names, uuids, timings, messages). */
