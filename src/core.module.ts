@@ -1,16 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { authOutcomeOf } from './auth/auth-outcome';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { loggerParams } from './common/logging/logger.options';
 import { ElasticsearchModule } from './infrastructure/elasticsearch/elasticsearch.module';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { rateLimitOptions } from './rate-limit/rate-limit.options';
 
 export interface CoreModuleOptions {
   /** Where log lines go instead of stdout (tests). */
@@ -27,21 +27,12 @@ export class CoreModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, options.logDestination)),
         ElasticsearchModule,
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', limit: config.throttle.limit, ttl: config.throttle.ttlMs }],
-          skipIf: () => config.throttle.limit === 0,
-          // Per caller: the authenticated user, else the client address.
-          getTracker: (req: Record<string, unknown>) => {
-            const request = req as unknown as FastifyRequest;
-            const outcome = authOutcomeOf(request.raw);
-            return outcome.kind === 'authenticated' ? `user:${outcome.caller.userId}` : `ip:${request.ip}`;
-          },
-        }),
+        ThrottlerModule.forRoot(rateLimitOptions(config.throttle)),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
     };
   }

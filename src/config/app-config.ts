@@ -15,8 +15,10 @@ export interface AuthConfig {
 }
 
 export interface ThrottleConfig {
-  /** Requests allowed per caller and window; 0 disables rate limiting. */
+  /** Requests allowed per caller, route and window on every route; 0 (the default) sets no such limit. */
   readonly limit: number;
+  /** Requests allowed per caller, route and window on routes marked @ExpensiveOperation(); 0 sets no such limit. */
+  readonly expensiveLimit: number;
   readonly ttlMs: number;
 }
 

@@ -64,9 +64,15 @@ export class EnvironmentVariables {
   @Min(1024, { message: integer(1024) })
   BODY_LIMIT_BYTES: number = 10 * 1024 * 1024;
 
-  @IsInt({ message: `${integer(0)} (0 disables rate limiting)` })
-  @Min(0, { message: `${integer(0)} (0 disables rate limiting)` })
-  THROTTLE_LIMIT: number = 1000;
+  // Off by default: the callers are internal services, and any per-caller limit the service can reach throttles one
+  // of them at full throughput (README, Rate limits).
+  @IsInt({ message: `${integer(0)} (0, the default, sets no limit)` })
+  @Min(0, { message: `${integer(0)} (0, the default, sets no limit)` })
+  THROTTLE_LIMIT: number = 0;
+
+  @IsInt({ message: `${integer(0)} (0 sets no limit)` })
+  @Min(0, { message: `${integer(0)} (0 sets no limit)` })
+  THROTTLE_EXPENSIVE_LIMIT: number = 10;
 
   @IsInt({ message: integer(1000) })
   @Min(1000, { message: integer(1000) })
@@ -106,6 +112,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'LOG_LEVEL',
   'BODY_LIMIT_BYTES',
   'THROTTLE_LIMIT',
+  'THROTTLE_EXPENSIVE_LIMIT',
   'THROTTLE_TTL_MS',
   'CORS_ORIGINS',
   'TRUST_PROXY',

@@ -53,7 +53,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: auth!,
     logLevel: vars.LOG_LEVEL,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
-    throttle: { limit: vars.THROTTLE_LIMIT, ttlMs: vars.THROTTLE_TTL_MS },
+    throttle: { limit: vars.THROTTLE_LIMIT, expensiveLimit: vars.THROTTLE_EXPENSIVE_LIMIT, ttlMs: vars.THROTTLE_TTL_MS },
     corsOrigins,
     trustProxy: vars.TRUST_PROXY === 'true',
     projectionLagThreshold: vars.PROJECTION_LAG_THRESHOLD,

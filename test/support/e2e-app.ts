@@ -34,7 +34,9 @@ export async function startTestApp(
     ES_INDEX_PREFIX: prefix,
     AUTH_JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789',
     LOG_LEVEL: 'silent',
-    THROTTLE_LIMIT: '0',
+    // Suites test behaviour, not limits (hostile-input sends dozens of refused rebuilds); no global limit is the
+    // default. test/e2e/rate-limit.e2e-spec.ts runs the defaults.
+    THROTTLE_EXPENSIVE_LIMIT: '0',
     ...env,
   });
   const store = app.get<EventStore>(EVENT_STORE);

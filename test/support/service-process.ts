@@ -34,7 +34,8 @@ export async function startServiceProcess(env: Record<string, string>, readyTime
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(port),
-      THROTTLE_LIMIT: '0',
+      // Suites test behaviour, not limits (no global limit is the default); test/e2e/rate-limit.e2e-spec.ts runs the defaults.
+      THROTTLE_EXPENSIVE_LIMIT: '0',
       TS_NODE_PROJECT: 'tsconfig.json',
       ...env,
     },

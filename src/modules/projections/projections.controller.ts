@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProjectionEngine } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
+import { ExpensiveOperation } from '../../rate-limit/expensive-operation.decorator';
 import { ProjectionNameParam, ProjectionStatusDto, RebuildAcceptedDto } from './projections.dto';
 
 @ApiTags('projections')
@@ -22,6 +23,7 @@ export class ProjectionsController {
   @Post(':name/rebuild')
   @HttpCode(202)
   @Roles('admin')
+  @ExpensiveOperation()
   @ApiOperation({
     summary: 'Rebuild a projection blue/green',
     description:
