@@ -47,6 +47,9 @@ export class FaultyClient {
   private markDead!: () => void;
   private killed = false;
   private armed = false;
+  /** Requests handed to the backend whose answer has not come back (a dead instance's too: they still apply). */
+  private inFlight = 0;
+  private readonly quietWaiters: (() => void)[] = [];
   readonly indices: object;
   readonly cluster: object;
 
@@ -73,6 +76,11 @@ export class FaultyClient {
 
   get dead(): boolean {
     return this.killed;
+  }
+
+  /** Resolves once no request is in flight at the backend (so nothing lands after the harness cleans up). */
+  quiet(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.quietWaiters.push(r));
   }
 
   /** The instance dies now: answers in flight and later requests never settle. */
@@ -126,6 +134,15 @@ export class FaultyClient {
   }
 
   private async apply(method: Method, params: object, options: object | undefined, fault: Fault): Promise<unknown> {
+    this.inFlight++;
+    try {
+      return await this.send(method, params, options, fault);
+    } finally {
+      if (--this.inFlight === 0) for (const wake of this.quietWaiters.splice(0)) wake();
+    }
+  }
+
+  private async send(method: Method, params: object, options: object | undefined, fault: Fault): Promise<unknown> {
     if (method === 'bulk' && fault.kind === 'bulk-item-429')
       return this.bulkWithRefusals(params as { operations: unknown[] }, options, fault.everyNth);
     return this.target[method](params, options);
