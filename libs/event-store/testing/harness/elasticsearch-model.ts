@@ -256,6 +256,11 @@ export class ElasticsearchModel {
 
   async close(): Promise<void> {}
 
+  /** Names of the indices starting with a prefix (harness diagnostics). */
+  indexNames(prefix: string): string[] {
+    return [...this.store.keys()].filter((name) => name.startsWith(prefix)).sort();
+  }
+
   /** Every live document of an index (for harness diagnostics, never for the store). */
   dump(index: string): Map<string, Source> {
     const ix = this.store.get(index);

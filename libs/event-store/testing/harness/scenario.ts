@@ -27,6 +27,8 @@ export interface RunReport {
   final: FinalState;
   /** Faults actually injected, per instance. */
   injected: Record<string, number>[];
+  /** In-process only, for diagnosis: the backend's documents per index at the end (id -> source). */
+  backendDocuments?: Map<string, Map<string, Record<string, unknown>>>;
 }
 
 const never = new Promise<void>(() => undefined);
@@ -108,14 +110,17 @@ export async function runInProcess(w: Workload, tag: number, interleaver: Steppe
   const uninstall = clock.install(tag);
   try {
     const sim = new Simulation(clock, interleaver, new Prng(tag ^ 0x5bd1e995));
-    return await sim.run(() => {
+    return await sim.run(async () => {
       const model = new ElasticsearchModel({ interleaver, now: () => clock.now() });
-      return runOnElasticsearchProtocol(w, tag, model, `h${tag >>> 0}`, () => interleaver, {
+      const prefix = `h${tag >>> 0}`;
+      const report = await runOnElasticsearchProtocol(w, tag, model, prefix, () => interleaver, {
         ...o,
         appendTimeoutMs: 15_000,
         sleep: (ms) => clock.sleep(ms),
         everyCheckpoint: true,
       });
+      if (report.violations.length > 0) report.backendDocuments = new Map(model.indexNames(prefix).map((ix) => [ix, model.dump(ix)]));
+      return report;
     });
   } finally {
     uninstall();

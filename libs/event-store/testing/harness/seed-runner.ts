@@ -145,5 +145,11 @@ export function describeFailure(report: RunReport, w: Workload, shrinks?: number
       lines.push(`    ${span} i${r.instance} a${r.actor} readStream ${r.aggregateId} -> ${res}`);
     }
   }
+  for (const [index, docs] of report.backendDocuments ?? []) {
+    if (!/-(log|streams)$/.test(index)) continue;
+    lines.push(`  ${index} at the end (model):`);
+    for (const [id, source] of docs)
+      lines.push(`    ${id}: ${JSON.stringify(source, (k, v) => (k === 'events' ? `[${(v as unknown[]).length} events]` : v))}`);
+  }
   return lines.filter(Boolean).join('\n');
 }
