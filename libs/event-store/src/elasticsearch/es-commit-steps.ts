@@ -1,0 +1,102 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { bulkPairs, sleep, type EsContext } from './es-context';
+import type { ReservedIds, LockedWork } from './es-commit-types';
+import { streamOf } from './es-commit-types';
+import { headDocument, type LocatedEventId } from './es-documents';
+import { isTransient } from './es-errors';
+import type { GlobalLog } from './es-log';
+
+/** The commit protocol's steps that settle what a round left open: reservations, commits, leases. */
+export class CommitSteps {
+  constructor(
+    private readonly ctx: EsContext,
+    private readonly log: GlobalLog,
+  ) {}
+
+  async settleReservations(found: Map<string, LocatedEventId>): Promise<ReservedIds> {
+    const out: ReservedIds = { committed: new Map(), stale: new Map(), inFlight: new Set() };
+    await Promise.all(
+      [...found].map(async ([id, doc]) => {
+        if (!doc.txId) {
+          out.committed.set(id, { aggregateId: doc.aggregateId, version: doc.version });
+          return;
+        }
+        let log = await this.log.getLogDoc(doc.firstPosition as number);
+        if (!log) {
+          if (Date.now() < (doc.expiresAt ?? 0)) {
+            out.inFlight.add(id);
+            return;
+          }
+          // Its writer outlived its lease without committing: fence its position (or find the commit that just landed).
+          const fenced = await this.log.createTombstone(
+            doc.firstPosition as number,
+            doc.lastPosition as number,
+            'expired event id reservation',
+          );
+          if (!fenced) log = await this.log.getLogDoc(doc.firstPosition as number);
+        }
+        if (log?.kind === 'commit' && log.txId === doc.txId) out.committed.set(id, { aggregateId: doc.aggregateId, version: doc.version });
+        else out.stale.set(id, { seqNo: doc.seqNo, primaryTerm: doc.primaryTerm });
+      }),
+    );
+    return out;
+  }
+
+  /** Decides each append, then round trip 2 (leases and id reservations) and what follows for those it locked. */
+  async settleCommit(w: LockedWork): Promise<'committed' | 'not-committed' | 'unknown'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (await this.log.createTombstone(w.first, w.last, 'commit fenced by its own writer')) return 'not-committed';
+        const doc = await this.log.getLogDoc(w.first);
+        if (doc) return doc.kind === 'commit' && doc.txId === w.pending.txId ? 'committed' : 'not-committed';
+      } catch (e) {
+        if (!isTransient(e)) {
+          this.ctx.logger?.warn(`could not settle the commit of ${w.a.aggregateId}: ${(e as Error).message}`);
+        }
+      }
+      const backoff = Math.min(1000, 25 * 2 ** attempt);
+      if (Date.now() + backoff >= w.a.deadline) return 'unknown';
+      await sleep(backoff);
+    }
+  }
+
+  /**
+   * Gives leases back (CAS with the lock's seq_no) and fences the positions of appends that will not commit here.
+   * `whole`: nothing fenced their first position yet; otherwise it is (a reader's or our own tombstone).
+   */
+  async abortLocks(works: LockedWork[], whole: boolean): Promise<void> {
+    if (works.length === 0) return;
+    const ops: estypes.BulkOperationContainer[] = [];
+    const docs: unknown[] = [];
+    for (const w of works) {
+      const head = w.head?.doc;
+      ops.push({
+        index: { _index: this.ctx.names.streams, _id: w.a.aggregateId, if_seq_no: w.lockSeqNo, if_primary_term: w.lockPrimaryTerm },
+      });
+      docs.push(
+        headDocument(streamOf(w), { version: head?.version ?? 0, lastPosition: head?.lastPosition ?? 0 }, new Date().toISOString(), null),
+      );
+    }
+    await bulkPairs(this.ctx.client, ops, docs).catch(() => undefined);
+    await this.log.tombstone(
+      whole ? works.map((w) => [w.first, w.last]) : works.filter((w) => w.last > w.first).map((w) => [w.first + 1, w.last]),
+      'aborted commit',
+    );
+  }
+
+  /** Releases the leases of committed appends: each head moves to its append's last version and position. */
+  async finalizeHeads(works: LockedWork[]): Promise<void> {
+    if (works.length === 0) return;
+    const ops: estypes.BulkOperationContainer[] = [];
+    const docs: unknown[] = [];
+    const now = new Date().toISOString();
+    for (const w of works) {
+      ops.push({
+        index: { _index: this.ctx.names.streams, _id: w.a.aggregateId, if_seq_no: w.lockSeqNo, if_primary_term: w.lockPrimaryTerm },
+      });
+      docs.push(headDocument(streamOf(w), { version: w.pending.toVersion, lastPosition: w.pending.lastPosition }, now, null));
+    }
+    // A 409 means someone rolled our commit forward already: same result.
+    await bulkPairs(this.ctx.client, ops, docs);
+  }
+}

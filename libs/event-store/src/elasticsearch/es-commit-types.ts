@@ -1,0 +1,73 @@
+import type { AppendResult, ExpectedVersion, NewEvent, StoredEvent, WriteContext } from '../event-store.port';
+import type { EventLocation } from '../idempotency';
+import type { Head, Pending } from './es-documents';
+
+/** An append waiting in the group committer's queue, or being committed. */
+export interface QueuedAppend {
+  aggregateId: string;
+  aggregateType: string;
+  events: NewEvent[];
+  /** Approximate JSON size of the events. */
+  bytes: number;
+  expectedVersion: ExpectedVersion;
+  ctx: WriteContext;
+  deadline: number;
+  notBefore: number;
+  /** Transient failures met so far (for backoff). */
+  failures: number;
+  settled: boolean;
+  resolve(r: AppendResult): void;
+  reject(e: unknown): void;
+}
+
+/** One append inside a batch, with the positions allocated to it and the head read for it. */
+export interface Work {
+  a: QueuedAppend;
+  first: number;
+  last: number;
+  head?: Head;
+}
+
+/** Decided: it will try to take the stream's lease and reserve its client event ids. */
+export interface LockingWork extends Work {
+  organizationId: string;
+  envelopes: StoredEvent[];
+  pending: Pending;
+  /** Client-chosen event ids (lowercase) this append reserves. */
+  reserve: string[];
+}
+
+/** Holds the stream's lease (the head's seq_no after the lease write) and its ids. */
+export interface LockedWork extends LockingWork {
+  lockSeqNo: number;
+  lockPrimaryTerm: number;
+}
+
+/** The client event ids of a batch, sorted by what their documents say. */
+export interface ReservedIds {
+  /** Ids of committed events. */
+  committed: Map<string, EventLocation>;
+  /** Reservations of appends that did not commit: may be taken over with a compare-and-set. */
+  stale: Map<string, { seqNo: number; primaryTerm: number }>;
+  /** Reserved by appends not settled yet. */
+  inFlight: Set<string>;
+}
+
+/** What the commit protocol asks of the group committer that runs it. */
+export interface BatchHooks {
+  /** Puts an unsettled append back in the queue, to be tried again after `delayMs`. */
+  retryLater(a: QueuedAppend, delayMs: number): void;
+  /** Records a version a stream has reached (it only grows). */
+  noteVersion(aggregateId: string, version: number): void;
+}
+
+/** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
+export interface ProtocolFaults {
+  afterLock?(aggregateIds: string[]): Promise<void>;
+  afterCommit?(aggregateIds: string[]): Promise<void>;
+}
+
+/** The head document's identity fields of a work item. */
+export function streamOf(w: LockingWork): { aggregateId: string; aggregateType: string; organizationId: string } {
+  return { aggregateId: w.a.aggregateId, aggregateType: w.a.aggregateType, organizationId: w.organizationId };
+}

@@ -1,0 +1,92 @@
+import type { StoredEvent } from '../event-store.port';
+
+/** The lease a writer holds on a stream while it commits: what it will write, and until when others wait. */
+export interface Pending {
+  txId: string;
+  firstPosition: number;
+  lastPosition: number;
+  fromVersion: number;
+  toVersion: number;
+  expiresAt: number;
+}
+
+/** The stream head, `<prefix>-streams/<aggregateId>`. */
+export interface HeadDoc {
+  aggregateId: string;
+  aggregateType: string;
+  organizationId: string;
+  version: number;
+  /** Last global position committed to this stream. */
+  lastPosition: number;
+  updatedAt: string;
+  pending: Pending | null;
+  /** When the lease was taken (indexed, so a sweep can find leases nobody came back to). */
+  pendingSince: number | null;
+}
+
+/** A head as read, with what a compare-and-set over it needs (no `doc`: the stream does not exist). */
+export interface Head {
+  doc: HeadDoc | null;
+  seqNo?: number;
+  primaryTerm?: number;
+}
+
+/** A commit in the global log, `<prefix>-log/<firstPosition>`: all events of one append. */
+export interface CommitDoc {
+  kind: 'commit';
+  txId: string;
+  aggregateId: string;
+  aggregateType: string;
+  organizationId: string;
+  firstPosition: number;
+  lastPosition: number;
+  fromVersion: number;
+  toVersion: number;
+  events: StoredEvent[];
+}
+
+/** Positions that will never commit. */
+export interface TombstoneDoc {
+  kind: 'tombstone';
+  firstPosition: number;
+  lastPosition: number;
+  reason: string;
+}
+
+export type LogDoc = CommitDoc | TombstoneDoc;
+
+/**
+ * Where an event id lives, `<prefix>-event-ids/<eventId>`. Written as a reservation (with the reserving append's
+ * `txId` and positions) before the commit, and rewritten without them once the append's documents are derived.
+ */
+export interface EventIdDoc {
+  aggregateId: string;
+  version: number;
+  txId?: string;
+  firstPosition?: number;
+  lastPosition?: number;
+  expiresAt?: number;
+}
+
+/** An event-id document as read, with what a compare-and-set over it needs. */
+export type LocatedEventId = EventIdDoc & { seqNo: number; primaryTerm: number };
+
+/** A stream head as written by the lease, abort, finalise and recovery steps. */
+export function headDocument(
+  stream: { aggregateId: string; aggregateType: string; organizationId: string },
+  at: { version: number; lastPosition: number },
+  updatedAt: string,
+  pending: Pending | null,
+  pendingSince: number | null = null,
+): HeadDoc {
+  return {
+    aggregateId: stream.aggregateId,
+    aggregateType: stream.aggregateType,
+    organizationId: stream.organizationId,
+    version: at.version,
+    lastPosition: at.lastPosition,
+    updatedAt,
+    pending,
+    pendingSince: pending ? pendingSince : null,
+  };
+}

@@ -1,0 +1,151 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { AllSlice, ReadAllOptions, StoredEvent } from '../event-store.port';
+import { EVENT_LIMITS } from '../event-validation';
+import { bulkPairs, type EsContext } from './es-context';
+import type { LogDoc, TombstoneDoc } from './es-documents';
+import { statusOf } from './es-errors';
+
+/**
+ * The global log: commits and tombstones stored under their first position, the position counter's value as its
+ * head, and the gap-safe reader. A position that is allocated but has no document is a writer in flight; a reader
+ * stops there and, once it has stayed missing for the gap timeout, fences it with a tombstone (`op_type=create`:
+ * exactly one of the writer's commit and the tombstone lands).
+ */
+export class GlobalLog {
+  private readonly gapFirstSeen = new Map<number, number>();
+  /** Checkpoints this process's readers were handed (bounded): each ends a log document. */
+  private readonly boundaries = new Set<number>();
+
+  constructor(private readonly ctx: EsContext) {}
+
+  /** Highest position allocated so far. */
+  async headPosition(): Promise<number> {
+    const r = await this.ctx.client.get<{ value: number }>({ index: this.ctx.names.meta, id: 'position' });
+    return r._source?.value ?? 0;
+  }
+
+  async tombstone(ranges: [number, number][], reason: string): Promise<void> {
+    if (ranges.length === 0) return;
+    const ops: estypes.BulkOperationContainer[] = [];
+    const docs: unknown[] = [];
+    for (const [first, last] of ranges) {
+      ops.push({ create: { _index: this.ctx.names.log, _id: String(first) } });
+      const t: TombstoneDoc = { kind: 'tombstone', firstPosition: first, lastPosition: last, reason };
+      docs.push(t);
+    }
+    // Best effort: a reader fences positions left unresolved after the gap timeout anyway.
+    await bulkPairs(this.ctx.client, ops, docs).catch(() => undefined);
+  }
+
+  /** Fences one range; true when our tombstone landed, false when a commit (or tombstone) was there first. */
+  async createTombstone(first: number, last: number, reason: string): Promise<boolean> {
+    try {
+      const t: TombstoneDoc = { kind: 'tombstone', firstPosition: first, lastPosition: last, reason };
+      await this.ctx.client.index({ index: this.ctx.names.log, id: String(first), op_type: 'create', document: t });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 409) return false;
+      throw e;
+    }
+  }
+
+  async getLogDoc(position: number): Promise<LogDoc | null> {
+    try {
+      const r = await this.ctx.client.get<LogDoc>({ index: this.ctx.names.log, id: String(position) });
+      return r._source ?? null;
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw e;
+    }
+  }
+
+  /** The ordered log from a checkpoint (any position, even inside an append); fences gaps that outlive the timeout. */
+  async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
+    const head = await this.headPosition();
+    const events: StoredEvent[] = [];
+    let next = after + 1;
+    const window = 512;
+    if (after > 0 && next <= head && !this.boundaries.has(after)) {
+      // A checkpoint this process did not hand out may sit inside an append (a runner stopped or failed mid-commit):
+      // the rest of that append is stored under its first position, so the positions after the checkpoint would look
+      // like gaps. Find the document covering the checkpoint first.
+      const covering = await this.findCovering(after);
+      if (covering && covering.lastPosition > after) {
+        if (covering.kind === 'commit') for (const e of covering.events) if (e.position > after) events.push(this.ctx.upcasters.apply(e));
+        next = covering.lastPosition + 1;
+      }
+    }
+    while (next <= head && events.length < maxCount) {
+      const ids: string[] = [];
+      for (let p = next; p <= Math.min(head, next + window - 1); p++) ids.push(String(p));
+      const r = await this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids });
+      const docs = new Map<number, LogDoc>();
+      for (const d of r.docs) if ('found' in d && d.found && d._source) docs.set(Number(d._id), d._source);
+      const lastId = Number(ids[ids.length - 1]);
+      // Positions of the window no document covers: writers in flight, or dead. Each is timed from when a reader
+      // first saw it, so a dead writer's whole range is fenced after one timeout, not one timeout per position.
+      const now = Date.now();
+      const uncovered: number[] = [];
+      for (let p = next; p <= lastId;) {
+        const doc = docs.get(p);
+        if (doc) {
+          p = doc.lastPosition + 1;
+          continue;
+        }
+        uncovered.push(p);
+        if (!this.gapFirstSeen.has(p)) this.gapFirstSeen.set(p, now);
+        p++;
+      }
+      let stuck = false;
+      while (next <= lastId && events.length < maxCount) {
+        const doc = docs.get(next);
+        if (!doc) {
+          stuck = true;
+          break;
+        }
+        this.gapFirstSeen.delete(next);
+        if (doc.kind === 'commit') for (const e of doc.events) events.push(this.ctx.upcasters.apply(e));
+        next = doc.lastPosition + 1;
+      }
+      if (!stuck) continue;
+      if (now - (this.gapFirstSeen.get(next) ?? now) < this.ctx.gapTimeoutMs) break;
+      // Fence every timed-out gap at once. A commit that lands first wins its create, and a tombstone left inside a
+      // commit's range is never read: the walk jumps from a commit's first position past its last.
+      const expired = uncovered.filter((p) => now - (this.gapFirstSeen.get(p) ?? now) >= this.ctx.gapTimeoutMs);
+      await this.tombstone(
+        expired.map((p) => [p, p]),
+        'gap timeout',
+      );
+      for (const p of expired) this.gapFirstSeen.delete(p);
+    }
+    // Positions below the checkpoint are resolved for every reader: forget their timers.
+    for (const p of this.gapFirstSeen.keys()) if (p < next) this.gapFirstSeen.delete(p);
+    this.noteBoundary(next - 1);
+    return { events, checkpoint: next - 1, head };
+  }
+
+  /** Remembers a checkpoint this reader handed out: it ends a log document, so reading after it needs no look back. */
+  private noteBoundary(position: number): void {
+    this.boundaries.add(position);
+    if (this.boundaries.size > 10_000) this.boundaries.delete(this.boundaries.values().next().value as number);
+  }
+
+  /**
+   * The log document covering `position`, if any: the nearest one stored at or below it (documents are stored under
+   * their first position, and an append holds at most `maxEventsPerAppend` positions).
+   */
+  private async findCovering(position: number): Promise<LogDoc | null> {
+    const lowest = Math.max(1, position - EVENT_LIMITS.maxEventsPerAppend + 1);
+    for (let top = position, chunk = 32; top >= lowest; top -= chunk, chunk = Math.min(chunk * 4, 512)) {
+      const ids: string[] = [];
+      for (let p = top; p > top - chunk && p >= lowest; p--) ids.push(String(p));
+      const r = await this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids });
+      const hit = r.docs.find((d) => 'found' in d && d.found && d._source);
+      if (hit) {
+        const doc = (hit as { _source: LogDoc })._source;
+        return doc.firstPosition <= position && doc.lastPosition >= position ? doc : null;
+      }
+    }
+    return null;
+  }
+}

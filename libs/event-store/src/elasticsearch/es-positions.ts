@@ -1,0 +1,48 @@
+import { EventStoreUnavailableError } from '../event-store.errors';
+import { sleep, type EsContext } from './es-context';
+import { statusOf } from './es-errors';
+
+/**
+ * Global positions: a counter document (`<prefix>-meta/position`) moved from `n` to `n + k` by compare-and-set,
+ * giving the exclusive range `n+1..n+k`. The last value this process wrote is cached, so its own allocations need
+ * one round trip; another instance's write makes the next one re-read.
+ */
+export class PositionAllocator {
+  private counter: { value: number; seqNo: number; primaryTerm: number } | null = null;
+  private allocation: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: EsContext) {}
+
+  async allocate(count: number): Promise<number> {
+    // Serialised within the process so our own batches never contend on the counter.
+    const run = this.allocation.then(() => this.allocateNow(count));
+    this.allocation = run.catch(() => undefined);
+    return run;
+  }
+
+  private async allocateNow(count: number): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      if (!this.counter) {
+        const r = await this.ctx.client.get<{ value: number }>({ index: this.ctx.names.meta, id: 'position' });
+        this.counter = { value: r._source?.value ?? 0, seqNo: r._seq_no as number, primaryTerm: r._primary_term as number };
+      }
+      const c = this.counter;
+      try {
+        const r = await this.ctx.client.index({
+          index: this.ctx.names.meta,
+          id: 'position',
+          if_seq_no: c.seqNo,
+          if_primary_term: c.primaryTerm,
+          document: { value: c.value + count },
+        });
+        this.counter = { value: c.value + count, seqNo: r._seq_no as number, primaryTerm: r._primary_term as number };
+        return c.value + 1;
+      } catch (e) {
+        this.counter = null;
+        if (statusOf(e) !== 409) throw e;
+        await sleep(Math.random() * 3 * Math.min(attempt + 1, 10));
+      }
+    }
+    throw new EventStoreUnavailableError('could not allocate global positions (too much contention)');
+  }
+}

@@ -1,0 +1,93 @@
+import { EventStoreUnavailableError, StreamNotFoundError } from '../event-store.errors';
+import type { ReadStreamOptions, StoredEvent, StreamSlice } from '../event-store.port';
+import type { EsContext } from './es-context';
+import type { EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
+import type { GlobalLog } from './es-log';
+import { eventDocumentId, fromSearchDocument } from './es-search-fields';
+
+/**
+ * Realtime reads of streams: heads (`mget`), event-id documents, and a stream's events from its per-event documents,
+ * or from its commit document for an append committed but not yet finalised.
+ */
+export class StreamReader {
+  constructor(
+    private readonly ctx: EsContext,
+    private readonly log: GlobalLog,
+  ) {}
+
+  async getHeads(ids: string[]): Promise<Map<string, Head>> {
+    const r = await this.ctx.client.mget<HeadDoc>({ index: this.ctx.names.streams, ids });
+    const out = new Map<string, Head>();
+    r.docs.forEach((d, i) => {
+      const found = 'found' in d && d.found;
+      out.set(ids[i], found ? { doc: d._source as HeadDoc, seqNo: d._seq_no, primaryTerm: d._primary_term } : { doc: null });
+    });
+    return out;
+  }
+
+  /** The event-id documents of these ids (reservations included), with what a compare-and-set over them needs. */
+  async locateEventIds(ids: string[]): Promise<Map<string, LocatedEventId>> {
+    const out = new Map<string, LocatedEventId>();
+    if (ids.length === 0) return out;
+    const r = await this.ctx.client.mget<EventIdDoc>({ index: this.ctx.names.eventIds, ids });
+    for (const d of r.docs) {
+      if ('found' in d && d.found && d._source)
+        out.set(d._id, { ...d._source, seqNo: d._seq_no as number, primaryTerm: d._primary_term as number });
+    }
+    return out;
+  }
+
+  /** A stream as it is now, whoever owns it (callers check the organization). */
+  async read(aggregateId: string, options: ReadStreamOptions): Promise<StreamSlice> {
+    const heads = await this.getHeads([aggregateId]);
+    const head = heads.get(aggregateId) as Head;
+    const doc = head.doc;
+    if (!doc) throw new StreamNotFoundError(aggregateId);
+    let finalized = doc.version;
+    let version = doc.version;
+    let pendingEvents: StoredEvent[] = [];
+    if (doc.pending) {
+      // Committed but not yet finalised: the commit document is the truth for those versions.
+      const log = await this.log.getLogDoc(doc.pending.firstPosition);
+      if (log?.kind === 'commit' && log.txId === doc.pending.txId) {
+        version = log.toVersion;
+        pendingEvents = log.events;
+        finalized = doc.version;
+      }
+    }
+    if (version === 0) throw new StreamNotFoundError(aggregateId);
+    const upper = Math.min(version, options.toVersion ?? version);
+    const direction = options.direction ?? 'forward';
+    const maxCount = Math.max(0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
+    const versions: number[] = [];
+    if (direction === 'forward') {
+      for (let v = Math.max(1, options.fromVersion ?? 1); v <= upper && versions.length < maxCount; v++) versions.push(v);
+    } else {
+      for (let v = Math.min(upper, options.fromVersion ?? upper); v >= 1 && versions.length < maxCount; v--) versions.push(v);
+    }
+    const fromDocs = versions.filter((v) => v <= finalized);
+    const byVersion = new Map<number, StoredEvent>();
+    for (const e of pendingEvents) byVersion.set(e.version, e);
+    for (let i = 0; i < fromDocs.length; i += 1000) {
+      const chunk = fromDocs.slice(i, i + 1000);
+      const r = await this.ctx.client.mget<Record<string, unknown>>({
+        index: this.ctx.names.events,
+        ids: chunk.map((v) => eventDocumentId(aggregateId, v)),
+        _source_excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'],
+      });
+      r.docs.forEach((d, k) => {
+        if (!('found' in d) || !d.found || !d._source) {
+          throw new EventStoreUnavailableError(`event ${aggregateId}@${chunk[k]} is committed but its document is missing`);
+        }
+        byVersion.set(chunk[k], fromSearchDocument(d._source));
+      });
+    }
+    return {
+      aggregateId,
+      aggregateType: doc.aggregateType,
+      organizationId: doc.organizationId,
+      version,
+      events: versions.map((v) => this.ctx.upcasters.apply(byVersion.get(v) as StoredEvent)),
+    };
+  }
+}
