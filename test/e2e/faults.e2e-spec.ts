@@ -20,12 +20,13 @@ describe('Elasticsearch failing under the service', () => {
       await proxy.stop();
     });
 
-    it('answers 503 EventStoreUnavailable (never 500), reports not ready, recovers by itself, and keeps every acknowledged append', async () => {
+    it('answers 503 (EventStoreUnavailable, nothing stored; AppendOutcomeUnknown for a write in flight; never 500), reports not ready, recovers by itself, keeps every acknowledged append and none answered unavailable', async () => {
       const auth = t.auth('org-faults', ['writer', 'reader']);
       const statuses = new Map<number, number>();
       const acked = new Map<string, { stream: string; version: number }>();
       let phase: 'before' | 'down' | 'after' = 'before';
-      const bodies503: unknown[] = [];
+      const bodies503: { error?: string }[] = [];
+      const refused = new Map<string, string>();
       let stop = false;
       const loop = async (c: number) => {
         for (let i = 0; !stop; i++) {
@@ -38,7 +39,11 @@ describe('Elasticsearch failing under the service', () => {
             .send({ aggregateType: 'Tick', expectedVersion: 'any', events });
           statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
           if (r.status === 201) acked.set(events[0].eventId, { stream, version: r.body.fromVersion });
-          if (r.status === 503 && bodies503.length < 3) bodies503.push(r.body);
+          if (r.status === 503) {
+            bodies503.push(r.body);
+            // Unavailable means nothing was stored; AppendOutcomeUnknown means it may have been (then at most once).
+            if (r.body.error === 'EventStoreUnavailable') refused.set(events[0].eventId, stream);
+          }
           if (r.status !== 201) await sleep(50);
         }
       };
@@ -65,17 +70,25 @@ describe('Elasticsearch failing under the service', () => {
 
       expect(statuses.get(500)).toBeUndefined();
       expect(statuses.get(503)).toBeGreaterThan(0);
-      expect(bodies503[0]).toMatchObject({ error: 'EventStoreUnavailable', message: expect.any(String) });
+      expect(bodies503[0]).toMatchObject({
+        error: expect.stringMatching(/^(EventStoreUnavailable|AppendOutcomeUnknown)$/),
+        message: expect.any(String),
+      });
+      expect(bodies503.every((b) => b.error === 'EventStoreUnavailable' || b.error === 'AppendOutcomeUnknown')).toBe(true);
       expect([...statuses.keys()].every((s) => s === 201 || s === 503)).toBe(true);
       const afterCount = [...acked.values()].length;
       expect(afterCount).toBeGreaterThan(0);
       // Every acknowledged append is there, at the version it was acknowledged with.
-      const streams = new Set([...acked.values()].map((a) => a.stream));
+      // An append answered EventStoreUnavailable is absent; no event id is stored twice.
+      const streams = new Set([...acked.values()].map((a) => a.stream).concat([...refused.values()]));
       for (const stream of streams) {
         const s = await t.http().get(`/v1/aggregates/${stream}/events`).query({ maxCount: 10000 }).set(auth);
         expect(s.status).toBe(200);
+        const ids: string[] = s.body.events.map((e: { eventId: string }) => e.eventId);
+        expect(new Set(ids).size).toBe(ids.length);
         const stored = new Map<string, number>(s.body.events.map((e: { eventId: string; version: number }) => [e.eventId, e.version]));
         for (const [eventId, a] of acked) if (a.stream === stream) expect(stored.get(eventId)).toBe(a.version);
+        for (const [eventId, at] of refused) if (at === stream) expect(stored.has(eventId)).toBe(false);
       }
     }, 90_000);
   });
