@@ -1,18 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, InMemoryEventStore, dropIndices, type EventStore } from '@gyroscops/event-store';
+import { ElasticsearchEventStore, InMemoryEventStore, type EventStore } from '@gyroscops/event-store';
 import { ElasticsearchModel } from './elasticsearch-model';
 import { FaultyClient, type EsClientLike } from './faulty-client';
-import { ListedFaults } from './faults';
+import { ListedFaults, type Fault } from './faults';
 import { readFinalState, type FinalState, type Observer } from './final-state';
 import { checkGuarantees, type Violation } from './guarantees-checker';
 import type { HistoryRecord } from './history';
 import { DelayingInterleaver, type Interleaver, type SteppedInterleaver } from './interleaver';
 import { Prng } from './prng';
+import { RunnersRig } from './runners-rig';
 import { Simulation } from './simulation';
 import { VirtualClock } from './virtual-clock';
 import { WorkloadRunner } from './workload-runner';
 import { streamName, type Workload } from './workload';
+
+/** Projection and saga runners working alongside the writers (real Elasticsearch only). */
+export interface RunnersPlan {
+  /** Faults of the first runner's client (it may die; the second one only meets the others). */
+  faults: Fault[];
+  /** The first runner is stopped cleanly (and replaced) while its saga handles its n-th event. */
+  stopAtEvent: number;
+  /** How long the saga's handler works on each event (a stop then often lands inside a multi-event append). */
+  sagaDelayMs: number;
+}
 
 export interface ScenarioOptions {
   leaseMs: number;
@@ -58,7 +69,7 @@ async function runOnElasticsearchProtocol(
   backend: EsClientLike,
   prefix: string,
   interleaverFor: (instance: number) => Interleaver,
-  o: ScenarioOptions & { appendTimeoutMs: number; sleep: (ms: number) => Promise<void>; everyCheckpoint: boolean },
+  o: ScenarioOptions & { appendTimeoutMs: number; sleep: (ms: number) => Promise<void>; everyCheckpoint: boolean; runners?: RunnersPlan },
 ): Promise<RunReport> {
   const clients = Array.from(
     { length: w.instances },
@@ -66,6 +77,19 @@ async function runOnElasticsearchProtocol(
   );
   const stores = clients.map((c) => esStore(c, prefix, o, o.appendTimeoutMs));
   for (const s of stores) await s.setup();
+  const rig = o.runners
+    ? new RunnersRig(
+        backend,
+        prefix,
+        async (client) => {
+          const store = esStore(client, prefix, o, o.appendTimeoutMs);
+          await store.setup();
+          return store;
+        },
+        interleaverFor(w.instances),
+      )
+    : null;
+  if (rig && o.runners) await rig.start(o.runners);
   clients.forEach((c) => c.arm());
   const runner = new WorkloadRunner(
     w,
@@ -88,16 +112,23 @@ async function runOnElasticsearchProtocol(
     everyCheckpoint: o.everyCheckpoint,
   };
   const final = await readFinalState(obs, ids.streams, ids.eventIds);
+  const violations = checkGuarantees(runner.history.records, final, o);
+  if (rig && final.log.ok) {
+    const caughtUp = await rig.catchUp(final.log.value.head);
+    violations.push(...caughtUp, ...(caughtUp.length === 0 ? await rig.check(final.log.value.events) : []));
+  }
+  await rig?.stop();
   await observer.close();
   // Requests a dead instance sent still apply: wait for them (bounded), so none lands after the indices are dropped.
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(clients.map((c) => c.quiet())), new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+  const all = [...clients, ...(rig?.clients ?? [])];
+  await Promise.race([Promise.all(all.map((c) => c.quiet())), new Promise((r) => (timer = setTimeout(r, 30_000)))]);
   clearTimeout(timer);
   return {
-    violations: checkGuarantees(runner.history.records, final, o),
+    violations,
     history: runner.history.records,
     final,
-    injected: clients.map((c) => ({ ...c.injected })),
+    injected: all.map((c) => ({ ...c.injected })),
   };
 }
 
@@ -129,6 +160,16 @@ export async function runInProcess(w: Workload, tag: number, interleaver: Steppe
 
 const REAL_RUN_LIMIT_MS = 120_000;
 
+/** Deletes every index and template of a prefix, by name (Elasticsearch refuses wildcard deletes by default). */
+async function dropEverything(es: Client, prefix: string): Promise<void> {
+  const indices = Object.keys(
+    await es.indices.get({ index: `${prefix}-*`, expand_wildcards: 'all', allow_no_indices: true, ignore_unavailable: true }),
+  );
+  if (indices.length > 0) await es.indices.delete({ index: indices, ignore_unavailable: true });
+  const templates = await es.indices.getIndexTemplate({ name: `${prefix}-*` }).catch(() => ({ index_templates: [] as { name: string }[] }));
+  for (const t of templates.index_templates) await es.indices.deleteIndexTemplate({ name: t.name }).catch(() => undefined);
+}
+
 /**
  * Against a real Elasticsearch: real time, seeded delays and faults, a fresh index prefix dropped afterwards.
  * `prefixRoot`: jest suites use `test-…` (their global teardown removes strays); the torture script must not, or a
@@ -140,6 +181,7 @@ export async function runAgainstElasticsearch(
   node: string,
   o: ScenarioOptions,
   prefixRoot: string,
+  runners?: RunnersPlan,
 ): Promise<RunReport> {
   const backend = new Client({ node, requestTimeout: 30_000 });
   const prefix = `${prefixRoot}-${tag >>> 0}-${randomBytes(3).toString('hex')}`;
@@ -156,6 +198,7 @@ export async function runAgainstElasticsearch(
         appendTimeoutMs: 5_000,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         everyCheckpoint: false,
+        runners,
       },
     );
     // A call on a live instance that never settles is a liveness failure, not a reason to hang the run.
@@ -168,7 +211,7 @@ export async function runAgainstElasticsearch(
     return await Promise.race([run, stuck]);
   } finally {
     clearTimeout(watchdog);
-    await dropIndices(backend, prefix).catch(() => undefined);
+    await dropEverything(backend, prefix).catch(() => undefined);
     await backend.close();
   }
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { HistoryRecord } from './history';
 import { FastCheckInterleaver } from './interleaver';
 import { runAgainstElasticsearch, runInMemory, runInProcess, type RunReport, type ScenarioOptions } from './scenario';
-import { workloadArb, type WorkloadShape } from './workload-arbitraries';
+import { runnersArb, workloadArb, type WorkloadShape } from './workload-arbitraries';
 import type { Workload } from './workload';
 
 /** model: the Elasticsearch adapter on the in-process model; real: on a real Elasticsearch; memory: the in-memory adapter. */
@@ -17,6 +17,8 @@ export interface SeedOptions {
   esNode?: string;
   /** Index prefixes of real-Elasticsearch runs start with it (default `torture`). */
   indexPrefixRoot?: string;
+  /** Real Elasticsearch only: run projection and saga runners alongside the writers, and check them too. */
+  runners?: boolean;
 }
 
 export interface SeedResult {
@@ -54,16 +56,21 @@ function property(seed: number, o: SeedOptions) {
     if (report.violations.length > 0) throw new HarnessFailure(report, w);
   };
   // One shape for the three modes (the scheduler only drives in-process runs), so one fc.check serves them all.
-  return fc.asyncProperty(workloadArb(SHAPES[o.mode]), fc.scheduler(), async (w, s) => {
+  // The runners' plan comes last, so adding it left every earlier seed's workload and schedule as they were.
+  return fc.asyncProperty(workloadArb(SHAPES[o.mode]), fc.scheduler(), runnersArb(SHAPES[o.mode]), async (w, s, runners) => {
     if (o.mode === 'model') check(w, await runInProcess(w, seed, new FastCheckInterleaver(s), opts));
     else if (o.mode === 'memory') check(w, await runInMemory(w, seed, opts));
-    else check(w, await runAgainstElasticsearch(w, seed, o.esNode ?? 'http://127.0.0.1:9200', opts, o.indexPrefixRoot ?? 'torture'));
+    else {
+      const node = o.esNode ?? 'http://127.0.0.1:9200';
+      check(w, await runAgainstElasticsearch(w, seed, node, opts, o.indexPrefixRoot ?? 'torture', o.runners ? runners : undefined));
+    }
   });
 }
 
 export function replayCommand(seed: number, o: SeedOptions): string {
   const flags = [
     o.mode === 'real' ? '--real' : o.mode === 'memory' ? '--memory' : '',
+    o.mode === 'real' && o.runners ? '--runners' : '',
     o.lenientUnavailable ? '--lenient-unavailable' : '',
   ].filter(Boolean);
   return `npm run torture -- --seed ${seed} ${flags.join(' ')}`.trim();

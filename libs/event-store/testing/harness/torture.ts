@@ -1,5 +1,5 @@
 /**
- * npm run torture -- [--seeds N] [--from S | --seed S] [--real [--parallel K] | --memory] [--shrink] [--lenient-unavailable] [--verbose]
+ * npm run torture -- [--seeds N] [--from S | --seed S] [--real [--runners] [--parallel K] | --memory] [--shrink] [--lenient-unavailable] [--verbose]
  *
  * Runs N seeds of the interleaving and fault harness (default: the Elasticsearch adapter on the in-process model;
  * --real: on the Elasticsearch at ES_NODE, default http://127.0.0.1:9200; --memory: the in-memory adapter), prints
@@ -15,12 +15,14 @@ interface Args extends SeedOptions {
   verbose: boolean;
 }
 
-const USAGE = `usage: npm run torture -- [--seeds N] [--from S | --seed S] [--real [--parallel K] | --memory] [--shrink] [--lenient-unavailable] [--verbose]
+const USAGE = `usage: npm run torture -- [--seeds N] [--from S | --seed S] [--real [--runners] [--parallel K] | --memory] [--shrink] [--lenient-unavailable] [--verbose]
   --seeds N               how many seeds (default 200)
   --from S                first seed (default: drawn at random, printed)
   --seed S                run only seed S and print its whole history (replays a failure)
   --real                  against the Elasticsearch at ES_NODE (default http://127.0.0.1:9200), one index prefix per seed
   --memory                the in-memory adapter instead of the Elasticsearch adapter on the in-process model
+  --runners               with --real: projection and saga runners (libs/projections) work alongside the writers,
+                          one may die, one is stopped and replaced; their read model and saga deliveries are checked
   --parallel K            seeds run at once with --real (default 3; in-process runs are sequential: they own the clock)
   --shrink                minimise failing seeds (re-runs each many times)
   --lenient-unavailable   count EventStoreUnavailable as an ambiguous outcome, not as "nothing was recorded"
@@ -41,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--seed') Object.assign(a, { from: number(++i), seeds: 1, single: true });
     else if (arg === '--real' || arg === '--memory') a.mode = arg.slice(2) as Mode;
     else if (arg === '--shrink') a.shrink = true;
+    else if (arg === '--runners') a.runners = true;
     else if (arg === '--lenient-unavailable') a.lenientUnavailable = true;
     else if (arg === '--verbose') a.verbose = true;
     else if (arg === '--help' || arg === '-h') {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Fault } from './faults';
+import type { RunnersPlan } from './scenario';
 import type { Actor, AppendStep, ReadAllStep, ReadStreamStep, Step, Workload } from './workload';
 
 export interface WorkloadShape {
@@ -96,4 +97,13 @@ export function workloadArb(shape: WorkloadShape): fc.Arbitrary<Workload> {
       }),
     }),
   );
+}
+
+/** Faults of the first projection/saga runner, and when it is stopped and replaced (real Elasticsearch only). */
+export function runnersArb(shape: WorkloadShape): fc.Arbitrary<RunnersPlan> {
+  return fc.record({
+    faults: fc.array(faultArb(shape.maxStallMs, shape.kills), { maxLength: shape.maxFaults }),
+    stopAtEvent: fc.integer({ min: 1, max: 15 }),
+    sagaDelayMs: fc.integer({ min: 0, max: 5 }),
+  });
 }
