@@ -6,6 +6,7 @@
 //   3. Otherwise: fetch Elastic's integ-test-zip from Maven Central with Maven into a cache folder
 //      outside git and run it on 127.0.0.1 (single node, security off, bounded heap, unprivileged user).
 // Usage: node scripts/elasticsearch.mjs start|stop|status|url
+// (scripts/elasticsearch-cluster.mjs reuses the exported helpers for a three-node cluster.)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -16,12 +17,13 @@ export const ES_VERSION = '8.19.21';
 const ARTIFACT = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip`;
 const PORT = Number(process.env.ES_LOCAL_PORT ?? 9200);
 const LOCAL_URL = `http://127.0.0.1:${PORT}`;
-const ES_USER = 'gyroscops-es';
+export const ES_USER = 'gyroscops-es';
 const HEAP = process.env.ES_LOCAL_HEAP ?? '1g';
 const START_TIMEOUT_MS = 180_000;
 
-const cacheRoot = process.env.ES_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gyroscops-elasticsearch');
-const home = join(cacheRoot, `elasticsearch-${ES_VERSION}`);
+export const cacheRoot =
+  process.env.ES_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'gyroscops-elasticsearch');
+export const home = join(cacheRoot, `elasticsearch-${ES_VERSION}`);
 const dataDir = join(cacheRoot, 'data');
 const logDir = join(cacheRoot, 'logs');
 const pidFile = join(cacheRoot, 'elasticsearch.pid');
@@ -32,9 +34,9 @@ const say = (msg) => process.stderr.write(`[elasticsearch] ${msg}\n`);
 // Their stdin is closed and both their streams go to our stderr (fd 2).
 const CHILD_STDIO = ['ignore', 2, 2];
 
-class SetupError extends Error {}
+export class SetupError extends Error {}
 
-async function probe(url, timeoutMs = 2000) {
+export async function probe(url, timeoutMs = 2000) {
   try {
     const res = await fetch(`${url.replace(/\/$/, '')}/_cluster/health`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return { up: false, reason: `HTTP ${res.status}` };
@@ -70,7 +72,7 @@ function dockerAnswers() {
   return has('docker', ['info']);
 }
 
-function javaHome() {
+export function javaHome() {
   const candidates = [process.env.ES_JAVA_HOME, process.env.JAVA_HOME];
   if (existsSync('/usr/lib/jvm')) {
     for (const d of readdirSync('/usr/lib/jvm').sort()) candidates.push(join('/usr/lib/jvm', d));
@@ -91,11 +93,11 @@ function javaHome() {
   return null;
 }
 
-function runningAsRoot() {
+export function runningAsRoot() {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function ensureDistribution() {
+export function ensureDistribution() {
   if (existsSync(join(home, 'bin', 'elasticsearch'))) return;
   if (!has('mvn', ['-v'])) {
     throw new SetupError(
@@ -124,7 +126,7 @@ function ensureDistribution() {
   spawnSync('chmod', ['-R', 'u+x', join(home, 'bin')]);
 }
 
-function ensureUser() {
+export function ensureUser() {
   const r = spawnSync('id', ['-u', ES_USER], { stdio: 'ignore' });
   if (r.status !== 0) {
     const add = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ES_USER], { stdio: CHILD_STDIO });
