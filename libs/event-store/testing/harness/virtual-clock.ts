@@ -26,9 +26,24 @@ class VirtualTimeout {
   }
 }
 
+/** `Date` whose now (`Date.now()`, `new Date()`) is the virtual time; every other use behaves as the real one. */
+function virtualDate(RealDate: DateConstructor, now: () => number): DateConstructor {
+  class VirtualDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(now());
+      else super(...(args as [string | number | Date]));
+    }
+    static now(): number {
+      return now();
+    }
+  }
+  // Called without `new`, Date gives the current time as a string: keep that too.
+  return new Proxy(VirtualDate, { apply: () => new RealDate(now()).toString() }) as DateConstructor;
+}
+
 /**
  * Virtual time for in-process runs: timers fire only when the simulation has nothing else to do, in time order,
- * and Date.now() answers the virtual time. Leases and gap timeouts then expire in microseconds of real time, and a
+ * and Date.now() and new Date() answer the virtual time. Leases and gap timeouts then expire in microseconds of real time, and a
  * seed replays exactly (Math.random is seeded too, so the store's retry jitter is part of the seed).
  */
 export class VirtualClock {
@@ -78,7 +93,7 @@ export class VirtualClock {
   }
 
   /**
-   * Replaces the global timers, Date.now and Math.random until the returned function is called. Only for
+   * Replaces the global timers, Date and Math.random until the returned function is called. Only for
    * in-process runs: nothing may do real I/O meanwhile (setImmediate stays real: the simulation uses it to let
    * microtasks settle).
    */
@@ -89,7 +104,7 @@ export class VirtualClock {
       clearTimeout: g.clearTimeout,
       setInterval: g.setInterval,
       clearInterval: g.clearInterval,
-      now: Date.now,
+      Date: g.Date,
       random: Math.random,
     };
     const random = new Prng(seed);
@@ -97,14 +112,14 @@ export class VirtualClock {
     g.setInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => this.setTimer(fn, ms, args, true);
     g.clearTimeout = (h: unknown) => this.clearTimer(h);
     g.clearInterval = (h: unknown) => this.clearTimer(h);
-    Date.now = () => this.current;
+    g.Date = virtualDate(saved.Date as DateConstructor, () => this.current);
     Math.random = () => random.next();
     return () => {
       g.setTimeout = saved.setTimeout;
       g.clearTimeout = saved.clearTimeout;
       g.setInterval = saved.setInterval;
       g.clearInterval = saved.clearInterval;
-      Date.now = saved.now;
+      g.Date = saved.Date;
       Math.random = saved.random;
     };
   }
