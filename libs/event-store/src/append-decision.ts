@@ -1,13 +1,15 @@
-import { InvalidEventError, StreamNotFoundError, WrongExpectedVersionError } from './event-store.errors';
+import { InvalidEventError, StreamDeletedError, StreamNotFoundError, WrongExpectedVersionError } from './event-store.errors';
 import type { ExpectedVersion, NewEvent, WriteContext } from './event-store.port';
 import { expectedVersionMatches } from './event-validation';
 import { judgeRetry, type EventLocation } from './idempotency';
+import { streamExists, type StreamLifecycle } from './stream-lifecycle';
 
 /** What an adapter knows of a stream when it decides an append (null: the stream does not exist). */
 export interface StreamState {
   version: number;
   organizationId: string;
   aggregateType: string;
+  lifecycle?: StreamLifecycle | null;
 }
 
 export interface AppendRequest {
@@ -28,9 +30,15 @@ export type AppendDecision =
  * committed locations of those ids), then the expected version. Throws the store's errors; stores nothing.
  */
 export function decideAppend(req: AppendRequest, stream: StreamState | null, located: ReadonlyMap<string, EventLocation>): AppendDecision {
-  const exists = !!stream && stream.version > 0;
-  if (exists && stream.organizationId !== req.ctx.organizationId && !req.ctx.isAdmin) throw new StreamNotFoundError(req.aggregateId);
-  if (exists && stream.aggregateType !== req.aggregateType) {
+  if (stream?.lifecycle?.hardDeleted) {
+    if (stream.organizationId !== req.ctx.organizationId && !req.ctx.isAdmin) throw new StreamNotFoundError(req.aggregateId);
+    throw new StreamDeletedError(req.aggregateId);
+  }
+  // A soft-deleted stream does not exist for the writer, but its versions go on after its last one.
+  const exists = !!stream && streamExists(stream.lifecycle, stream.version);
+  const owned = !!stream && stream.version > 0;
+  if (owned && stream.organizationId !== req.ctx.organizationId && !req.ctx.isAdmin) throw new StreamNotFoundError(req.aggregateId);
+  if (owned && stream.aggregateType !== req.aggregateType) {
     throw new InvalidEventError(`stream ${req.aggregateId} holds ${stream.aggregateType} events, not ${req.aggregateType}`, [
       { field: 'aggregateType' },
     ]);
@@ -38,13 +46,14 @@ export function decideAppend(req: AppendRequest, stream: StreamState | null, loc
   const verdict = judgeRetry(req.aggregateId, req.events, req.expectedVersion, located);
   if (verdict.kind === 'already-stored') return verdict;
   const version = stream?.version ?? 0;
-  if (!expectedVersionMatches(req.expectedVersion, exists, version)) {
-    throw new WrongExpectedVersionError(req.aggregateId, req.expectedVersion, version);
+  const visible = exists ? version : 0;
+  if (!expectedVersionMatches(req.expectedVersion, exists, visible)) {
+    throw new WrongExpectedVersionError(req.aggregateId, req.expectedVersion, visible);
   }
   return {
     kind: 'append',
     fromVersion: version + 1,
     toVersion: version + req.events.length,
-    organizationId: exists ? stream.organizationId : req.ctx.organizationId,
+    organizationId: owned ? stream.organizationId : req.ctx.organizationId,
   };
 }

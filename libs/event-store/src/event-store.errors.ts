@@ -27,6 +27,14 @@ export class StreamNotFoundError extends EventStoreError {
   }
 }
 
+/** The stream was hard-deleted: it can never be written again. Maps to HTTP 410. */
+export class StreamDeletedError extends EventStoreError {
+  readonly code = 'StreamDeleted';
+  constructor(readonly aggregateId: string) {
+    super(`Stream ${aggregateId} is deleted and can never be written again`);
+  }
+}
+
 export class EventNotFoundError extends EventStoreError {
   readonly code = 'EventNotFound';
   constructor(readonly eventId: string) {

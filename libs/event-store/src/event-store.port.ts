@@ -1,3 +1,5 @@
+import type { StreamRetention } from './stream-lifecycle';
+
 /** The event store port: what domain code and the HTTP layer depend on. Adapters: Elasticsearch and in-memory. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
@@ -141,6 +143,41 @@ export interface Snapshot<S = unknown> {
   timestamp: string;
 }
 
+/** A stream's state besides its events: version, retention and deletion. */
+export interface StreamMetadata {
+  aggregateId: string;
+  aggregateType: string;
+  organizationId: string;
+  /** Last version written (hidden events included). */
+  version: number;
+  /** Lowest version reads still show (maxAge aside). */
+  firstVisibleVersion: number;
+  retention: StreamRetention;
+  deleted: 'soft' | 'hard' | null;
+}
+
+export interface DeleteStreamOptions {
+  /** `soft`: hidden from reads and search, restorable, writable again after its last version. `hard`: a tombstone. */
+  mode: 'soft' | 'hard';
+  reason: string;
+  context: WriteContext;
+}
+
+export interface ScavengeProgress {
+  streamsScanned: number;
+  streamsScavenged: number;
+  eventsRemoved: number;
+}
+
+/** What a scavenge freed. */
+export interface ScavengeReport extends ScavengeProgress {
+  /** Log documents whose payload was removed or reduced. */
+  logDocumentsRewritten: number;
+  /** Approximate payload bytes removed (JSON of the removed events). */
+  bytesFreed: number;
+  tookMs: number;
+}
+
 export interface EventStore {
   appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** Throws StreamNotFoundError for unknown streams and for other organizations' streams. */
@@ -156,4 +193,19 @@ export interface EventStore {
   loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null>;
   /** True when the backing store answers and its indices exist. */
   isReady(): Promise<boolean>;
+
+  // Data lifecycle (admin operations; each is recorded in the LIFECYCLE_STREAM admin stream with who, when and why).
+  getStreamMetadata(aggregateId: string, scope: ReadScope): Promise<StreamMetadata>;
+  /** Soft delete (restorable) or hard delete (tombstone, payloads purged from every index; the log stays gap-safe). */
+  deleteStream(aggregateId: string, options: DeleteStreamOptions): Promise<StreamMetadata>;
+  /** Undoes a soft delete. */
+  restoreStream(aggregateId: string, options: { reason: string; context: WriteContext }): Promise<StreamMetadata>;
+  /** Sets retention (replaces it: absent fields are cleared); reads honour it at once, scavenging frees the disk. */
+  setStreamRetention(
+    aggregateId: string,
+    retention: StreamRetention,
+    options: { reason: string; context: WriteContext },
+  ): Promise<StreamMetadata>;
+  /** Removes what retention and soft deletion hide from disk (search documents, event ids, log payloads). */
+  scavenge(options?: { onProgress?(progress: ScavengeProgress): void }): Promise<ScavengeReport>;
 }

@@ -4,6 +4,8 @@ import {
   EventNotFoundError,
   InvalidEventError,
   InvalidQueryError,
+  LIFECYCLE_STREAM,
+  StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
   type EventStore,
@@ -311,6 +313,100 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
           }),
         ).rejects.toBeInstanceOf(InvalidEventError);
         await expect(store.readStream(a, reader())).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+    });
+
+    describe('when an admin soft-deletes a stream', () => {
+      it('hides it from reads and search, lets it be recreated after its last version, and restores it', async () => {
+        const a = id('soft');
+        const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+        await store.appendToStream(a, [ev('A1', { marker: a }), ev('A2')], {
+          aggregateType: 'Thing',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        const meta = await store.deleteStream(a, { mode: 'soft', reason: 'test', context: admin });
+        expect(meta).toMatchObject({ deleted: 'soft', version: 2, firstVisibleVersion: 3 });
+        await expect(store.readStream(a, reader())).rejects.toBeInstanceOf(StreamNotFoundError);
+        await h.settle();
+        expect((await store.search({ aggregateId: a }, reader())).total).toBe(0);
+        // Recreated: versions go on after the deleted ones; the old ones stay hidden.
+        const again = await store.appendToStream(a, [ev('B1')], {
+          aggregateType: 'Thing',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        expect(again.fromVersion).toBe(3);
+        expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['B1']);
+        await store.restoreStream(a, { reason: 'mistake', context: admin });
+        expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['A1', 'A2', 'B1']);
+        await h.settle();
+        expect((await store.search({ aggregateId: a }, reader())).total).toBe(3);
+        const audit = await store.readStream(LIFECYCLE_STREAM, admin);
+        expect(
+          audit.events.filter((e) => e.eventData.aggregateId === a).map((e) => [e.eventType, e.eventData.reason, e.metadata.userId]),
+        ).toEqual([
+          ['StreamSoftDeleted', 'test', 'ops-admin'],
+          ['StreamRestored', 'mistake', 'ops-admin'],
+        ]);
+      });
+    });
+
+    describe('when an admin hard-deletes a stream', () => {
+      it('refuses every later write with StreamDeletedError, hides it everywhere, and the global log stays readable past it', async () => {
+        const a = id('hard');
+        const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+        const before = await store.headPosition();
+        const e = ev('A1', { secret: 'x' }, { eventId: randomUUID() });
+        await store.appendToStream(a, [e, ev('A2')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
+        await store.deleteStream(a, { mode: 'hard', reason: 'erasure', context: admin });
+        await expect(store.readStream(a, reader())).rejects.toBeInstanceOf(StreamNotFoundError);
+        await expect(
+          store.appendToStream(a, [ev('B')], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() }),
+        ).rejects.toBeInstanceOf(StreamDeletedError);
+        await expect(store.getEvent(e.eventId as string, reader())).rejects.toBeInstanceOf(EventNotFoundError);
+        await h.settle();
+        expect((await store.search({ aggregateId: a }, admin)).total).toBe(0);
+        const seen: string[] = [];
+        let checkpoint = before;
+        for (let i = 0; i < 60; i++) {
+          const page = await store.readAll({ after: checkpoint, maxCount: 100 });
+          seen.push(...page.events.map((x) => x.aggregateId));
+          checkpoint = page.checkpoint;
+          if (checkpoint >= page.head) break;
+        }
+        expect(seen).not.toContain(a);
+        expect(checkpoint).toBeGreaterThanOrEqual(before + 2);
+      });
+    });
+
+    describe('when a stream has retention', () => {
+      it('reads honour maxCount and truncateBefore at once, and scavenging removes what they hide', async () => {
+        const a = id('ret');
+        const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+        await store.appendToStream(
+          a,
+          [1, 2, 3, 4, 5].map((n) => ev(`E${n}`)),
+          { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() },
+        );
+        await store.setStreamRetention(a, { maxCount: 3 }, { reason: 'keep 3', context: admin });
+        expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['E3', 'E4', 'E5']);
+        await store.setStreamRetention(a, { truncateBefore: 5 }, { reason: 'from 5', context: admin });
+        expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['E5']);
+        await store.setStreamRetention(a, {}, { reason: 'none', context: admin });
+        expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5']);
+        await store.setStreamRetention(a, { maxCount: 2 }, { reason: 'keep 2', context: admin });
+        const report = await store.scavenge();
+        expect(report.eventsRemoved).toBeGreaterThanOrEqual(3);
+        await store.setStreamRetention(a, {}, { reason: 'too late', context: admin });
+        // What scavenging removed does not come back.
+        expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['E4', 'E5']);
+        expect(await store.getStreamMetadata(a, reader())).toMatchObject({
+          version: 5,
+          firstVisibleVersion: 4,
+          retention: {},
+          deleted: null,
+        });
       });
     });
 

@@ -1,29 +1,32 @@
 import { Global, Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { EVENT_STORE, EventStoreModule, type EventStore } from '@gyroscops/event-store';
+import { EVENT_STORE, EventStoreModule, type EventStore, type StoreObserver } from '@gyroscops/event-store';
 import type { Client } from '@elastic/elasticsearch';
 import { AppConfig } from '../../config/app-config';
 import { ES_CLIENT } from '../../infrastructure/elasticsearch/elasticsearch.tokens';
 import { ReadinessRegistry } from '../../health/readiness.registry';
 import { SEARCH_FIELDS } from '../../search-fields';
+import { STORE_OBSERVER } from '../../observability/observability.module';
 import { EventsController } from './events.controller';
 import { StoreWakeUp } from './store-wake-up';
+import { StreamLifecycleController } from './stream-lifecycle.controller';
 
 @Global()
 @Module({
   imports: [
     EventStoreModule.forRootAsync({
-      inject: [AppConfig, ES_CLIENT],
-      useFactory: (config: AppConfig, client: Client) => ({
+      inject: [AppConfig, ES_CLIENT, STORE_OBSERVER],
+      useFactory: (config: AppConfig, client: Client, observer: StoreObserver) => ({
         backend: 'elasticsearch' as const,
         client,
         indexPrefix: config.esIndexPrefix,
         numberOfReplicas: config.esNumberOfReplicas,
         searchFields: SEARCH_FIELDS,
         appendTimeoutMs: config.appendTimeoutMs,
+        observer,
       }),
     }),
   ],
-  controllers: [EventsController],
+  controllers: [EventsController, StreamLifecycleController],
   providers: [StoreWakeUp],
   exports: [StoreWakeUp],
 })

@@ -22,6 +22,7 @@ import type { LeaseRecovery } from './es-lease-recovery';
 import type { GlobalLog } from './es-log';
 import type { PositionAllocator } from './es-positions';
 import type { StreamReader } from './es-stream-reader';
+import { timed } from '../store-observer';
 
 /**
  * The commit protocol for one batch of appends to distinct streams (README "Appending"): round 1 reads heads and
@@ -45,12 +46,14 @@ export class CommitProtocol {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
-    const allocation = this.positions.allocate(total);
+    const allocation = timed(this.ctx.observer, 'allocate-positions', this.positions.allocate(total));
     const works: Work[] = [];
     try {
       const [heads, found, firstPosition] = await Promise.all([
-        this.reader.getHeads(batch.map((a) => a.aggregateId)),
-        this.reader.locateEventIds(clientIds),
+        timed(this.ctx.observer, 'read-heads', this.reader.getHeads(batch.map((a) => a.aggregateId))),
+        clientIds.length > 0
+          ? timed(this.ctx.observer, 'read-event-ids', this.reader.locateEventIds(clientIds))
+          : this.reader.locateEventIds(clientIds),
         allocation,
       ]);
       let p = firstPosition;
@@ -95,14 +98,14 @@ export class CommitProtocol {
       const mine = a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x);
       if (mine.some((id) => ids.inFlight.has(id))) {
         // Another append holds one of these ids and has not settled: decide once it has.
-        this.hooks.retryLater(a, 20);
+        this.hooks.retryLater(a, 20, 'event-id-in-flight');
         unused.push(w);
         continue;
       }
       if (doc && w.first <= (doc.lastPosition ?? 0)) {
         // Positions taken before another writer committed to this stream at later ones: committing here would put
         // this stream's versions out of log order. Start again with fresh positions.
-        this.hooks.retryLater(a, 0);
+        this.hooks.retryLater(a, 0, 'positions-behind-stream');
         unused.push(w);
         continue;
       }
@@ -186,14 +189,14 @@ export class CommitProtocol {
       });
     }
     const [results] = await Promise.all([
-      bulkPairs(this.ctx.client, ops, docs),
+      timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, ops, docs)),
       this.log.tombstone(
         unused.map((w) => [w.first, w.last]),
         'unused allocation',
       ),
       this.recovery.resolveAll(toResolve.map((w) => ({ aggregateId: w.a.aggregateId, head: w.head as Head }))),
     ]);
-    for (const w of toResolve) this.hooks.retryLater(w.a, 5);
+    for (const w of toResolve) this.hooks.retryLater(w.a, 5, 'pending-lease');
     const headOk = new Map<LockingWork, estypes.BulkResponseItem>();
     const refused = new Map<LockingWork, estypes.BulkResponseItem | undefined>();
     slots.forEach(({ w, head }, i) => {
@@ -218,7 +221,8 @@ export class CommitProtocol {
       const item = refused.get(w);
       if (item?.status === 409 || bulkItemTransient(item)) {
         // Another writer moved the head or took an id between our read and our write: read again and decide again.
-        this.hooks.retryLater(w.a, item?.status === 409 ? 1 : 50);
+        if (item?.status === 409) this.ctx.observer.conflict?.('lock');
+        this.hooks.retryLater(w.a, item?.status === 409 ? 1 : 50, item?.status === 409 ? 'lock-conflict' : 'transient');
       } else {
         w.a.reject(translate(new Error(`could not lock stream: ${JSON.stringify(item?.error)}`), 'append'));
       }
@@ -256,7 +260,7 @@ export class CommitProtocol {
       commitDocs.push(commit);
     }
     const [commitResults] = await Promise.all([
-      bulkPairs(this.ctx.client, commitOps, commitDocs).catch((e: unknown) => {
+      timed(this.ctx.observer, 'commit', bulkPairs(this.ctx.client, commitOps, commitDocs)).catch((e: unknown) => {
         this.ctx.logger?.warn(`commit bulk failed, settling each commit: ${(e as Error).message}`);
         return locked.map(() => undefined);
       }),
@@ -266,7 +270,7 @@ export class CommitProtocol {
       ),
       this.steps.abortLocks(unreserved, true),
     ]);
-    for (const w of unreserved) this.hooks.retryLater(w.a, 1);
+    for (const w of unreserved) this.hooks.retryLater(w.a, 1, 'event-id-taken');
     const committed: LockedWork[] = [];
     const aborted: LockedWork[] = [];
     await Promise.all(
@@ -277,7 +281,7 @@ export class CommitProtocol {
           return;
         }
         // No answer, an error, or 409 (a reader fenced our position, or a retry of ours landed first): settle it.
-        const outcome = await this.steps.settleCommit(w);
+        const outcome = await timed(this.ctx.observer, 'settle-commit', this.steps.settleCommit(w));
         if (outcome === 'committed') committed.push(w);
         else if (outcome === 'not-committed') aborted.push(w);
         else w.a.reject(new AppendOutcomeUnknownError(w.a.aggregateId));
@@ -288,14 +292,18 @@ export class CommitProtocol {
 
     // Round trip 4: the searchable event documents and the event-id index, derived from the commit.
     const [derivedOk] = await Promise.all([
-      writeDerived(
-        this.ctx,
-        committed.map((w) => w.envelopes),
-        committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
+      timed(
+        this.ctx.observer,
+        'derive',
+        writeDerived(
+          this.ctx,
+          committed.map((w) => w.envelopes),
+          committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
+        ),
       ),
       this.steps.abortLocks(aborted, false),
     ]);
-    for (const w of aborted) this.hooks.retryLater(w.a, 1);
+    for (const w of aborted) this.hooks.retryLater(w.a, 1, 'commit-fenced');
 
     // Acknowledge now: the commits are durable and readable (a reader that meets the lease reads the commit document).
     // The stream stays busy in this process until its head is finalised, so its next append sees a clean head.
@@ -314,9 +322,9 @@ export class CommitProtocol {
 
     // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
     const finalize = committed.filter((_, i) => derivedOk[i]);
-    await this.steps
-      .finalizeHeads(finalize)
-      .catch((e: unknown) => this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`));
+    await timed(this.ctx.observer, 'finalize', this.steps.finalizeHeads(finalize)).catch((e: unknown) =>
+      this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`),
+    );
 
     await Promise.all(
       idempotent.map(async ({ w, from, to }) => {

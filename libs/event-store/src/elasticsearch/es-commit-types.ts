@@ -1,6 +1,8 @@
 import type { AppendResult, ExpectedVersion, NewEvent, StoredEvent, WriteContext } from '../event-store.port';
 import type { EventLocation } from '../idempotency';
+import type { StreamLifecycle } from '../stream-lifecycle';
 import type { Head, Pending } from './es-documents';
+import type { RetryReason } from '../store-observer';
 
 /** An append waiting in the group committer's queue, or being committed. */
 export interface QueuedAppend {
@@ -56,7 +58,7 @@ export interface ReservedIds {
 /** What the commit protocol asks of the group committer that runs it. */
 export interface BatchHooks {
   /** Puts an unsettled append back in the queue, to be tried again after `delayMs`. */
-  retryLater(a: QueuedAppend, delayMs: number): void;
+  retryLater(a: QueuedAppend, delayMs: number, reason?: RetryReason): void;
   /** Records a version a stream has reached (it only grows). */
   noteVersion(aggregateId: string, version: number): void;
 }
@@ -68,6 +70,16 @@ export interface ProtocolFaults {
 }
 
 /** The head document's identity fields of a work item. */
-export function streamOf(w: LockingWork): { aggregateId: string; aggregateType: string; organizationId: string } {
-  return { aggregateId: w.a.aggregateId, aggregateType: w.a.aggregateType, organizationId: w.organizationId };
+export function streamOf(w: LockingWork): {
+  aggregateId: string;
+  aggregateType: string;
+  organizationId: string;
+  lifecycle?: StreamLifecycle;
+} {
+  return {
+    aggregateId: w.a.aggregateId,
+    aggregateType: w.a.aggregateType,
+    organizationId: w.organizationId,
+    lifecycle: w.head?.doc?.lifecycle,
+  };
 }

@@ -3,6 +3,7 @@ import type { ReadScope } from '../event-store.port';
 import type { UpcasterRegistry } from '../upcasting';
 import type { IndexNames } from './es-indices';
 import type { SearchFieldDeclarations } from './es-search-fields';
+import type { StoreObserver } from '../store-observer';
 
 export interface StoreLogger {
   warn(message: string): void;
@@ -23,6 +24,8 @@ export interface EsContext {
   gapTimeoutMs: number;
   /** Source of event timestamps; the system clock by default. */
   clock?: () => Date;
+  /** Metrics hooks; no-op unless the store was given an observer. */
+  observer: StoreObserver;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../event-store.port';
+import type { StreamLifecycle } from '../stream-lifecycle';
 
 /** The lease a writer holds on a stream while it commits: what it will write, and until when others wait. */
 export interface Pending {
@@ -22,6 +23,8 @@ export interface HeadDoc {
   pending: Pending | null;
   /** When the lease was taken (indexed, so a sweep can find leases nobody came back to). */
   pendingSince: number | null;
+  /** Retention and deletion (absent: none). Every head write carries it over. */
+  lifecycle?: StreamLifecycle;
 }
 
 /** A head as read, with what a compare-and-set over it needs (no `doc`: the stream does not exist). */
@@ -73,7 +76,7 @@ export type LocatedEventId = EventIdDoc & { seqNo: number; primaryTerm: number }
 
 /** A stream head as written by the lease, abort, finalise and recovery steps. */
 export function headDocument(
-  stream: { aggregateId: string; aggregateType: string; organizationId: string },
+  stream: { aggregateId: string; aggregateType: string; organizationId: string; lifecycle?: StreamLifecycle },
   at: { version: number; lastPosition: number },
   updatedAt: string,
   pending: Pending | null,
@@ -88,5 +91,6 @@ export function headDocument(
     updatedAt,
     pending,
     pendingSince: pending ? pendingSince : null,
+    ...(stream.lifecycle ? { lifecycle: stream.lifecycle } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type {
   AllSlice,
   AppendOptions,
   AppendResult,
+  DeleteStreamOptions,
   EventPage,
   EventQuery,
   EventStore,
@@ -11,10 +12,23 @@ import type {
   ReadAllOptions,
   ReadScope,
   ReadStreamOptions,
+  ScavengeProgress,
+  ScavengeReport,
   Snapshot,
   StoredEvent,
+  StreamMetadata,
   StreamSlice,
+  WriteContext,
 } from '../event-store.port';
+import {
+  LIFECYCLE_AGGREGATE_TYPE,
+  LIFECYCLE_STREAM,
+  lifecycleEvent,
+  retentionOf,
+  validateRetention,
+  withRetention,
+  type StreamRetention,
+} from '../stream-lifecycle';
 import { assertAggregateId, validateAppend, validateWriteContext } from '../event-validation';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { CommitProtocol } from './es-commit-protocol';
@@ -30,7 +44,9 @@ import { GlobalLog } from './es-log';
 import { PositionAllocator } from './es-positions';
 import type { SearchFieldDeclarations } from './es-search-fields';
 import { SnapshotStore } from './es-snapshots';
+import { StreamLifecycleStore } from './es-stream-lifecycle';
 import { StreamReader } from './es-stream-reader';
+import { safeObserver, type StoreObserver } from '../store-observer';
 
 export interface EsEventStoreOptions {
   client: Client;
@@ -60,6 +76,8 @@ export interface EsEventStoreOptions {
   clock?: () => Date;
   /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
   faults?: ProtocolFaults;
+  /** Metrics hooks (appends, batches, round trips, conflicts, retries, fences, lease takeovers); none by default. */
+  observer?: StoreObserver;
 }
 
 /**
@@ -77,6 +95,7 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly committer: GroupCommitter;
   private readonly lookup: EventLookup;
   private readonly snapshots: SnapshotStore;
+  private readonly lifecycle: StreamLifecycleStore;
   private ready = false;
   private setupRunning: Promise<void> | null = null;
   private closed = false;
@@ -93,17 +112,21 @@ export class ElasticsearchEventStore implements EventStore {
       leaseMs: options.leaseMs ?? 5000,
       gapTimeoutMs: options.gapTimeoutMs ?? 5000,
       clock: options.clock,
+      observer: safeObserver(options.observer),
     };
     this.log = new GlobalLog(this.ctx);
     this.reader = new StreamReader(this.ctx, this.log);
     this.recovery = new LeaseRecovery(this.ctx, this.log, this.reader);
-    this.committer = new GroupCommitter({
-      appendTimeoutMs: options.appendTimeoutMs ?? 15000,
-      maxBatchAppends: options.maxBatchAppends ?? 256,
-      maxBatchEvents: options.maxBatchEvents ?? 5000,
-      maxBatchBytes: options.maxBatchBytes ?? 8 * 1024 * 1024,
-      maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
-    });
+    this.committer = new GroupCommitter(
+      {
+        appendTimeoutMs: options.appendTimeoutMs ?? 15000,
+        maxBatchAppends: options.maxBatchAppends ?? 256,
+        maxBatchEvents: options.maxBatchEvents ?? 5000,
+        maxBatchBytes: options.maxBatchBytes ?? 8 * 1024 * 1024,
+        maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+      },
+      this.ctx.observer,
+    );
     const protocol = new CommitProtocol(
       this.ctx,
       this.log,
@@ -117,6 +140,7 @@ export class ElasticsearchEventStore implements EventStore {
     this.committer.attach((batch, releaseSlot) => protocol.runBatch(batch, releaseSlot));
     this.lookup = new EventLookup(this.ctx, this.reader);
     this.snapshots = new SnapshotStore(this.ctx);
+    this.lifecycle = new StreamLifecycleStore(this.ctx, this.reader, this.recovery);
   }
 
   // ---------------------------------------------------------------- set-up and health
@@ -263,5 +287,79 @@ export class ElasticsearchEventStore implements EventStore {
   async loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null> {
     this.assertReady();
     return this.snapshots.loadSnapshot<S>(aggregateId, scope);
+  }
+
+  // ---------------------------------------------------------------- data lifecycle (admin)
+
+  async getStreamMetadata(aggregateId: string, scope: ReadScope): Promise<StreamMetadata> {
+    assertAggregateId(aggregateId);
+    this.assertReady();
+    return this.lifecycleCall('getStreamMetadata', () => this.lifecycle.metadata(aggregateId, scope));
+  }
+
+  async deleteStream(aggregateId: string, options: DeleteStreamOptions): Promise<StreamMetadata> {
+    assertAggregateId(aggregateId);
+    this.assertReady();
+    const hard = options.mode === 'hard';
+    const meta = await this.lifecycleCall('deleteStream', () =>
+      this.lifecycle.change(aggregateId, options.context, (l, doc) =>
+        hard ? { ...l, hardDeleted: true } : { ...l, softDeletedBefore: doc.version + 1 },
+      ),
+    );
+    await this.record(
+      lifecycleEvent(hard ? 'StreamHardDeleted' : 'StreamSoftDeleted', aggregateId, meta.version, options.reason),
+      options.context,
+    );
+    return meta;
+  }
+
+  async restoreStream(aggregateId: string, options: { reason: string; context: WriteContext }): Promise<StreamMetadata> {
+    assertAggregateId(aggregateId);
+    this.assertReady();
+    const meta = await this.lifecycleCall('restoreStream', () =>
+      this.lifecycle.change(aggregateId, options.context, ({ softDeletedBefore: _was, ...rest }) => rest),
+    );
+    await this.record(lifecycleEvent('StreamRestored', aggregateId, meta.version, options.reason), options.context);
+    return meta;
+  }
+
+  async setStreamRetention(
+    aggregateId: string,
+    retention: StreamRetention,
+    options: { reason: string; context: WriteContext },
+  ): Promise<StreamMetadata> {
+    assertAggregateId(aggregateId);
+    validateRetention(retention);
+    this.assertReady();
+    const meta = await this.lifecycleCall('setStreamRetention', () =>
+      this.lifecycle.change(aggregateId, options.context, (l) => withRetention(l, retention)),
+    );
+    await this.record(
+      lifecycleEvent('StreamRetentionSet', aggregateId, meta.version, options.reason, retentionOf(retention)),
+      options.context,
+    );
+    return meta;
+  }
+
+  async scavenge(options: { onProgress?(progress: ScavengeProgress): void } = {}): Promise<ScavengeReport> {
+    this.assertReady();
+    return this.lifecycleCall('scavenge', () => this.lifecycle.scavenge(options.onProgress));
+  }
+
+  private async lifecycleCall<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw translate(e, what);
+    }
+  }
+
+  /** Records a lifecycle change in the admin stream: who (the context), when (the event), what and why. */
+  private async record(event: NewEvent, context: WriteContext): Promise<void> {
+    await this.appendToStream(LIFECYCLE_STREAM, [event], {
+      aggregateType: LIFECYCLE_AGGREGATE_TYPE,
+      expectedVersion: 'any',
+      context: { ...context, isAdmin: true },
+    });
   }
 }

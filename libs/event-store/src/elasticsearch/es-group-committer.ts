@@ -1,6 +1,7 @@
 import type { AppendOptions, AppendResult, NewEvent } from '../event-store.port';
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store.errors';
 import { sleep } from './es-context';
+import { NO_OBSERVER, appendOutcomeOf, type RetryReason, type StoreObserver } from '../store-observer';
 import type { BatchHooks, QueuedAppend } from './es-commit-types';
 import { isTransient, translate } from './es-errors';
 
@@ -33,7 +34,10 @@ export class GroupCommitter implements BatchHooks {
   private pumpTimer: NodeJS.Timeout | null = null;
   private runBatch: BatchRunner = () => Promise.reject(new Error('no batch runner attached'));
 
-  constructor(private readonly limits: BatchLimits) {}
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly observer: StoreObserver = NO_OBSERVER,
+  ) {}
 
   /** Attaches the protocol that commits batches (it calls back `retryLater` and `noteVersion`). */
   attach(runBatch: BatchRunner): void {
@@ -43,6 +47,7 @@ export class GroupCommitter implements BatchHooks {
   /** Queues a validated append; settles when it is acknowledged or refused. */
   enqueue(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
+      const enqueuedAt = Date.now();
       const queued: QueuedAppend = {
         aggregateId,
         aggregateType: options.aggregateType,
@@ -55,10 +60,12 @@ export class GroupCommitter implements BatchHooks {
         failures: 0,
         settled: false,
         resolve: (r) => {
+          if (!queued.settled) this.observer.appendSettled?.('acknowledged', events.length, Date.now() - enqueuedAt);
           queued.settled = true;
           resolve(r);
         },
         reject: (e) => {
+          if (!queued.settled) this.observer.appendSettled?.(appendOutcomeOf(e), events.length, Date.now() - enqueuedAt);
           queued.settled = true;
           reject(e);
         },
@@ -128,6 +135,7 @@ export class GroupCommitter implements BatchHooks {
         return;
       }
       for (const id of inBatch) this.busyStreams.add(id);
+      this.observer.batchStarted?.(batch.length, events);
       this.runningBatches++;
       this.activeRounds++;
       // The batch slot is freed at the acknowledgement (the next batch may start); its streams stay busy until
@@ -168,7 +176,8 @@ export class GroupCommitter implements BatchHooks {
 
   /** The known version when it already refutes the append's exact expected version; null when a round trip must decide. */
   private staleAgainstKnown(a: QueuedAppend): number | null {
-    const expected = a.expectedVersion === 'no_stream' ? 0 : a.expectedVersion;
+    // Only exact versions: `no_stream` may also succeed on a soft-deleted stream, whatever its last version.
+    const expected = a.expectedVersion;
     if (typeof expected !== 'number') return null;
     // Client event ids may make it an idempotent retry of what made the stream move: let the protocol judge.
     if (a.events.some((e) => e.eventId !== undefined)) return null;
@@ -176,7 +185,8 @@ export class GroupCommitter implements BatchHooks {
     return known !== undefined && known > expected ? known : null;
   }
 
-  retryLater(a: QueuedAppend, delayMs: number): void {
+  retryLater(a: QueuedAppend, delayMs: number, reason: RetryReason = 'transient'): void {
+    this.observer.retry?.(reason);
     a.notBefore = Date.now() + delayMs + Math.floor(Math.random() * delayMs);
     this.queue.unshift(a);
   }

@@ -45,6 +45,7 @@ export class LeaseRecovery {
       .catch((e: unknown) => {
         if (statusOf(e) !== 409) throw e;
       });
+    this.ctx.observer.leaseTakeover?.(next.version === doc.version ? 'fenced' : 'rolled-forward');
     return 'resolved';
   }
 

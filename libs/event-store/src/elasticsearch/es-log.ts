@@ -4,6 +4,7 @@ import { EVENT_LIMITS } from '../event-validation';
 import { bulkPairs, type EsContext } from './es-context';
 import type { LogDoc, TombstoneDoc } from './es-documents';
 import { statusOf } from './es-errors';
+import { timed } from '../store-observer';
 
 /**
  * The global log: commits and tombstones stored under their first position, the position counter's value as its
@@ -34,7 +35,9 @@ export class GlobalLog {
       docs.push(t);
     }
     // Best effort: a reader fences positions left unresolved after the gap timeout anyway.
-    await bulkPairs(this.ctx.client, ops, docs).catch(() => undefined);
+    const items = await bulkPairs(this.ctx.client, ops, docs).catch(() => undefined);
+    const landed = items?.filter((it) => !!it && it.status >= 200 && it.status < 300).length ?? 0;
+    if (landed > 0) this.ctx.observer.tombstones?.(reason, landed);
   }
 
   /** Fences one range; true when our tombstone landed, false when a commit (or tombstone) was there first. */
@@ -42,6 +45,8 @@ export class GlobalLog {
     try {
       const t: TombstoneDoc = { kind: 'tombstone', firstPosition: first, lastPosition: last, reason };
       await this.ctx.client.index({ index: this.ctx.names.log, id: String(first), op_type: 'create', document: t });
+      // Reasons may name an aggregate (`expired lease on <id>`): metrics get the bounded part.
+      this.ctx.observer.tombstones?.(reason.replace(/ on .*$/, ''), 1);
       return true;
     } catch (e) {
       if (statusOf(e) === 409) return false;
@@ -78,7 +83,7 @@ export class GlobalLog {
     while (next <= head && events.length < maxCount) {
       const ids: string[] = [];
       for (let p = next; p <= Math.min(head, next + window - 1); p++) ids.push(String(p));
-      const r = await this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids });
+      const r = await timed(this.ctx.observer, 'read-log', this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids }));
       const docs = new Map<number, LogDoc>();
       for (const d of r.docs) if ('found' in d && d.found && d._source) docs.set(Number(d._id), d._source);
       const lastId = Number(ids[ids.length - 1]);

@@ -40,6 +40,7 @@ export class PositionAllocator {
       } catch (e) {
         this.counter = null;
         if (statusOf(e) !== 409) throw e;
+        this.ctx.observer.conflict?.('counter');
         await sleep(Math.random() * 3 * Math.min(attempt + 1, 10));
       }
     }

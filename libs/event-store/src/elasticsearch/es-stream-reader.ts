@@ -1,5 +1,6 @@
 import { EventStoreUnavailableError, StreamNotFoundError } from '../event-store.errors';
 import type { ReadStreamOptions, StoredEvent, StreamSlice } from '../event-store.port';
+import { firstVisibleVersion, streamExists, withinMaxAge } from '../stream-lifecycle';
 import type { EsContext } from './es-context';
 import type { EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
 import type { GlobalLog } from './es-log';
@@ -55,15 +56,19 @@ export class StreamReader {
         finalized = doc.version;
       }
     }
-    if (version === 0) throw new StreamNotFoundError(aggregateId);
+    if (version === 0 || !streamExists(doc.lifecycle, version)) throw new StreamNotFoundError(aggregateId);
+    // Retention and soft deletion hide the versions below `lowest`; maxAge hides by timestamp, known once read.
+    const lowest = firstVisibleVersion(doc.lifecycle, version);
+    const byAge = !!doc.lifecycle?.maxAge;
     const upper = Math.min(version, options.toVersion ?? version);
     const direction = options.direction ?? 'forward';
     const maxCount = Math.max(0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
+    const cap = byAge ? Number.MAX_SAFE_INTEGER : maxCount;
     const versions: number[] = [];
     if (direction === 'forward') {
-      for (let v = Math.max(1, options.fromVersion ?? 1); v <= upper && versions.length < maxCount; v++) versions.push(v);
+      for (let v = Math.max(lowest, options.fromVersion ?? 1); v <= upper && versions.length < cap; v++) versions.push(v);
     } else {
-      for (let v = Math.min(upper, options.fromVersion ?? upper); v >= 1 && versions.length < maxCount; v--) versions.push(v);
+      for (let v = Math.min(upper, options.fromVersion ?? upper); v >= lowest && versions.length < cap; v--) versions.push(v);
     }
     const fromDocs = versions.filter((v) => v <= finalized);
     const byVersion = new Map<number, StoredEvent>();
@@ -87,7 +92,11 @@ export class StreamReader {
       aggregateType: doc.aggregateType,
       organizationId: doc.organizationId,
       version,
-      events: versions.map((v) => this.ctx.upcasters.apply(byVersion.get(v) as StoredEvent)),
+      events: versions
+        .map((v) => byVersion.get(v) as StoredEvent)
+        .filter((e) => !byAge || withinMaxAge(doc.lifecycle, e.timestamp, Date.now()))
+        .slice(0, maxCount)
+        .map((e) => this.ctx.upcasters.apply(e)),
     };
   }
 }

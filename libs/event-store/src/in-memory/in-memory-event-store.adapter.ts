@@ -1,8 +1,23 @@
-import { EventNotFoundError, InvalidQueryError, StreamNotFoundError } from '../event-store.errors';
+import { EventNotFoundError, InvalidQueryError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
+import {
+  LIFECYCLE_AGGREGATE_TYPE,
+  LIFECYCLE_STREAM,
+  firstVisibleVersion,
+  lifecycleEvent,
+  retentionOf,
+  streamExists,
+  streamMetadata,
+  validateRetention,
+  withRetention,
+  withinMaxAge,
+  type StreamLifecycle,
+  type StreamRetention,
+} from '../stream-lifecycle';
 import type {
   AllSlice,
   AppendOptions,
   AppendResult,
+  DeleteStreamOptions,
   EventPage,
   EventQuery,
   EventStore,
@@ -10,9 +25,13 @@ import type {
   ReadAllOptions,
   ReadScope,
   ReadStreamOptions,
+  ScavengeProgress,
+  ScavengeReport,
   Snapshot,
   StoredEvent,
+  StreamMetadata,
   StreamSlice,
+  WriteContext,
 } from '../event-store.port';
 import { decideAppend } from '../append-decision';
 import { assertAggregateId, buildEnvelopes, validateAppend, validateWriteContext } from '../event-validation';
@@ -24,6 +43,7 @@ interface Stream {
   aggregateType: string;
   organizationId: string;
   events: StoredEvent[];
+  lifecycle: StreamLifecycle;
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -59,6 +79,8 @@ export class InMemoryEventStore implements EventStore {
   private readonly log: StoredEvent[];
   private readonly byEventId: Map<string, EventLocation>;
   private readonly snapshots: Map<string, Snapshot & { organizationId: string }>;
+  /** Log positions whose payload a hard delete or a scavenge removed: readers pass over them. */
+  private readonly purged: Set<number>;
   private readonly upcasters: UpcasterRegistry;
   private readonly clock: () => Date;
 
@@ -69,6 +91,7 @@ export class InMemoryEventStore implements EventStore {
     this.log = shared?.log ?? [];
     this.byEventId = shared?.byEventId ?? new Map();
     this.snapshots = shared?.snapshots ?? new Map();
+    this.purged = shared?.purged ?? new Set();
   }
 
   /** Another view of the same data with other upcasters (as a second service version would see it). */
@@ -83,7 +106,14 @@ export class InMemoryEventStore implements EventStore {
     const stream = this.streams.get(aggregateId);
     const decision = decideAppend(
       { aggregateId, aggregateType: options.aggregateType, events, expectedVersion, ctx },
-      stream ? { version: stream.events.length, organizationId: stream.organizationId, aggregateType: stream.aggregateType } : null,
+      stream
+        ? {
+            version: stream.events.length,
+            organizationId: stream.organizationId,
+            aggregateType: stream.aggregateType,
+            lifecycle: stream.lifecycle,
+          }
+        : null,
       this.byEventId,
     );
     if (decision.kind === 'already-stored') {
@@ -108,7 +138,7 @@ export class InMemoryEventStore implements EventStore {
       this.log.length + 1,
       this.clock().toISOString(),
     );
-    const target = stream ?? { aggregateType: options.aggregateType, organizationId, events: [] };
+    const target = stream ?? { aggregateType: options.aggregateType, organizationId, events: [], lifecycle: {} };
     target.events.push(...envelopes);
     this.streams.set(aggregateId, target);
     for (const e of envelopes) {
@@ -127,18 +157,29 @@ export class InMemoryEventStore implements EventStore {
   async readStream(aggregateId: string, scope: ReadScope, options: ReadStreamOptions = {}): Promise<StreamSlice> {
     assertAggregateId(aggregateId);
     const stream = this.streams.get(aggregateId);
-    if (!stream || stream.events.length === 0 || !(scope.isAdmin || scope.organizationId === stream.organizationId)) {
+    if (
+      !stream ||
+      !streamExists(stream.lifecycle, stream.events.length) ||
+      !(scope.isAdmin || scope.organizationId === stream.organizationId)
+    ) {
       throw new StreamNotFoundError(aggregateId);
     }
     const version = stream.events.length;
     const upper = Math.min(version, options.toVersion ?? version);
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const lowest = firstVisibleVersion(stream.lifecycle, version);
+    const now = this.clock().getTime();
+    const visible = (e: StoredEvent) =>
+      e.version >= lowest && !this.purged.has(e.position) && withinMaxAge(stream.lifecycle, e.timestamp, now);
     let events: StoredEvent[];
     if ((options.direction ?? 'forward') === 'forward') {
-      events = stream.events.slice(Math.max(1, options.fromVersion ?? 1) - 1, upper).slice(0, maxCount);
+      events = stream.events
+        .slice(Math.max(1, options.fromVersion ?? 1) - 1, upper)
+        .filter(visible)
+        .slice(0, maxCount);
     } else {
       const from = Math.min(upper, options.fromVersion ?? upper);
-      events = stream.events.slice(0, Math.max(0, from)).reverse().slice(0, maxCount);
+      events = stream.events.slice(0, Math.max(0, from)).reverse().filter(visible).slice(0, maxCount);
     }
     return {
       aggregateId,
@@ -150,8 +191,9 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
-    const events = this.log.slice(after, after + maxCount).map((e) => this.upcasters.apply(clone(e)));
-    return { events, checkpoint: after + events.length, head: this.log.length };
+    const window = this.log.slice(after, after + maxCount);
+    const events = window.filter((e) => !this.purged.has(e.position)).map((e) => this.upcasters.apply(clone(e)));
+    return { events, checkpoint: after + window.length, head: this.log.length };
   }
 
   async headPosition(): Promise<number> {
@@ -161,11 +203,24 @@ export class InMemoryEventStore implements EventStore {
   async getEvent(eventId: string, scope: ReadScope): Promise<StoredEvent> {
     const loc = this.byEventId.get(eventId.toLowerCase());
     const e = loc ? this.streams.get(loc.aggregateId)?.events[loc.version - 1] : undefined;
-    if (!e || !(scope.isAdmin || scope.organizationId === e.metadata.organizationId)) throw new EventNotFoundError(eventId);
+    if (!e || !this.isVisible(e) || !(scope.isAdmin || scope.organizationId === e.metadata.organizationId)) {
+      throw new EventNotFoundError(eventId);
+    }
     return this.upcasters.apply(clone(e));
   }
 
+  /** False for events a deletion or the stream's retention hides. */
+  private isVisible(e: StoredEvent): boolean {
+    const stream = this.streams.get(e.aggregateId);
+    if (!stream || this.purged.has(e.position) || stream.lifecycle.hardDeleted) return false;
+    return (
+      e.version >= firstVisibleVersion(stream.lifecycle, stream.events.length) &&
+      withinMaxAge(stream.lifecycle, e.timestamp, this.clock().getTime())
+    );
+  }
+
   private matches(e: StoredEvent, q: EventQuery, scope: ReadScope): boolean {
+    if (!this.isVisible(e)) return false;
     const org = e.metadata.organizationId;
     if (!scope.isAdmin && org !== scope.organizationId) return false;
     if (q.aggregateType && e.aggregateType !== q.aggregateType) return false;
@@ -240,5 +295,114 @@ export class InMemoryEventStore implements EventStore {
 
   async isReady(): Promise<boolean> {
     return true;
+  }
+
+  // ---------------------------------------------------------------- data lifecycle
+
+  private ownedStream(aggregateId: string, scope: ReadScope): Stream {
+    assertAggregateId(aggregateId);
+    const stream = this.streams.get(aggregateId);
+    if (!stream || stream.events.length === 0 || !(scope.isAdmin || scope.organizationId === stream.organizationId)) {
+      throw new StreamNotFoundError(aggregateId);
+    }
+    return stream;
+  }
+
+  private metadataOf(aggregateId: string, stream: Stream): StreamMetadata {
+    return streamMetadata(aggregateId, stream.aggregateType, stream.organizationId, stream.events.length, stream.lifecycle);
+  }
+
+  async getStreamMetadata(aggregateId: string, scope: ReadScope): Promise<StreamMetadata> {
+    return this.metadataOf(aggregateId, this.ownedStream(aggregateId, scope));
+  }
+
+  async deleteStream(aggregateId: string, options: DeleteStreamOptions): Promise<StreamMetadata> {
+    const stream = this.ownedStream(aggregateId, options.context);
+    if (stream.lifecycle.hardDeleted) throw new StreamDeletedError(aggregateId);
+    const version = stream.events.length;
+    if (options.mode === 'hard') {
+      stream.lifecycle = { ...stream.lifecycle, hardDeleted: true };
+      for (const e of stream.events) {
+        this.purged.add(e.position);
+        this.byEventId.delete(e.eventId);
+      }
+      this.snapshots.delete(aggregateId);
+    } else {
+      stream.lifecycle = { ...stream.lifecycle, softDeletedBefore: version + 1 };
+    }
+    await this.record(
+      lifecycleEvent(options.mode === 'hard' ? 'StreamHardDeleted' : 'StreamSoftDeleted', aggregateId, version, options.reason),
+      options.context,
+    );
+    return this.metadataOf(aggregateId, stream);
+  }
+
+  async restoreStream(aggregateId: string, options: { reason: string; context: WriteContext }): Promise<StreamMetadata> {
+    const stream = this.ownedStream(aggregateId, options.context);
+    if (stream.lifecycle.hardDeleted) throw new StreamDeletedError(aggregateId);
+    const { softDeletedBefore: _was, ...rest } = stream.lifecycle;
+    stream.lifecycle = rest;
+    await this.record(lifecycleEvent('StreamRestored', aggregateId, stream.events.length, options.reason), options.context);
+    return this.metadataOf(aggregateId, stream);
+  }
+
+  async setStreamRetention(
+    aggregateId: string,
+    retention: StreamRetention,
+    options: { reason: string; context: WriteContext },
+  ): Promise<StreamMetadata> {
+    validateRetention(retention);
+    const stream = this.ownedStream(aggregateId, options.context);
+    if (stream.lifecycle.hardDeleted) throw new StreamDeletedError(aggregateId);
+    stream.lifecycle = withRetention(stream.lifecycle, retention);
+    await this.record(
+      lifecycleEvent('StreamRetentionSet', aggregateId, stream.events.length, options.reason, retentionOf(stream.lifecycle)),
+      options.context,
+    );
+    return this.metadataOf(aggregateId, stream);
+  }
+
+  async scavenge(options: { onProgress?(progress: ScavengeProgress): void } = {}): Promise<ScavengeReport> {
+    const started = Date.now();
+    const report: ScavengeReport = {
+      streamsScanned: 0,
+      streamsScavenged: 0,
+      eventsRemoved: 0,
+      logDocumentsRewritten: 0,
+      bytesFreed: 0,
+      tookMs: 0,
+    };
+    const now = this.clock().getTime();
+    for (const stream of this.streams.values()) {
+      report.streamsScanned++;
+      const lowest = firstVisibleVersion(stream.lifecycle, stream.events.length);
+      const gone = stream.events.filter(
+        (e) =>
+          !this.purged.has(e.position) &&
+          (stream.lifecycle.hardDeleted || e.version < lowest || !withinMaxAge(stream.lifecycle, e.timestamp, now)),
+      );
+      if (gone.length === 0) continue;
+      report.streamsScavenged++;
+      const floor = Math.max(...gone.map((e) => e.version)) + 1;
+      stream.lifecycle = { ...stream.lifecycle, purgedBefore: Math.max(stream.lifecycle.purgedBefore ?? 1, floor) };
+      for (const e of gone) {
+        this.purged.add(e.position);
+        this.byEventId.delete(e.eventId);
+        report.eventsRemoved++;
+        report.logDocumentsRewritten++;
+        report.bytesFreed += Buffer.byteLength(JSON.stringify(e));
+      }
+      options.onProgress?.(report);
+    }
+    report.tookMs = Date.now() - started;
+    return report;
+  }
+
+  private async record(event: NewEvent, context: WriteContext): Promise<void> {
+    await this.appendToStream(LIFECYCLE_STREAM, [event], {
+      aggregateType: LIFECYCLE_AGGREGATE_TYPE,
+      expectedVersion: 'any',
+      context: { ...context, isAdmin: true },
+    });
   }
 }

@@ -1,0 +1,285 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { EventStoreUnavailableError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
+import type { ReadScope, ScavengeProgress, ScavengeReport, StoredEvent, StreamMetadata } from '../event-store.port';
+import { firstVisibleVersion, streamMetadata, withinMaxAge, type StreamLifecycle } from '../stream-lifecycle';
+import { canRead, sleep, type EsContext } from './es-context';
+import { writeDerived } from './es-derived';
+import type { CommitDoc, HeadDoc, LogDoc, TombstoneDoc } from './es-documents';
+import { statusOf } from './es-errors';
+import type { LeaseRecovery } from './es-lease-recovery';
+import { eventDocumentId } from './es-search-fields';
+import type { StreamReader } from './es-stream-reader';
+
+/**
+ * Deletion and retention of streams. The head records the stream's lifecycle (every head write carries it over, and
+ * changing it is a compare-and-set on the head, so it never races an append). What reads may no longer show leaves
+ * the search index at once; the log keeps the payloads until a hard delete or a scavenge rewrites its documents
+ * (same ids and position ranges, so the global log stays gap-safe).
+ */
+export class StreamLifecycleStore {
+  constructor(
+    private readonly ctx: EsContext,
+    private readonly reader: StreamReader,
+    private readonly recovery: LeaseRecovery,
+  ) {}
+
+  async metadata(aggregateId: string, scope: ReadScope): Promise<StreamMetadata> {
+    const head = await this.settledHead(aggregateId, scope);
+    return metadataOf(head.doc);
+  }
+
+  /**
+   * Changes a stream's lifecycle with a compare-and-set on its head, then brings the search index in line: versions
+   * newly hidden leave it, versions visible again are derived again from the log.
+   */
+  async change(
+    aggregateId: string,
+    scope: ReadScope,
+    next: (l: StreamLifecycle, doc: HeadDoc) => StreamLifecycle,
+  ): Promise<StreamMetadata> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const head = await this.settledHead(aggregateId, scope);
+      const doc = head.doc;
+      if (doc.lifecycle?.hardDeleted) throw new StreamDeletedError(aggregateId);
+      const lifecycle = next(doc.lifecycle ?? {}, doc);
+      const updated: HeadDoc = { ...doc, lifecycle, updatedAt: new Date().toISOString() };
+      try {
+        await this.ctx.client.index({
+          index: this.ctx.names.streams,
+          id: aggregateId,
+          if_seq_no: head.seqNo,
+          if_primary_term: head.primaryTerm,
+          document: updated,
+        });
+      } catch (e) {
+        if (statusOf(e) === 409) continue; // an append or another admin moved the head: read again
+        throw e;
+      }
+      if (lifecycle.hardDeleted) await this.purge(doc);
+      else await this.syncSearch(doc, firstVisibleVersion(doc.lifecycle, doc.version), firstVisibleVersion(lifecycle, doc.version));
+      return metadataOf(updated);
+    }
+    throw new EventStoreUnavailableError(`could not change the lifecycle of ${aggregateId} (too much contention)`);
+  }
+
+  /**
+   * Removes from disk what reads no longer show: for every stream whose lifecycle hides versions (retention, soft
+   * deletion, maxAge), their search documents and event ids, and their payloads in the log (a commit wholly hidden
+   * becomes a tombstone over the same positions; a partly hidden one keeps the rest). Records how far it purged.
+   */
+  async scavenge(onProgress?: (p: ScavengeProgress) => void): Promise<ScavengeReport> {
+    const started = Date.now();
+    const report: ScavengeReport = {
+      streamsScanned: 0,
+      streamsScavenged: 0,
+      eventsRemoved: 0,
+      logDocumentsRewritten: 0,
+      bytesFreed: 0,
+      tookMs: 0,
+    };
+    await this.ctx.client.indices.refresh({ index: [this.ctx.names.streams, this.ctx.names.log] });
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const page = await this.ctx.client.search<HeadDoc>({
+        index: this.ctx.names.streams,
+        size: 500,
+        sort: [{ aggregateId: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = page.hits.hits;
+      if (hits.length === 0) break;
+      after = hits[hits.length - 1].sort;
+      for (const hit of hits) {
+        report.streamsScanned++;
+        const doc = hit._source;
+        if (!doc?.lifecycle) continue;
+        const freed = await this.scavengeStream(doc.aggregateId).catch((e: unknown) => {
+          this.ctx.logger?.warn(`scavenging ${doc.aggregateId} failed, left for the next run: ${(e as Error).message}`);
+          return null;
+        });
+        if (freed && freed.events > 0) {
+          report.streamsScavenged++;
+          report.eventsRemoved += freed.events;
+          report.logDocumentsRewritten += freed.logDocs;
+          report.bytesFreed += freed.bytes;
+        }
+      }
+      onProgress?.({
+        streamsScanned: report.streamsScanned,
+        streamsScavenged: report.streamsScavenged,
+        eventsRemoved: report.eventsRemoved,
+      });
+    }
+    report.tookMs = Date.now() - started;
+    return report;
+  }
+
+  private async scavengeStream(aggregateId: string): Promise<{ events: number; logDocs: number; bytes: number }> {
+    const admin: ReadScope = { organizationId: '', isAdmin: true };
+    const head = await this.settledHead(aggregateId, admin);
+    const doc = head.doc;
+    const lifecycle = doc.lifecycle ?? {};
+    const purged = lifecycle.purgedBefore ?? 1;
+    let floor = lifecycle.hardDeleted ? doc.version + 1 : firstVisibleVersion(lifecycle, doc.version);
+    if (lifecycle.maxAge && !lifecycle.hardDeleted) floor = await this.firstWithinMaxAge(doc, floor);
+    if (floor <= purged) return { events: 0, logDocs: 0, bytes: 0 };
+    const commits = await this.commitsOf(aggregateId);
+    const ops: estypes.BulkOperationContainer[] = [];
+    const docs: unknown[] = [];
+    let events = 0;
+    let bytes = 0;
+    let logDocs = 0;
+    for (const commit of commits) {
+      const gone = commit.events.filter((e) => e.version < floor);
+      if (gone.length === 0) continue;
+      logDocs++;
+      const kept = commit.events.filter((e) => e.version >= floor);
+      ops.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition) } });
+      docs.push(kept.length === 0 ? tombstoneOver(commit, 'scavenged') : { ...commit, events: kept });
+      for (const e of gone) {
+        events++;
+        bytes += Buffer.byteLength(JSON.stringify(e));
+        ops.push(
+          { delete: { _index: this.ctx.names.eventIds, _id: e.eventId } },
+          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version) } },
+        );
+        docs.push(undefined, undefined);
+      }
+    }
+    await this.bulkWithDeletes(ops, docs);
+    // Record how far the disk was purged: reads never go below it, and a restore cannot bring those versions back.
+    await this.ctx.client
+      .index({
+        index: this.ctx.names.streams,
+        id: aggregateId,
+        if_seq_no: head.seqNo,
+        if_primary_term: head.primaryTerm,
+        document: { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } },
+      })
+      .catch((e: unknown) => {
+        if (statusOf(e) !== 409) throw e; // moved on meanwhile: the next run records it
+      });
+    return { events, logDocs, bytes };
+  }
+
+  /** The first version at or after `from` that maxAge still shows (versions are in time order within a stream). */
+  private async firstWithinMaxAge(doc: HeadDoc, from: number): Promise<number> {
+    const now = Date.now();
+    for (let v = from; v <= doc.version; v += 500) {
+      const versions = Array.from({ length: Math.min(500, doc.version - v + 1) }, (_, i) => v + i);
+      const r = await this.ctx.client.mget<Record<string, unknown>>({
+        index: this.ctx.names.events,
+        ids: versions.map((x) => eventDocumentId(doc.aggregateId, x)),
+        _source_includes: ['timestamp', 'version'],
+      });
+      for (let i = 0; i < r.docs.length; i++) {
+        const d = r.docs[i];
+        const ts = 'found' in d && d.found ? (d._source?.timestamp as string | undefined) : undefined;
+        if (ts && withinMaxAge(doc.lifecycle, ts, now)) return versions[i];
+      }
+    }
+    return doc.version + 1;
+  }
+
+  /** Hard delete: every payload of the stream leaves the log (tombstones over the same positions), search, ids, snapshots. */
+  private async purge(doc: HeadDoc): Promise<void> {
+    const commits = await this.commitsOf(doc.aggregateId);
+    const ops: estypes.BulkOperationContainer[] = [];
+    const docs: unknown[] = [];
+    for (const commit of commits) {
+      ops.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition) } });
+      docs.push(tombstoneOver(commit, 'stream deleted'));
+      for (const e of commit.events) {
+        ops.push({ delete: { _index: this.ctx.names.eventIds, _id: e.eventId } });
+        docs.push(undefined);
+      }
+    }
+    for (let v = 1; v <= doc.version; v++) {
+      ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v) } });
+      docs.push(undefined);
+    }
+    ops.push({ delete: { _index: this.ctx.names.snapshots, _id: doc.aggregateId } });
+    docs.push(undefined);
+    await this.bulkWithDeletes(ops, docs);
+  }
+
+  /** Versions `[from, to)` of the old and new visible ranges: hidden ones leave search, revealed ones come back from the log. */
+  private async syncSearch(doc: HeadDoc, before: number, after: number): Promise<void> {
+    if (after > before) {
+      const ops: estypes.BulkOperationContainer[] = [];
+      for (let v = before; v < after && v <= doc.version; v++)
+        ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v) } });
+      await this.bulkWithDeletes(
+        ops,
+        ops.map(() => undefined),
+      );
+    } else if (after < before) {
+      const revealed: StoredEvent[] = [];
+      for (const commit of await this.commitsOf(doc.aggregateId)) {
+        for (const e of commit.events) if (e.version >= after && e.version < before) revealed.push(e);
+      }
+      const [ok] = await writeDerived(this.ctx, [revealed]);
+      if (!ok) throw new EventStoreUnavailableError(`could not restore the search documents of ${doc.aggregateId}`);
+    }
+  }
+
+  /** The stream's commit documents in the log, oldest first (the log's `aggregateId` is indexed; refreshed first). */
+  private async commitsOf(aggregateId: string): Promise<CommitDoc[]> {
+    await this.ctx.client.indices.refresh({ index: this.ctx.names.log });
+    const out: CommitDoc[] = [];
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const r = await this.ctx.client.search<LogDoc>({
+        index: this.ctx.names.log,
+        size: 1000,
+        query: { bool: { filter: [{ term: { aggregateId } }, { term: { kind: 'commit' } }] } },
+        sort: [{ firstPosition: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = r.hits.hits;
+      for (const h of hits) if (h._source?.kind === 'commit') out.push(h._source);
+      if (hits.length < 1000) return out;
+      after = hits[hits.length - 1].sort;
+    }
+  }
+
+  /** A head with no lease in flight (leases are settled first), or StreamNotFound for a stream the scope cannot see. */
+  private async settledHead(aggregateId: string, scope: ReadScope): Promise<{ doc: HeadDoc; seqNo?: number; primaryTerm?: number }> {
+    const deadline = Date.now() + this.ctx.leaseMs * 3;
+    for (;;) {
+      const head = (await this.reader.getHeads([aggregateId])).get(aggregateId);
+      const doc = head?.doc;
+      if (head && doc?.pending) {
+        // An append in flight (or abandoned): settle it first, so the lifecycle applies to what is committed.
+        await this.recovery.resolve(aggregateId, head);
+        if (Date.now() > deadline) throw new EventStoreUnavailableError(`a write to ${aggregateId} did not settle`);
+        await sleep(20);
+        continue;
+      }
+      if (!head || !doc || doc.version === 0 || !canRead(scope, doc.organizationId)) throw new StreamNotFoundError(aggregateId);
+      return { doc, seqNo: head.seqNo, primaryTerm: head.primaryTerm };
+    }
+  }
+
+  /** A bulk of writes and deletes; a delete of something already gone is fine, anything else failing is not. */
+  private async bulkWithDeletes(ops: estypes.BulkOperationContainer[], docs: unknown[]): Promise<void> {
+    for (let i = 0; i < ops.length; i += 2000) {
+      const operations: unknown[] = [];
+      ops.slice(i, i + 2000).forEach((op, k) => {
+        operations.push(op);
+        if (!('delete' in op)) operations.push(docs[i + k]);
+      });
+      const r = await this.ctx.client.bulk({ operations });
+      const failed = r.items.map((it) => Object.values(it)[0]).find((it) => it && it.status >= 300 && it.status !== 404);
+      if (failed) throw new EventStoreUnavailableError(`a lifecycle write failed: ${JSON.stringify(failed.error ?? failed.status)}`);
+    }
+  }
+}
+
+function tombstoneOver(commit: CommitDoc, reason: string): TombstoneDoc {
+  return { kind: 'tombstone', firstPosition: commit.firstPosition, lastPosition: commit.lastPosition, reason };
+}
+
+function metadataOf(doc: HeadDoc): StreamMetadata {
+  return streamMetadata(doc.aggregateId, doc.aggregateType, doc.organizationId, doc.version, doc.lifecycle);
+}
