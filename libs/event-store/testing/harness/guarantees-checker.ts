@@ -86,6 +86,17 @@ export function checkGuarantees(history: HistoryRecord[], final: FinalState, opt
     if (o.kind === 'ack') checkAck(r, o, stored, fail);
   }
 
+  for (const r of history) {
+    if (r.type !== 'command' || (r.outcome.kind !== 'applied' && r.outcome.kind !== 'replayed')) continue;
+    for (const id of r.outcome.eventIds) {
+      if (!byId.has(id))
+        fail(
+          "an executed command's events are stored",
+          `${r.commandId} on ${r.aggregateId} answered ${r.outcome.kind} with ${id}, which no stream holds`,
+        );
+    }
+  }
+
   checkLog(final, allStored, fail);
   checkReadsDuringRun(history, appends, final, stored, fail);
   checkGetEvent(final, allStored, fail);

@@ -1,4 +1,5 @@
 import type { AllSlice, ExpectedVersion, StoredEvent } from '@gyroscops/event-store';
+import type { CommandRecord } from './command-workload';
 import type { PlannedAppend } from './workload';
 
 /**
@@ -49,7 +50,7 @@ export interface ReadStreamRecord {
   result: { version: number; events: StoredEvent[] } | { error: string; code?: string };
 }
 
-export type HistoryRecord = AppendRecord | ReadAllRecord | ReadStreamRecord;
+export type HistoryRecord = AppendRecord | ReadAllRecord | ReadStreamRecord | CommandRecord;
 
 const UNAMBIGUOUS_REFUSALS = new Set(['WrongExpectedVersion', 'DuplicateEvent', 'StreamNotFound', 'InvalidEvent']);
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { ElasticsearchEventStore, InMemoryEventStore, type EventStore } from '@gyroscops/event-store';
+import { eventIdFor } from '@gyroscops/ddd';
+import { commandIdOf, counterStream } from './command-workload';
 import { ElasticsearchModel } from './elasticsearch-model';
 import { FaultyClient, type EsClientLike } from './faulty-client';
 import { ListedFaults, type Fault } from './faults';
@@ -45,8 +47,15 @@ export interface RunReport {
 const never = new Promise<void>(() => undefined);
 
 function workloadIds(w: Workload, tag: number, runner: WorkloadRunner): { streams: string[]; eventIds: string[] } {
-  const streams = Array.from({ length: w.streams }, (_, i) => streamName(tag, i));
-  const eventIds = [...runner.planned.values()].flatMap((p) => p.events.map((e) => e.eventId).filter((x): x is string => !!x));
+  const commands = (w.commandActors ?? []).flatMap((a) => a.commands);
+  const streams = [
+    ...Array.from({ length: w.streams }, (_, i) => streamName(tag, i)),
+    ...new Set(commands.map((c) => counterStream(tag, c.stream))),
+  ];
+  const eventIds = [
+    ...[...runner.planned.values()].flatMap((p) => p.events.map((e) => e.eventId).filter((x): x is string => !!x)),
+    ...commands.map((c) => eventIdFor(commandIdOf(tag, c.command), 0)),
+  ];
   return { streams, eventIds: [...new Set(eventIds)] };
 }
 

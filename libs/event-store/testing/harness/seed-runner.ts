@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { HistoryRecord } from './history';
 import { FastCheckInterleaver } from './interleaver';
 import { runAgainstElasticsearch, runInMemory, runInProcess, type RunReport, type ScenarioOptions } from './scenario';
-import { runnersArb, workloadArb, type WorkloadShape } from './workload-arbitraries';
+import { commandActorsArb, runnersArb, workloadArb, type WorkloadShape } from './workload-arbitraries';
 import type { Workload } from './workload';
 
 /** model: the Elasticsearch adapter on the in-process model; real: on a real Elasticsearch; memory: the in-memory adapter. */
@@ -56,8 +56,11 @@ function property(seed: number, o: SeedOptions) {
     if (report.violations.length > 0) throw new HarnessFailure(report, w);
   };
   // One shape for the three modes (the scheduler only drives in-process runs), so one fc.check serves them all.
-  // The runners' plan comes last, so adding it left every earlier seed's workload and schedule as they were.
-  return fc.asyncProperty(workloadArb(SHAPES[o.mode]), fc.scheduler(), runnersArb(SHAPES[o.mode]), async (w, s, runners) => {
+  // Later additions to the generated input come last (runners, then commands), so each left every earlier seed's
+  // workload, faults and schedule as they were.
+  const inputs = [workloadArb(SHAPES[o.mode]), fc.scheduler(), runnersArb(SHAPES[o.mode]), commandActorsArb()] as const;
+  return fc.asyncProperty(...inputs, async (generated, s, runners, commandActors) => {
+    const w: Workload = { ...generated, commandActors };
     if (o.mode === 'model') check(w, await runInProcess(w, seed, new FastCheckInterleaver(s), opts));
     else if (o.mode === 'memory') check(w, await runInMemory(w, seed, opts));
     else {
@@ -147,9 +150,14 @@ export function describeFailure(report: RunReport, w: Workload, shrinks?: number
           ? `${r.result.events.map((e) => e.position).join(',')} checkpoint ${r.result.checkpoint} head ${r.result.head}`
           : r.result.error;
       lines.push(`    ${span} i${r.instance} a${r.actor} readAll after ${r.after} max ${r.maxCount} -> ${res}`);
-    } else {
+    } else if (r.type === 'readStream') {
       const res = 'version' in r.result ? `version ${r.result.version}` : r.result.error;
       lines.push(`    ${span} i${r.instance} a${r.actor} readStream ${r.aggregateId} -> ${res}`);
+    } else {
+      const o = r.outcome;
+      const res =
+        o.kind === 'failed' ? `failed ${o.code}: ${o.message}` : o.kind === 'no-answer' ? o.kind : `${o.kind} [${o.eventIds.join(',')}]`;
+      lines.push(`    ${span} i${r.instance} c${r.actor} command ${r.commandId} on ${r.aggregateId} -> ${res}`);
     }
   }
   for (const [index, docs] of report.backendDocuments ?? []) {

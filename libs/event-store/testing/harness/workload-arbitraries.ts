@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { CommandActor } from './command-workload';
 import type { Fault } from './faults';
 import type { RunnersPlan } from './scenario';
 import type { Actor, AppendStep, ReadAllStep, ReadStreamStep, Step, Workload } from './workload';
@@ -106,4 +107,10 @@ export function runnersArb(shape: WorkloadShape): fc.Arbitrary<RunnersPlan> {
     stopAtEvent: fc.integer({ min: 1, max: 15 }),
     sagaDelayMs: fc.integer({ min: 0, max: 5 }),
   });
+}
+
+/** Command actors on any instance; a handful of shared command ids, so the same command often runs twice. */
+export function commandActorsArb(): fc.Arbitrary<CommandActor[]> {
+  const command = fc.record({ command: fc.nat(3), stream: fc.nat(1), amount: fc.integer({ min: 1, max: 100 }) });
+  return fc.array(fc.record({ instance: fc.nat(2), commands: fc.array(command, { minLength: 1, maxLength: 3 }) }), { maxLength: 3 });
 }

@@ -1,4 +1,5 @@
 import type { EventStore, ExpectedVersion, ReadScope, WriteContext } from '@gyroscops/event-store';
+import { runCommandActor } from './command-workload';
 import { classifyFailure, History, type AppendRecord } from './history';
 import {
   AGGREGATE_TYPE,
@@ -37,7 +38,13 @@ export class WorkloadRunner {
   }
 
   async run(): Promise<void> {
-    await Promise.all(this.w.actors.map((actor, a) => Promise.race([this.runActor(actor, a), this.instances[actor.instance].died])));
+    const stores = this.instances.map((i) => i.store);
+    await Promise.all([
+      ...this.w.actors.map((actor, a) => Promise.race([this.runActor(actor, a), this.instances[actor.instance].died])),
+      ...(this.w.commandActors ?? []).map((actor, a) =>
+        Promise.race([runCommandActor(actor, a, stores, this.tag, this.history), this.instances[actor.instance % stores.length].died]),
+      ),
+    ]);
   }
 
   private async runActor(actor: Actor, a: number): Promise<void> {

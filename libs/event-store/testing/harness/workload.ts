@@ -1,4 +1,5 @@
 import type { NewEvent } from '@gyroscops/event-store';
+import type { CommandActor } from './command-workload';
 import type { Fault } from './faults';
 
 export type ExpectedKind = 'exact' | 'no_stream' | 'stream_exists' | 'any';
@@ -49,6 +50,8 @@ export interface Workload {
   actors: Actor[];
   /** Per instance, the faults its requests meet in order (in-process and real-Elasticsearch runs). */
   faults: Fault[][];
+  /** Actors executing commands through libs/ddd's repository, alongside the others. */
+  commandActors?: CommandActor[];
 }
 
 /** One append call, with everything decided except an exact expected version read at run time. */
