@@ -1,32 +1,11 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { MAX_PAGE_SIZE, decodeCursor, encodeCursor, type SortValue } from '../cursor';
 import { InvalidQueryError } from '../event-store.errors';
 import type { EventQuery, ReadScope } from '../event-store.port';
 
-export const MAX_PAGE_SIZE = 1000;
+export { MAX_PAGE_SIZE };
+export { decodeCursor, encodeCursor };
 export const SEARCH_SOURCE_EXCLUDES = ['dataFlat', 'metaFlat', 'text', 'num', 'kw'];
-
-type SortValue = string | number | null;
-
-export function encodeCursor(sort: SortValue[]): string {
-  return Buffer.from(JSON.stringify({ v: 1, s: sort }), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): SortValue[] {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: number; s?: unknown };
-    if (
-      parsed.v === 1 &&
-      Array.isArray(parsed.s) &&
-      parsed.s.length === 2 &&
-      parsed.s.every((x) => typeof x === 'number' || typeof x === 'string')
-    ) {
-      return parsed.s as SortValue[];
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidQueryError('cursor is not one this service issued', [{ field: 'cursor' }]);
-}
 
 /** The tenant filter every read path goes through: non-admins see only their organization. */
 export function tenantFilter(scope: ReadScope): estypes.QueryDslQueryContainer[] {

@@ -37,7 +37,7 @@ import { decideAppend } from '../append-decision';
 import { assertAggregateId, buildEnvelopes, validateAppend, validateWriteContext } from '../event-validation';
 import type { EventLocation } from '../idempotency';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
-import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../elasticsearch/es-query';
+import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../cursor';
 
 interface Stream {
   aggregateType: string;
