@@ -14,6 +14,24 @@ export interface AuthConfig {
   readonly usingDevelopmentSecret: boolean;
 }
 
+/** Prometheus metrics: served at `/metrics` on their own port, or on the main port behind their own token. */
+export interface MetricsConfig {
+  /** Port of the separate metrics listener (0: any free port); null: none. */
+  readonly port: number | null;
+  /** When set, `/metrics` requires `Authorization: Bearer <token>` (and is served on the main port if no port is set). */
+  readonly token: string | null;
+}
+
+/** OpenTelemetry tracing (off by default): spans per request, command and Elasticsearch round trip, exported over OTLP/HTTP. */
+export interface TracingConfig {
+  readonly enabled: boolean;
+  /** OTLP/HTTP base URL; traces go to `<endpoint>/v1/traces`. */
+  readonly otlpEndpoint: string;
+  readonly serviceName: string;
+  /** Share of new traces recorded (a parent's decision is followed). */
+  readonly sampleRatio: number;
+}
+
 export interface ThrottleConfig {
   /** Requests allowed per caller, route and window on every route; 0 (the default) sets no such limit. */
   readonly limit: number;
@@ -30,7 +48,10 @@ export class AppConfig {
   readonly nodeEnv!: NodeEnv;
   readonly port!: number;
   readonly host!: string;
+  /** The first of `esNodes` (for messages). */
   readonly esNode!: string;
+  /** Every Elasticsearch node given in ES_NODE (comma-separated). */
+  readonly esNodes!: readonly string[];
   /** Every index the service creates starts with `<esIndexPrefix>-`. */
   readonly esIndexPrefix!: string;
   readonly esNumberOfReplicas!: number;
@@ -46,12 +67,17 @@ export class AppConfig {
   readonly projectionLagThreshold!: number;
   /** Longest an append may wait (queueing and transient-failure retries) before answering 503. */
   readonly appendTimeoutMs!: number;
+  readonly metrics!: MetricsConfig;
+  readonly tracing!: TracingConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
     Object.freeze(this.auth.key);
     Object.freeze(this.auth);
     Object.freeze(this.throttle);
+    Object.freeze(this.esNodes);
+    Object.freeze(this.metrics);
+    Object.freeze(this.tracing);
     if (this.corsOrigins) Object.freeze(this.corsOrigins);
     Object.freeze(this);
   }

@@ -1,5 +1,19 @@
 import 'reflect-metadata';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+  isURL,
+} from 'class-validator';
 import { LOG_LEVELS, type LogLevel, type NodeEnv } from './app-config';
 
 const integer = (min: number, max?: number) =>
@@ -22,8 +36,16 @@ export class EnvironmentVariables {
   @MinLength(1, { message: 'must not be empty' })
   HOST: string = '0.0.0.0';
 
-  @IsUrl(
-    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+  // One URL, or several comma-separated (the nodes of a cluster: the client spreads requests and skips dead ones).
+  @ValidateBy(
+    {
+      name: 'isUrlList',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.split(',').every((url) => isURL(url.trim(), { require_tld: false, require_protocol: true, protocols: ['http', 'https'] })),
+      },
+    },
     { message: 'must be an http(s) URL such as http://127.0.0.1:9200' },
   )
   ES_NODE: string = 'http://127.0.0.1:9200';
@@ -93,6 +115,36 @@ export class EnvironmentVariables {
   @Min(100, { message: integer(100, 600000) })
   @Max(600000, { message: integer(100, 600000) })
   EVENT_STORE_APPEND_TIMEOUT_MS: number = 15000;
+
+  // Metrics (README "Metrics"): off unless a port or a token is set; never behind the user JWT.
+  @IsOptional()
+  @IsInt({ message: integer(0, 65535) })
+  @Min(0, { message: integer(0, 65535) })
+  @Max(65535, { message: integer(0, 65535) })
+  METRICS_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  // Tracing (README "Tracing"): off by default.
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  TRACING_ENABLED: string = 'false';
+
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'must be an http(s) URL such as http://127.0.0.1:4318' },
+  )
+  OTEL_EXPORTER_OTLP_ENDPOINT: string = 'http://127.0.0.1:4318';
+
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, ".", "_" or "-"' })
+  OTEL_SERVICE_NAME: string = 'gyroscops';
+
+  @IsNumber({}, { message: 'must be a number from 0 to 1' })
+  @Min(0, { message: 'must be a number from 0 to 1' })
+  @Max(1, { message: 'must be a number from 0 to 1' })
+  TRACING_SAMPLE_RATIO: number = 1;
 }
 
 export type EnvironmentVariableName = keyof EnvironmentVariables;
@@ -118,7 +170,17 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'TRUST_PROXY',
   'PROJECTION_LAG_THRESHOLD',
   'EVENT_STORE_APPEND_TIMEOUT_MS',
+  'METRICS_PORT',
+  'METRICS_TOKEN',
+  'TRACING_ENABLED',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+  'TRACING_SAMPLE_RATIO',
 ];
 
 /** Values never echoed in error messages. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set<EnvironmentVariableName>(['AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY']);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set<EnvironmentVariableName>([
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_PUBLIC_KEY',
+  'METRICS_TOKEN',
+]);

@@ -42,12 +42,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const auth = authConfig(vars, problems);
   const corsOrigins = parseCorsOrigins(vars.CORS_ORIGINS, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
+  const esNodes = vars.ES_NODE.split(',').map((url) => url.trim().replace(/\/+$/, ''));
 
   return new AppConfig({
     nodeEnv: vars.NODE_ENV,
     port: vars.PORT,
     host: vars.HOST,
-    esNode: vars.ES_NODE.replace(/\/+$/, ''),
+    esNode: esNodes[0],
+    esNodes,
     esIndexPrefix: vars.ES_INDEX_PREFIX,
     esNumberOfReplicas: vars.ES_NUMBER_OF_REPLICAS,
     auth: auth!,
@@ -58,6 +60,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: vars.TRUST_PROXY === 'true',
     projectionLagThreshold: vars.PROJECTION_LAG_THRESHOLD,
     appendTimeoutMs: vars.EVENT_STORE_APPEND_TIMEOUT_MS,
+    metrics: { port: vars.METRICS_PORT ?? null, token: vars.METRICS_TOKEN ?? null },
+    tracing: {
+      enabled: vars.TRACING_ENABLED === 'true',
+      otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''),
+      serviceName: vars.OTEL_SERVICE_NAME,
+      sampleRatio: vars.TRACING_SAMPLE_RATIO,
+    },
   });
 }
 

@@ -4,7 +4,8 @@ import { AppConfig } from '../../config/app-config';
 import { ES_CLIENT } from './elasticsearch.tokens';
 
 export function createElasticsearchClient(config: AppConfig): Client {
-  return new Client({ node: config.esNode, requestTimeout: 30_000, maxRetries: 3, name: 'gyroscops' });
+  // Every node of ES_NODE: the client spreads requests over them and stops sending to one that fails (node loss).
+  return new Client({ nodes: [...config.esNodes], requestTimeout: 30_000, maxRetries: 3, name: 'gyroscops' });
 }
 
 /**
