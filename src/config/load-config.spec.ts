@@ -182,4 +182,50 @@ describe('loadConfig', () => {
       ]);
     });
   });
+
+  describe('when metrics, tracing or several Elasticsearch nodes are configured', () => {
+    it('keeps metrics and tracing off by default', () => {
+      expect(loadConfig({})).toMatchObject({
+        esNodes: ['http://127.0.0.1:9200'],
+        metrics: { port: null, token: null },
+        tracing: { enabled: false, otlpEndpoint: 'http://127.0.0.1:4318', serviceName: 'gyroscops', sampleRatio: 1 },
+      });
+    });
+
+    it('reads them', () => {
+      const config = loadConfig({
+        ES_NODE: 'http://127.0.0.1:9420/, http://127.0.0.1:9421,http://127.0.0.1:9422',
+        METRICS_PORT: '9464',
+        METRICS_TOKEN: 'a-metrics-token-of-some-length',
+        TRACING_ENABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_SERVICE_NAME: 'gyroscops-eu',
+        TRACING_SAMPLE_RATIO: '0.25',
+      });
+      expect(config).toMatchObject({
+        esNode: 'http://127.0.0.1:9420',
+        esNodes: ['http://127.0.0.1:9420', 'http://127.0.0.1:9421', 'http://127.0.0.1:9422'],
+        metrics: { port: 9464, token: 'a-metrics-token-of-some-length' },
+        tracing: { enabled: true, otlpEndpoint: 'http://collector:4318', serviceName: 'gyroscops-eu', sampleRatio: 0.25 },
+      });
+    });
+
+    it('refuses bad values, a bad node among several, and never echoes the metrics token', () => {
+      expect(
+        problemsOf({
+          ES_NODE: 'http://127.0.0.1:9420,elasticsearch:9200',
+          METRICS_PORT: '70000',
+          METRICS_TOKEN: 'short',
+          TRACING_ENABLED: 'yes',
+          TRACING_SAMPLE_RATIO: '2',
+        }),
+      ).toEqual([
+        'ES_NODE="http://127.0.0.1:9420,elasticsearch:9200": must be an http(s) URL such as http://127.0.0.1:9200',
+        'METRICS_PORT="70000": must be an integer from 0 to 65535',
+        'METRICS_TOKEN: must be at least 16 characters',
+        'TRACING_ENABLED="yes": must be true or false',
+        'TRACING_SAMPLE_RATIO="2": must be a number from 0 to 1',
+      ]);
+    });
+  });
 });

@@ -101,7 +101,12 @@ export class Observability implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.server) await new Promise<void>((resolve) => (this.server as Server).close(() => resolve()));
+    if (this.server) {
+      const server = this.server;
+      // Scrapers keep connections alive: end them so closing does not wait for their timeout.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     this.server = null;
     await this.tracing?.shutdown();
   }
