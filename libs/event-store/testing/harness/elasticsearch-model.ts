@@ -17,6 +17,7 @@ interface Index {
   deleted: Map<string, number>;
   seqNo: number;
   excludes: string[];
+  mappings: Source;
   /** What search sees: the documents as of the last refresh. */
   searchable: Map<string, Doc>;
   refreshedAt: number;
@@ -215,16 +216,22 @@ export class ElasticsearchModel {
   readonly indices = {
     exists: async (p: { index: string | string[] }): Promise<boolean> =>
       (Array.isArray(p.index) ? p.index : [p.index]).every((i) => this.store.has(i)),
-    create: async (p: { index: string; mappings?: { _source?: { excludes?: string[] } } }): Promise<Source> => {
+    create: async (p: { index: string; mappings?: Source & { _source?: { excludes?: string[] } } }): Promise<Source> => {
       if (this.store.has(p.index)) {
         throw responseError(400, { type: 'resource_already_exists_exception', reason: `index [${p.index}] already exists` });
       }
-      this.createIndex(p.index, p.mappings?._source?.excludes);
+      this.createIndex(p.index, p.mappings);
       return { acknowledged: true, shards_acknowledged: true, index: p.index };
     },
-    putMapping: async (p: { index: string }): Promise<Source> => {
-      this.existing(p.index);
+    putMapping: async (p: { index: string; properties?: Source }): Promise<Source> => {
+      const ix = this.existing(p.index);
+      // Mappings only grow: new fields are added, existing ones kept as they are.
+      ix.mappings = { ...ix.mappings, properties: { ...(p.properties ?? {}), ...((ix.mappings.properties as Source) ?? {}) } };
       return { acknowledged: true };
+    },
+    getMapping: async (p: { index: string }): Promise<Source> => {
+      const ix = this.existing(p.index);
+      return { [ix.name]: { mappings: structuredClone(ix.mappings) } };
     },
     getIndexTemplate: async (p: { name: string }): Promise<Source> => {
       const t = this.templates.get(p.name);
@@ -273,14 +280,18 @@ export class ElasticsearchModel {
     if (this.options.interleaver) await this.options.interleaver.gate(`es ${label}`);
   }
 
-  private createIndex(name: string, excludes?: string[]): Index {
+  private createIndex(name: string, explicit?: Source & { _source?: { excludes?: string[] } }): Index {
     const fromTemplate = [...this.templates.values()].find((t) => t.index_patterns.some((p) => wildcard(p).test(name)));
+    const mappings = structuredClone(explicit ?? (fromTemplate?.template?.mappings as Source | undefined) ?? {}) as Source & {
+      _source?: { excludes?: string[] };
+    };
     const ix: Index = {
       name,
       docs: new Map(),
       deleted: new Map(),
       seqNo: -1,
-      excludes: excludes ?? fromTemplate?.template?.mappings?._source?.excludes ?? [],
+      excludes: mappings._source?.excludes ?? [],
+      mappings,
       searchable: new Map(),
       refreshedAt: this.now(),
     };
