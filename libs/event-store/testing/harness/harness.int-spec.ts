@@ -15,6 +15,6 @@ describe('the Elasticsearch event store under faults, against the real Elasticse
       for (const r of results) if (!r.ok) failures.push(r);
       const explained = failures.length ? [...summarizeFailures(failures), failures[0].report].join('\n') : '';
       expect(explained).toBe('');
-    }, 180_000);
+    }, 300_000);
   });
 });

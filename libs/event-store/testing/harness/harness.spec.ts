@@ -27,7 +27,7 @@ describe('the event store under interleavings and faults', () => {
     it('keeps every guarantee in every schedule', async () => {
       const failures = await runSeeds(1, 500, { mode: 'model' });
       expect(explain(failures)).toBe('');
-    }, 120_000);
+    }, 300_000);
   });
 
   // Seeds that once failed, kept as they were found (they name workloads of this generator: re-find them with
