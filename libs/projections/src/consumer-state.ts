@@ -1,5 +1,7 @@
-/** The one document per projection or saga in `<prefix>-projection-state`: checkpoint, lease and status together. */
-export type ConsumerKind = 'projection' | 'saga';
+import type { ConsumerGroupState } from './consumer-group.state';
+
+/** The one document per projection, saga or consumer group in `<prefix>-projection-state`: checkpoint, lease and status together. */
+export type ConsumerKind = 'projection' | 'saga' | 'group';
 export type ConsumerState = 'running' | 'rebuilding' | 'failed' | 'stopped';
 
 export interface FailureRecord {
@@ -68,12 +70,22 @@ export interface ConsumerStateDoc {
   rebuild: RebuildState | null;
   rebuildRequest: { id: string; requestedAt: string } | null;
   lastRebuild: RebuildRecord | null;
-  /** Sagas: the most recent events whose handler kept failing, newest last. */
+  /** Sagas and consumer groups: the most recent events whose handler kept failing, newest last. */
   parked: ParkedEvent[];
   parkedCount: number;
+  /** Sagas: parked events (by eventId) an operator asked to run again; the holder does it at its next step. */
+  parkedReplays: string[];
+  /** Consumer groups: filter, settings and delivery state (consumer-group.state.ts); null for projections and sagas. */
+  group: ConsumerGroupState | null;
 }
 
 export const MAX_PARKED_KEPT = 100;
+
+/** Records newly parked events: the most recent MAX_PARKED_KEPT are kept, `parkedCount` counts them all. */
+export function withParkedEvents<D extends ConsumerStateDoc>(doc: D, parked: readonly ParkedEvent[]): D {
+  if (parked.length === 0) return doc;
+  return { ...doc, parked: [...doc.parked, ...parked].slice(-MAX_PARKED_KEPT), parkedCount: doc.parkedCount + parked.length };
+}
 
 export function stateDocId(kind: ConsumerKind, name: string): string {
   return `${kind}:${name}`;
@@ -101,6 +113,8 @@ export function initialState(kind: ConsumerKind, name: string, version: number, 
     lastRebuild: null,
     parked: [],
     parkedCount: 0,
+    parkedReplays: [],
+    group: null,
   };
 }
 
