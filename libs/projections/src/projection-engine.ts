@@ -15,6 +15,7 @@ import {
 import type { ConsumerRunner } from './consumer-runner';
 import { messageOf, sleep } from './es-support';
 import { ProjectionFailedError, ProjectionNotFoundError, ProjectionStaleError, RebuildFailedError } from './projection.errors';
+import { ParkedEventNotFoundError, SagaNotFoundError } from './consumer-group.errors';
 import type { ProjectionDefinition, SagaDefinition } from './projection.definition';
 import { ProjectionRegistry } from './projection.registry';
 import { ProjectionRunner } from './projection-runner';
@@ -58,7 +59,8 @@ export interface RebuildProgress {
 
 export interface ProjectionStatus {
   name: string;
-  kind: ConsumerKind;
+  /** Consumer groups have their own status (ConsumerGroups.status). */
+  kind: Exclude<ConsumerKind, 'group'>;
   version: number;
   /** Checkpoint: every event up to it is applied (projections) or handled (sagas). */
   position: number;
@@ -75,6 +77,16 @@ export interface ProjectionStatus {
   /** Sagas: events whose handler kept failing (most recent first), and how many in all. */
   parked?: ParkedEvent[];
   parkedCount?: number;
+}
+
+export interface SagaParked {
+  saga: string;
+  /** Most recent first; at most MAX_PARKED_KEPT (100) are kept. */
+  parked: ParkedEvent[];
+  /** Events parked in all. */
+  parkedCount: number;
+  /** Event ids whose replay was asked for and has not run yet. */
+  replayRequested: string[];
 }
 
 export interface RebuildOptions {
@@ -220,6 +232,46 @@ export class ProjectionEngine {
       head,
       Date.now(),
     );
+  }
+
+  /** The parked events of a saga (most recent first), how many were parked in all, and which are waiting to be replayed. */
+  async sagaParked(name: string): Promise<SagaParked> {
+    if (!this.registry.saga(name)) throw new SagaNotFoundError(name);
+    const doc = (await this.states.get(stateDocId('saga', name)))?.doc;
+    return {
+      saga: name,
+      parked: [...(doc?.parked ?? [])].reverse(),
+      parkedCount: doc?.parkedCount ?? 0,
+      replayRequested: doc?.parkedReplays ?? [],
+    };
+  }
+
+  /**
+   * Asks for a parked event of a saga to be handled again. The instance holding the saga does it at its next step
+   * (at once when it is this one): handled → it leaves the parked list; failing again → parked again.
+   */
+  async replaySagaParked(name: string, eventId: string): Promise<void> {
+    await this.changeSagaParked(name, eventId, (d) =>
+      d.parkedReplays.includes(eventId) ? null : { ...d, parkedReplays: [...d.parkedReplays, eventId] },
+    );
+    this.runners.get(stateDocId('saga', name))?.poke();
+  }
+
+  /** Gives up on a parked event of a saga: it leaves the parked list without being handled. */
+  async skipSagaParked(name: string, eventId: string): Promise<void> {
+    await this.changeSagaParked(name, eventId, (d) => ({
+      ...d,
+      parked: d.parked.filter((p) => p.eventId !== eventId),
+      parkedReplays: d.parkedReplays.filter((id) => id !== eventId),
+    }));
+  }
+
+  private async changeSagaParked(name: string, eventId: string, change: (doc: ConsumerStateDoc) => ConsumerStateDoc | null): Promise<void> {
+    if (!this.registry.saga(name)) throw new SagaNotFoundError(name);
+    const outcome = await this.states.change(stateDocId('saga', name), (d) =>
+      d.parked.some((p) => p.eventId === eventId) ? { doc: change(d), result: true } : { doc: null, result: false },
+    );
+    if (!outcome?.result) throw new ParkedEventNotFoundError(`saga ${name}`, eventId);
   }
 
   /**
@@ -426,7 +478,7 @@ function toStatus(doc: ConsumerStateDoc, head: number | null, now: number): Proj
   const failure = doc.failure ?? doc.rebuild?.failure ?? null;
   const status: ProjectionStatus = {
     name: doc.name,
-    kind: doc.kind,
+    kind: doc.kind === 'saga' ? 'saga' : 'projection',
     version: doc.version,
     position: doc.checkpoint,
     headPosition,

@@ -1,6 +1,6 @@
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
 import type { StoredEvent } from '@gyroscops/event-store';
-import { initialState, MAX_PARKED_KEPT, type ConsumerStateDoc, type ParkedEvent } from './consumer-state';
+import { initialState, withParkedEvents, type ConsumerStateDoc, type ParkedEvent } from './consumer-state';
 import { ConsumerRunner } from './consumer-runner';
 import { deterministicId } from './deterministic-id';
 import { isTransient, messageOf } from './es-support';
@@ -82,6 +82,7 @@ export class SagaRunner extends ConsumerRunner {
 
   protected async step(): Promise<boolean> {
     const doc = this.lease.doc;
+    if (doc.parkedReplays.length > 0) return this.replayParked(doc);
     const slice = await this.env.store.readAll({ after: doc.checkpoint, maxCount: this.env.timings.sagaBatchSize });
     if (slice.checkpoint <= doc.checkpoint) return false;
     const parked: ParkedEvent[] = [];
@@ -99,15 +100,60 @@ export class SagaRunner extends ConsumerRunner {
     if (checkpoint <= doc.checkpoint && parked.length === 0) return false;
     this.meter.record(checkpoint - doc.checkpoint);
     await this.env.faults.beforeCheckpoint?.('saga', this.name, checkpoint);
-    const written = await this.lease.update((d) => ({
-      ...d,
-      checkpoint: Math.max(d.checkpoint, checkpoint),
-      headPosition: slice.head,
-      eventsPerSecond: this.meter.rate(),
-      parked: [...d.parked, ...parked].slice(-MAX_PARKED_KEPT),
-      parkedCount: d.parkedCount + parked.length,
-    }));
+    const written = await this.lease.update((d) =>
+      withParkedEvents(
+        {
+          ...d,
+          checkpoint: Math.max(d.checkpoint, checkpoint),
+          headPosition: slice.head,
+          eventsPerSecond: this.meter.rate(),
+        },
+        parked,
+      ),
+    );
     this.env.onCheckpoint('saga', this.name, written.checkpoint);
+    return true;
+  }
+
+  /**
+   * Runs the handlers of parked events an operator asked to replay, as for a new event: handled → no longer
+   * parked; failing `maxAttempts` times again → parked again (newest last, counted once). The checkpoint does not move.
+   */
+  private async replayParked(doc: ConsumerStateDoc): Promise<boolean> {
+    // Per requested event: null when handled, the new record when parked again; absent when no longer parked.
+    const outcomes = new Map<string, ParkedEvent | null>();
+    const done = new Set<string>();
+    for (const eventId of doc.parkedReplays) {
+      if (this.stopping) break;
+      done.add(eventId);
+      const parked = doc.parked.find((p) => p.eventId === eventId);
+      if (!parked) continue;
+      const slice = await this.env.store.readAll({ after: parked.position - 1, maxCount: 1 });
+      const event = slice.events.find((e) => e.eventId === eventId);
+      if (!event) {
+        outcomes.set(eventId, {
+          ...parked,
+          error: `not found at position ${parked.position} of the log`,
+          parkedAt: new Date().toISOString(),
+        });
+        continue;
+      }
+      outcomes.set(eventId, await this.handle(event));
+    }
+    await this.lease.update((d) => {
+      const again = d.parked.flatMap((p) => {
+        const outcome = outcomes.get(p.eventId);
+        return outcome ? [outcome] : [];
+      });
+      return {
+        ...d,
+        parkedReplays: d.parkedReplays.filter((id) => !done.has(id)),
+        parked: [...d.parked.filter((p) => !outcomes.has(p.eventId)), ...again],
+      };
+    });
+    for (const [eventId, outcome] of outcomes) {
+      if (outcome === null) this.env.logger.log(`saga ${this.name}: parked event ${eventId} replayed`);
+    }
     return true;
   }
 

@@ -90,6 +90,27 @@ export class StateStore {
   }
 
   /**
+   * Read-modify-write of an existing document by someone who does not hold the lease (an operator's request, a
+   * consumer group's fetch or acknowledgement), retried on conflicts; never creates it. `change` runs on every
+   * attempt and returns the new document (null: leave it) and a result, so results always describe what was written.
+   * Resolves to null when the document does not exist.
+   */
+  async change<R>(
+    id: string,
+    change: (doc: ConsumerStateDoc) => { doc: ConsumerStateDoc | null; result: R },
+  ): Promise<{ doc: ConsumerStateDoc; result: R } | null> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const current = await this.get(id);
+      if (!current) return null;
+      const { doc, result } = change(current.doc);
+      if (!doc) return { doc: current.doc, result };
+      if (await this.replace(id, doc, current.seqNo, current.primaryTerm)) return { doc, result };
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt + 1, 5)));
+    }
+    throw new Error(`could not update ${id}: too much contention`);
+  }
+
+  /**
    * Read-modify-write by someone who does not hold the lease (a rebuild request): retried on conflicts.
    * `change` returns null to leave the document as it is.
    */
