@@ -175,11 +175,16 @@ export abstract class ConsumerRunner {
     }
   }
 
+  /** Why mayTake() refused the document, for the log. */
+  protected refusal(doc: ConsumerStateDoc): string {
+    return `owned by a newer version (v${doc.version})`;
+  }
+
   private mayTakeLogged(doc: ConsumerStateDoc): boolean {
     const ok = this.mayTake(doc);
     if (!ok && !this.refusedLogged) {
       this.refusedLogged = true;
-      this.env.logger.warn(`${this.kind} ${this.name}: owned by a newer version (v${doc.version}); this instance leaves it alone`);
+      this.env.logger.warn(`${this.kind} ${this.name}: ${this.refusal(doc)}; this instance leaves it alone`);
     }
     return ok;
   }

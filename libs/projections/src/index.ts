@@ -16,6 +16,7 @@ export {
   type ProjectionStatus,
   type RebuildProgress,
   type RebuildOptions,
+  type SagaParked,
 } from './projection-engine';
 export type { ConsumerKind, ConsumerState, ParkedEvent, RebuildRecord } from './consumer-state';
 export { ReadModels, type ReadModelQuery, type ReadModelPage, type ReadModelReadOptions, type FilterValue } from './read-models';
@@ -39,6 +40,7 @@ export {
   ProjectionsFeatureModule,
   PROJECTIONS_OPTIONS,
   overrideProjectionsAutoStart,
+  projectionsAutoStart,
   type ProjectionsModuleOptions,
   type ProjectionsModuleAsyncOptions,
   type ProjectionsFeature,
@@ -51,3 +53,23 @@ export {
   type AggregateProjectionOptions,
   type AggregateSummary,
 } from './aggregate-projection';
+export { logEventMatcher, readFilteredLog, type LogFilter, type FilteredReadOptions } from './log-filter';
+export {
+  ConsumerGroups,
+  groupRef,
+  GROUP_NAME_PATTERN,
+  CONSUMER_NAME_PATTERN,
+  type ConsumerGroupsOptions,
+  type ConsumerGroupSpec,
+  type ConsumerGroupStatus,
+  type GroupCaller,
+  type GroupRef,
+  type GroupDelivery,
+  type FetchOptions,
+  type AckOutcome,
+  type NackOutcome,
+  type ParkedList,
+  type StartFrom,
+} from './consumer-groups';
+export { DEFAULT_GROUP_SETTINGS, GROUP_WINDOW, type ConsumerGroupSettings } from './consumer-group.state';
+export { ConsumerGroupNotFoundError, SagaNotFoundError, ParkedEventNotFoundError } from './consumer-group.errors';

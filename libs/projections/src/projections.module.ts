@@ -48,6 +48,11 @@ export function overrideProjectionsAutoStart(enabled: boolean | null): void {
   autoStartOverride = enabled;
 }
 
+/** Whether runners start when the application boots: `configured`, unless a command-line tool said otherwise. */
+export function projectionsAutoStart(configured = true): boolean {
+  return autoStartOverride ?? configured;
+}
+
 @Injectable()
 class ProjectionsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscription: Subscription | null = null;
