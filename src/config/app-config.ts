@@ -32,6 +32,12 @@ export interface TracingConfig {
   readonly sampleRatio: number;
 }
 
+export interface LogStreamConfig {
+  readonly heartbeatMs: number;
+  readonly bufferEvents: number;
+  readonly maxConnectionMs: number;
+}
+
 export interface ThrottleConfig {
   /** Requests allowed per caller, route and window on every route; 0 (the default) sets no such limit. */
   readonly limit: number;
@@ -67,6 +73,8 @@ export class AppConfig {
   readonly projectionLagThreshold!: number;
   /** Longest an append may wait (queueing and transient-failure retries) before answering 503. */
   readonly appendTimeoutMs!: number;
+  /** `GET /v1/log/stream`: heartbeat period, events buffered per slow client before it is dropped, connection lifetime (0: none). */
+  readonly logStream!: LogStreamConfig;
   readonly metrics!: MetricsConfig;
   readonly tracing!: TracingConfig;
 
@@ -75,6 +83,7 @@ export class AppConfig {
     Object.freeze(this.auth.key);
     Object.freeze(this.auth);
     Object.freeze(this.throttle);
+    Object.freeze(this.logStream);
     Object.freeze(this.esNodes);
     Object.freeze(this.metrics);
     Object.freeze(this.tracing);

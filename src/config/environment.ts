@@ -116,6 +116,21 @@ export class EnvironmentVariables {
   @Max(600000, { message: integer(100, 600000) })
   EVENT_STORE_APPEND_TIMEOUT_MS: number = 15000;
 
+  // GET /v1/log/stream (README "Following the log from another service").
+  @IsInt({ message: integer(100, 600000) })
+  @Min(100, { message: integer(100, 600000) })
+  @Max(600000, { message: integer(100, 600000) })
+  LOG_STREAM_HEARTBEAT_MS: number = 15000;
+
+  @IsInt({ message: integer(10, 100000) })
+  @Min(10, { message: integer(10, 100000) })
+  @Max(100000, { message: integer(10, 100000) })
+  LOG_STREAM_BUFFER_EVENTS: number = 1000;
+
+  @IsInt({ message: `${integer(0)} (0, the default, sets no limit)` })
+  @Min(0, { message: `${integer(0)} (0, the default, sets no limit)` })
+  LOG_STREAM_MAX_CONNECTION_MS: number = 0;
+
   // Metrics (README "Metrics"): off unless a port or a token is set; never behind the user JWT.
   @IsOptional()
   @IsInt({ message: integer(0, 65535) })
@@ -170,6 +185,9 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'TRUST_PROXY',
   'PROJECTION_LAG_THRESHOLD',
   'EVENT_STORE_APPEND_TIMEOUT_MS',
+  'LOG_STREAM_HEARTBEAT_MS',
+  'LOG_STREAM_BUFFER_EVENTS',
+  'LOG_STREAM_MAX_CONNECTION_MS',
   'METRICS_PORT',
   'METRICS_TOKEN',
   'TRACING_ENABLED',

@@ -60,6 +60,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: vars.TRUST_PROXY === 'true',
     projectionLagThreshold: vars.PROJECTION_LAG_THRESHOLD,
     appendTimeoutMs: vars.EVENT_STORE_APPEND_TIMEOUT_MS,
+    logStream: {
+      heartbeatMs: vars.LOG_STREAM_HEARTBEAT_MS,
+      bufferEvents: vars.LOG_STREAM_BUFFER_EVENTS,
+      maxConnectionMs: vars.LOG_STREAM_MAX_CONNECTION_MS,
+    },
     metrics: { port: vars.METRICS_PORT ?? null, token: vars.METRICS_TOKEN ?? null },
     tracing: {
       enabled: vars.TRACING_ENABLED === 'true',
