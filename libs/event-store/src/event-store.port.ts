@@ -23,6 +23,37 @@ export interface NewEvent {
   /** Extra metadata; `userId`, `organizationId` and `source` always come from the writer's context. */
   metadata?: JsonObject;
   schemaVersion?: number;
+  /** Personal data of one data subject, stored encrypted with that subject's key and never indexed (GDPR erasure). */
+  personal?: PersonalData;
+}
+
+/** An event's personal section: one subject's data, readable until the subject is erased. */
+export interface PersonalData {
+  /** 1-256 characters of letters, digits and . _ : @ + - (a user id, not an e-mail address, ideally). */
+  subjectId: string;
+  /** The personal data; null once the subject is erased. */
+  data: JsonObject | null;
+  /** True once the subject is erased (on reads). */
+  erased?: boolean;
+}
+
+/** A personal section as stored: AES-256-GCM ciphertext under the subject's key, with the subject id authenticated. */
+export interface SealedPersonalData {
+  subjectId: string;
+  subjectHash: string;
+  alg: 'A256GCM';
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+export interface ErasureReport {
+  /** SHA-256 of the subject id: what the erasure record keeps. */
+  subjectHash: string;
+  /** False when the subject had no key (never had personal data stored, or already erased). */
+  keyDeleted: boolean;
+  /** Streams holding events of the subject (their snapshots are deleted: they may hold decrypted personal data). */
+  streamsAffected: number;
 }
 
 /** An event as stored and read back. */
@@ -41,6 +72,8 @@ export interface StoredEvent {
   causationId: string | null;
   schemaVersion: number;
   metadata: EventMetadata;
+  /** Present when the event carries personal data (see NewEvent.personal). */
+  personal?: PersonalData;
 }
 
 /** Who writes, on whose behalf. Stamped on every event; callers cannot forge organization or user through metadata. */
@@ -206,6 +239,11 @@ export interface EventStore {
     retention: StreamRetention,
     options: { reason: string; context: WriteContext },
   ): Promise<StreamMetadata>;
+  /**
+   * GDPR erasure: deletes the subject's key, so every personal section of the subject reads as erased from now on,
+   * deletes the snapshots of the streams holding them, and records the erasure (without personal data).
+   */
+  eraseSubject(subjectId: string, options: { reason: string; context: WriteContext }): Promise<ErasureReport>;
   /** Removes what retention and soft deletion hide from disk (search documents, event ids, log payloads). */
   scavenge(options?: { onProgress?(progress: ScavengeProgress): void }): Promise<ScavengeReport>;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from './event-store.errors';
 import type { ExpectedVersion, JsonObject, NewEvent, StoredEvent, WriteContext } from './event-store.port';
+import { validatePersonal } from './personal-data';
 
 export const EVENT_LIMITS = {
   maxEventsPerAppend: 1000,
@@ -68,6 +69,13 @@ export function validateAppend(aggregateId: unknown, aggregateType: unknown, eve
     if (e.schemaVersion !== undefined && !(Number.isSafeInteger(e.schemaVersion) && (e.schemaVersion as number) >= 1)) {
       details.push({ field: `${at}.schemaVersion`, message: 'must be a positive integer' });
     }
+    if (e.personal !== undefined) {
+      try {
+        validatePersonal(e.personal, `${at}.personal`);
+      } catch (x) {
+        details.push(...(((x as InvalidEventError).details as { field: string; message: string }[]) ?? []));
+      }
+    }
     if (e.eventId !== undefined) {
       if (typeof e.eventId !== 'string' || !UUID_PATTERN.test(e.eventId)) {
         details.push({ field: `${at}.eventId`, message: 'must be a UUID' });
@@ -128,6 +136,8 @@ export function buildEnvelopes(
     schemaVersion: e.schemaVersion ?? 1,
     // The caller's identity always wins over anything the client put in metadata.
     metadata: { ...(e.metadata ?? {}), userId: ctx.userId, organizationId, source: ctx.source },
+    // Sealed by the adapter before it gets here (personal-data.ts).
+    ...(e.personal ? { personal: e.personal } : {}),
   }));
 }
 

@@ -410,6 +410,54 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       });
     });
 
+    describe('when events carry personal data and a subject is erased', () => {
+      it("reads show that subject's personal sections as erased everywhere, others' unchanged, and the erasure is recorded without personal data", async () => {
+        const a = id('gdpr');
+        const [alice, bob] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`];
+        const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+        const e1 = ev(
+          'Registered',
+          { plan: 'pro' },
+          { eventId: randomUUID(), personal: { subjectId: alice, data: { email: `${alice}@example.org` } } },
+        );
+        const e2 = ev('Registered', { plan: 'free' }, { personal: { subjectId: bob, data: { email: `${bob}@example.org` } } });
+        const r = await store.appendToStream(a, [e1, e2], { aggregateType: 'Account', expectedVersion: 'no_stream', context: writer() });
+        expect(r.events.map((e) => e.personal)).toEqual([
+          { subjectId: alice, data: { email: `${alice}@example.org` }, erased: false },
+          { subjectId: bob, data: { email: `${bob}@example.org` }, erased: false },
+        ]);
+        await h.settle();
+        expect((await store.search({ q: alice }, reader())).total).toBe(0);
+
+        const report = await store.eraseSubject(alice, { reason: 'request #1', context: admin });
+        expect(report).toMatchObject({ keyDeleted: true, streamsAffected: 1 });
+        expect(report.subjectHash).toMatch(/^[0-9a-f]{64}$/);
+        const read = await store.readStream(a, reader());
+        expect(read.events.map((e) => e.personal)).toEqual([
+          { subjectId: alice, data: null, erased: true },
+          { subjectId: bob, data: { email: `${bob}@example.org` }, erased: false },
+        ]);
+        expect(read.events[0].eventData).toEqual({ plan: 'pro' });
+        expect((await store.getEvent(e1.eventId as string, reader())).personal).toMatchObject({ data: null, erased: true });
+        const fromLog = await store.readAll({ after: r.position - 2, maxCount: 10 });
+        expect(fromLog.events.filter((e) => e.aggregateId === a).map((e) => e.personal?.erased)).toEqual([true, false]);
+        const audit = await store.readStream(LIFECYCLE_STREAM, admin);
+        const record = audit.events.find((e) => e.eventType === 'SubjectErased' && e.eventData.subjectHash === report.subjectHash);
+        expect(record?.eventData).toMatchObject({ reason: 'request #1', streamsAffected: 1 });
+        expect(JSON.stringify(record)).not.toContain(alice);
+        expect((await store.eraseSubject(alice, { reason: 'again', context: admin })).keyDeleted).toBe(false);
+      });
+      it('refuses a personal section without a valid subject id', async () => {
+        await expect(
+          store.appendToStream(id(), [ev('X', {}, { personal: { subjectId: '', data: {} } })], {
+            aggregateType: 'Thing',
+            expectedVersion: 'any',
+            context: writer(),
+          }),
+        ).rejects.toBeInstanceOf(InvalidEventError);
+      });
+    });
+
     describe('when reading the global log', () => {
       it('returns committed events once, in position order, from a checkpoint', async () => {
         const start = await store.headPosition();

@@ -5,6 +5,7 @@ import type {
   AppendOptions,
   AppendResult,
   DeleteStreamOptions,
+  ErasureReport,
   EventPage,
   EventQuery,
   EventStore,
@@ -45,6 +46,8 @@ import { PositionAllocator } from './es-positions';
 import type { SearchFieldDeclarations } from './es-search-fields';
 import { SnapshotStore } from './es-snapshots';
 import { StreamLifecycleStore } from './es-stream-lifecycle';
+import { EsSubjectKeys } from './es-subject-keys';
+import { openEvents, sealEvents, subjectHash, validatePersonal } from '../personal-data';
 import { StreamReader } from './es-stream-reader';
 import { safeObserver, type StoreObserver } from '../store-observer';
 
@@ -96,6 +99,7 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly lookup: EventLookup;
   private readonly snapshots: SnapshotStore;
   private readonly lifecycle: StreamLifecycleStore;
+  private readonly keys: EsSubjectKeys;
   private ready = false;
   private setupRunning: Promise<void> | null = null;
   private closed = false;
@@ -141,6 +145,7 @@ export class ElasticsearchEventStore implements EventStore {
     this.lookup = new EventLookup(this.ctx, this.reader);
     this.snapshots = new SnapshotStore(this.ctx);
     this.lifecycle = new StreamLifecycleStore(this.ctx, this.reader, this.recovery);
+    this.keys = new EsSubjectKeys(options.client, `${options.indexPrefix}-subject-keys`);
   }
 
   // ---------------------------------------------------------------- set-up and health
@@ -149,6 +154,7 @@ export class ElasticsearchEventStore implements EventStore {
   async setup(): Promise<void> {
     const o = this.options;
     await ensureIndices(o.client, o.indexPrefix, this.ctx.decl, o.numberOfReplicas ?? 0, o.refreshInterval);
+    await this.keys.setup(o.numberOfReplicas ?? 0);
     this.ready = true;
   }
 
@@ -228,7 +234,17 @@ export class ElasticsearchEventStore implements EventStore {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.committer.enqueue(aggregateId, events, options);
+    return this.sealAndEnqueue(aggregateId, events, options);
+  }
+
+  private async sealAndEnqueue(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    try {
+      const sealed = await sealEvents(events, this.keys);
+      const r = await this.committer.enqueue(aggregateId, sealed, options);
+      return sealed === events ? r : { ...r, events: await openEvents(r.events, this.keys) };
+    } catch (e) {
+      throw translate(e, 'append');
+    }
   }
 
   // ---------------------------------------------------------------- reads
@@ -239,7 +255,7 @@ export class ElasticsearchEventStore implements EventStore {
     try {
       const slice = await this.reader.read(aggregateId, options);
       if (!canRead(scope, slice.organizationId)) throw new StreamNotFoundError(aggregateId);
-      return slice;
+      return { ...slice, events: await openEvents(slice.events, this.keys) };
     } catch (e) {
       throw translate(e, 'readStream');
     }
@@ -257,7 +273,8 @@ export class ElasticsearchEventStore implements EventStore {
   async readAll(options: ReadAllOptions): Promise<AllSlice> {
     this.assertReady();
     try {
-      return await this.log.readAll(options);
+      const slice = await this.log.readAll(options);
+      return { ...slice, events: await openEvents(slice.events, this.keys) };
     } catch (e) {
       throw translate(e, 'readAll');
     }
@@ -265,16 +282,18 @@ export class ElasticsearchEventStore implements EventStore {
 
   async getEvent(eventId: string, scope: ReadScope): Promise<StoredEvent> {
     this.assertReady();
-    return this.lookup.getEvent(eventId, scope);
+    const e = await this.lookup.getEvent(eventId, scope);
+    return (await this.opened([e]))[0];
   }
 
   async search(query: EventQuery, scope: ReadScope): Promise<EventPage> {
     this.assertReady();
-    return this.lookup.search(query, scope);
+    const page = await this.lookup.search(query, scope);
+    return { ...page, events: await this.opened(page.events) };
   }
 
   async readCorrelation(correlationId: string, scope: ReadScope): Promise<StoredEvent[]> {
-    return this.lookup.readCorrelation(correlationId, scope);
+    return this.opened(await this.lookup.readCorrelation(correlationId, scope));
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -344,6 +363,49 @@ export class ElasticsearchEventStore implements EventStore {
   async scavenge(options: { onProgress?(progress: ScavengeProgress): void } = {}): Promise<ScavengeReport> {
     this.assertReady();
     return this.lifecycleCall('scavenge', () => this.lifecycle.scavenge(options.onProgress));
+  }
+
+  async eraseSubject(subjectId: string, options: { reason: string; context: WriteContext }): Promise<ErasureReport> {
+    validatePersonal({ subjectId, data: {} }, 'subjectId');
+    this.assertReady();
+    const report = await this.lifecycleCall('eraseSubject', async () => {
+      const keyDeleted = await this.keys.erase(subjectId);
+      // Snapshots may hold state folded from the subject's decrypted data: they go; the next load replays instead.
+      const hash = subjectHash(subjectId);
+      await this.ctx.client.indices.refresh({ index: this.names.events });
+      const streams = await this.ctx.client.search({
+        index: this.names.events,
+        size: 0,
+        query: { term: { subjectHash: hash } },
+        aggs: { streams: { terms: { field: 'aggregateId', size: 10000 } } },
+      });
+      const buckets = (streams.aggregations?.streams as { buckets?: { key: string }[] } | undefined)?.buckets ?? [];
+      if (buckets.length > 0) {
+        await this.ctx.client.bulk({ operations: buckets.map((b) => ({ delete: { _index: this.names.snapshots, _id: b.key } })) });
+      }
+      return { subjectHash: hash, keyDeleted, streamsAffected: buckets.length };
+    });
+    await this.record(
+      {
+        eventType: 'SubjectErased',
+        eventData: {
+          subjectHash: report.subjectHash,
+          streamsAffected: report.streamsAffected,
+          reason: String(options.reason).slice(0, 1000),
+        },
+      },
+      options.context,
+    );
+    return report;
+  }
+
+  /** Events as readers see them: personal sections opened with their subjects' keys (one key read per call). */
+  private async opened(events: StoredEvent[]): Promise<StoredEvent[]> {
+    try {
+      return await openEvents(events, this.keys);
+    } catch (e) {
+      throw translate(e, 'read');
+    }
   }
 
   private async lifecycleCall<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -98,4 +98,33 @@ describe('Elasticsearch event store: deletion and retention on disk', () => {
       expect((await store.scavenge()).eventsRemoved).toBe(0);
     });
   });
+
+  describe('when a data subject is erased', () => {
+    it("no index holds or matches the subject's personal values, its streams' snapshots are gone, and no other subject's data changed", async () => {
+      const subject = `subject-${randomUUID()}`;
+      const other = `other-${randomUUID()}`;
+      const phone = `+33-${randomUUID()}`;
+      const stream = `acct-${randomUUID()}`;
+      await store.appendToStream(
+        stream,
+        [
+          ev('Registered', { plan: 'pro' }, { personal: { subjectId: subject, data: { phone, name: 'Zelda Quux' } } }),
+          ev('Registered', { plan: 'free' }, { personal: { subjectId: other, data: { phone: `${other}-phone` } } }),
+        ],
+        { aggregateType: 'Account', expectedVersion: 'no_stream', context: writer() },
+      );
+      await store.saveSnapshot({ aggregateId: stream, aggregateType: 'Account', version: 2, schemaVersion: 1, state: { phone } }, reader());
+      const otherBefore = (await store.readStream(stream, reader())).events[1];
+
+      await store.eraseSubject(subject, { reason: 'GDPR request', context: admin });
+
+      const sources = await everySource(client, prefix);
+      expect(sources.filter((s) => s.includes(phone) || s.includes('Zelda'))).toEqual([]);
+      for (const q of [phone, 'Zelda', 'Quux']) expect((await store.search({ q }, { organizationId: 'x', isAdmin: true })).total).toBe(0);
+      expect(await store.loadSnapshot(stream, reader())).toBeNull();
+      const after = await store.readStream(stream, reader());
+      expect(after.events[0].personal).toEqual({ subjectId: subject, data: null, erased: true });
+      expect(after.events[1]).toEqual(otherBefore);
+    });
+  });
 });

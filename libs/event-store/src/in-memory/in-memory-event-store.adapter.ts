@@ -18,6 +18,7 @@ import type {
   AppendOptions,
   AppendResult,
   DeleteStreamOptions,
+  ErasureReport,
   EventPage,
   EventQuery,
   EventStore,
@@ -36,6 +37,7 @@ import type {
 import { decideAppend } from '../append-decision';
 import { assertAggregateId, buildEnvelopes, validateAppend, validateWriteContext } from '../event-validation';
 import type { EventLocation } from '../idempotency';
+import { InMemorySubjectKeys, openEvents, sealEvents, subjectHash, validatePersonal } from '../personal-data';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../cursor';
 
@@ -81,6 +83,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly snapshots: Map<string, Snapshot & { organizationId: string }>;
   /** Log positions whose payload a hard delete or a scavenge removed: readers pass over them. */
   private readonly purged: Set<number>;
+  private readonly keys: InMemorySubjectKeys;
   private readonly upcasters: UpcasterRegistry;
   private readonly clock: () => Date;
 
@@ -92,6 +95,7 @@ export class InMemoryEventStore implements EventStore {
     this.byEventId = shared?.byEventId ?? new Map();
     this.snapshots = shared?.snapshots ?? new Map();
     this.purged = shared?.purged ?? new Set();
+    this.keys = shared?.keys ?? new InMemorySubjectKeys();
   }
 
   /** Another view of the same data with other upcasters (as a second service version would see it). */
@@ -102,6 +106,7 @@ export class InMemoryEventStore implements EventStore {
   async appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(aggregateId, options.aggregateType, events, options.expectedVersion);
     validateWriteContext(options.context);
+    events = await sealEvents(events, this.keys);
     const { context: ctx, expectedVersion } = options;
     const stream = this.streams.get(aggregateId);
     const decision = decideAppend(
@@ -123,7 +128,7 @@ export class InMemoryEventStore implements EventStore {
         fromVersion: decision.fromVersion,
         version: decision.toVersion,
         position: stored[stored.length - 1].position,
-        events: clone(stored),
+        events: await openEvents(clone(stored), this.keys),
       };
     }
     const version = decision.fromVersion - 1;
@@ -150,7 +155,7 @@ export class InMemoryEventStore implements EventStore {
       fromVersion: version + 1,
       version: version + envelopes.length,
       position: this.log.length,
-      events: clone(envelopes),
+      events: await openEvents(clone(envelopes), this.keys),
     };
   }
 
@@ -186,14 +191,17 @@ export class InMemoryEventStore implements EventStore {
       aggregateType: stream.aggregateType,
       organizationId: stream.organizationId,
       version,
-      events: events.map((e) => this.upcasters.apply(clone(e))),
+      events: await openEvents(
+        events.map((e) => this.upcasters.apply(clone(e))),
+        this.keys,
+      ),
     };
   }
 
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
     const window = this.log.slice(after, after + maxCount);
     const events = window.filter((e) => !this.purged.has(e.position)).map((e) => this.upcasters.apply(clone(e)));
-    return { events, checkpoint: after + window.length, head: this.log.length };
+    return { events: await openEvents(events, this.keys), checkpoint: after + window.length, head: this.log.length };
   }
 
   async headPosition(): Promise<number> {
@@ -206,7 +214,7 @@ export class InMemoryEventStore implements EventStore {
     if (!e || !this.isVisible(e) || !(scope.isAdmin || scope.organizationId === e.metadata.organizationId)) {
       throw new EventNotFoundError(eventId);
     }
-    return this.upcasters.apply(clone(e));
+    return (await openEvents([this.upcasters.apply(clone(e))], this.keys))[0];
   }
 
   /** False for events a deletion or the stream's retention hides. */
@@ -264,16 +272,20 @@ export class InMemoryEventStore implements EventStore {
     const last = page[page.length - 1];
     return {
       total: all.length,
-      events: page.map((e) => this.upcasters.apply(clone(e))),
+      events: await openEvents(
+        page.map((e) => this.upcasters.apply(clone(e))),
+        this.keys,
+      ),
       nextCursor: page.length === size && last ? encodeCursor(key(last)) : null,
     };
   }
 
   async readCorrelation(correlationId: string, scope: ReadScope): Promise<StoredEvent[]> {
-    return this.log
+    const events = this.log
       .filter((e) => this.matches(e, { correlationId }, scope))
       .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.position - b.position)
       .map((e) => this.upcasters.apply(clone(e)));
+    return openEvents(events, this.keys);
   }
 
   async saveSnapshot(snapshot: Omit<Snapshot, 'timestamp'>, scope: ReadScope): Promise<void> {
@@ -396,6 +408,22 @@ export class InMemoryEventStore implements EventStore {
     }
     report.tookMs = Date.now() - started;
     return report;
+  }
+
+  async eraseSubject(subjectId: string, options: { reason: string; context: WriteContext }): Promise<ErasureReport> {
+    validatePersonal({ subjectId, data: {} }, 'subjectId');
+    const keyDeleted = await this.keys.erase(subjectId);
+    const streams = new Set(this.log.filter((e) => e.personal?.subjectId === subjectId).map((e) => e.aggregateId));
+    for (const id of streams) this.snapshots.delete(id);
+    const hash = subjectHash(subjectId);
+    await this.record(
+      {
+        eventType: 'SubjectErased',
+        eventData: { subjectHash: hash, streamsAffected: streams.size, reason: String(options.reason).slice(0, 1000) },
+      },
+      options.context,
+    );
+    return { subjectHash: hash, keyDeleted, streamsAffected: streams.size };
   }
 
   private async record(event: NewEvent, context: WriteContext): Promise<void> {
