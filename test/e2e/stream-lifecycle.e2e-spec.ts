@@ -82,4 +82,30 @@ describe('Stream lifecycle over HTTP (admin)', () => {
       expect(meta.body).toMatchObject({ deleted: null, retention: {} });
     });
   });
+
+  describe('when an admin erases a data subject', () => {
+    it("answers the report, asks every projection to rebuild, and the subject's personal data reads as erased", async () => {
+      const subject = `subject-${randomUUID()}`;
+      const id = `acct-${randomUUID()}`;
+      const e = await t
+        .http()
+        .post(`/v1/aggregates/${id}/events`)
+        .set(writer())
+        .send({
+          aggregateType: 'Account',
+          expectedVersion: 'no_stream',
+          events: [
+            { eventType: 'Registered', eventData: { plan: 'pro' }, personal: { subjectId: subject, data: { email: 'z@example.org' } } },
+          ],
+        });
+      expect(e.status).toBe(201);
+      const r = await t.http().post(`/v1/admin/subjects/${subject}/erase`).set(admin()).send({ reason: 'GDPR request' });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ keyDeleted: true, streamsAffected: 1, subjectHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(r.body.rebuildsRequested.length).toBeGreaterThan(0);
+      const s = await t.http().get(`/v1/aggregates/${id}/events`).set(writer());
+      expect(s.body.events[0].personal).toEqual({ subjectId: subject, data: null, erased: true });
+      expect((await t.http().post(`/v1/admin/subjects/${subject}/erase`).set(writer()).send({ reason: 'x' })).status).toBe(403);
+    });
+  });
 });

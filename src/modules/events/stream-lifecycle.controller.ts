@@ -1,11 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ProjectionEngine } from '@gyroscops/projections';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore, type StreamRetention } from '@gyroscops/event-store';
 import { readScopeOf, writeContextOf } from '@gyroscops/ddd';
 import { Roles } from '../../auth/access.decorators';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { AggregateIdParam } from './events.dto';
-import { DeleteStreamQuery, RestoreStreamDto, ScavengeReportDto, SetRetentionDto, StreamMetadataDto } from './stream-lifecycle.dto';
+import {
+  DeleteStreamQuery,
+  EraseSubjectDto,
+  ErasureReportDto,
+  RestoreStreamDto,
+  ScavengeReportDto,
+  SetRetentionDto,
+  StreamMetadataDto,
+  SubjectIdParam,
+} from './stream-lifecycle.dto';
 
 /**
  * Data lifecycle of streams (admin): deletion, restoration, retention, scavenging. Each change is recorded in the
@@ -14,7 +25,10 @@ import { DeleteStreamQuery, RestoreStreamDto, ScavengeReportDto, SetRetentionDto
 @ApiTags('stream lifecycle')
 @Controller('v1')
 export class StreamLifecycleController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly modules: ModuleRef,
+  ) {}
 
   @Get('aggregates/:aggregateId/metadata')
   @Roles('reader')
@@ -63,5 +77,22 @@ export class StreamLifecycleController {
   @ApiOkResponse({ type: ScavengeReportDto })
   scavenge(): Promise<ScavengeReportDto> {
     return this.store.scavenge();
+  }
+
+  @Post('admin/subjects/:subjectId/erase')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({
+    summary:
+      "GDPR erasure: delete the data subject's key (its personal sections read as erased from now on), its streams' snapshots, " +
+      'and rebuild every projection so no read model keeps a copy; recorded without personal data',
+  })
+  @ApiOkResponse({ type: ErasureReportDto })
+  async erase(@Param() { subjectId }: SubjectIdParam, @Body() body: EraseSubjectDto): Promise<ErasureReportDto> {
+    const report = await this.store.eraseSubject(subjectId, { reason: body.reason, context: writeContextOf() });
+    const engine = this.modules.get(ProjectionEngine, { strict: false });
+    const projections = (await engine.status()).filter((s) => s.kind === 'projection').map((s) => s.name);
+    for (const name of projections) await engine.requestRebuild(name);
+    return { ...report, rebuildsRequested: projections };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EnumField, IntegerField, TextField } from '../../common/dto/fields';
+import { EnumField, IntegerField, PatternField, TextField } from '../../common/dto/fields';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -53,4 +53,30 @@ export class ScavengeReportDto {
   @ApiProperty({ type: 'integer', description: 'Log documents whose payload was removed or reduced' }) logDocumentsRewritten!: number;
   @ApiProperty({ type: 'integer', description: 'Approximate payload bytes removed' }) bytesFreed!: number;
   @ApiProperty({ type: 'integer' }) tookMs!: number;
+}
+
+export class SubjectIdParam {
+  @PatternField(
+    /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,255}$/,
+    '1-256 characters of letters, digits and . _ : @ + -, starting with a letter or digit',
+    {
+      required: true,
+      minLength: 1,
+      maxLength: 256,
+    },
+  )
+  subjectId!: string;
+}
+
+export class EraseSubjectDto {
+  @TextField({ required: true, maxLength: 1000, nonBlank: true, description: 'Why (recorded without personal data)' })
+  reason!: string;
+}
+
+export class ErasureReportDto {
+  @ApiProperty({ description: 'SHA-256 of the subject id: what the erasure record keeps' }) subjectHash!: string;
+  @ApiProperty({ description: 'False when the subject had no key (no personal data stored, or already erased)' }) keyDeleted!: boolean;
+  @ApiProperty({ type: 'integer', description: 'Streams holding events of the subject (their snapshots were deleted)' })
+  streamsAffected!: number;
+  @ApiProperty({ type: [String], description: 'Projections asked to rebuild, so no read model keeps a copy' }) rebuildsRequested!: string[];
 }
