@@ -12,6 +12,7 @@ import { registerRequestContextHooks } from './common/request-context/request-co
 import type { AppConfig } from './config/app-config';
 import { loadConfig, type Env } from './config/load-config';
 import { setupOpenApi } from './openapi';
+import { serveExplorer } from './explorer/serve-explorer';
 
 export interface CreateAppOptions extends AppModuleOptions {
   /** Use this configuration as is instead of reading process.env and the overrides. */
@@ -51,6 +52,7 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   registerRequestContextHooks(app.getHttpAdapter().getInstance(), app.get(JwtVerifier));
   registerGracefulClose(app.getHttpAdapter().getInstance());
   setupOpenApi(app, version);
+  serveExplorer(app, config);
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
