@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY libs ./libs
 COPY src ./src
+COPY explorer ./explorer
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime: compiled code and production dependencies only, owned by root, run as `node`.
