@@ -298,7 +298,67 @@ describe('The event explorer in a real browser', () => {
     const names = await page.$$eval('[data-testid=ops-table] tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.name));
     expect(names.sort()).toEqual(api.map((p) => p.name).sort());
     expect(await page.getByRole('button', { name: /^Rebuild payments$/ }).count()).toBe(1);
-    await screenshot(page, '5-operations');
+  });
+
+  it("operations shows the organization's consumer groups with their lag and parked events, or says there are none", async () => {
+    const docs = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, unknown> };
+    const page = await signedIn(acmeToken());
+    if (!('/v1/consumer-groups' in docs.paths)) {
+      await go(page, 'operations');
+      await expectText(page.getByTestId('groups-unavailable'), /no consumer groups/);
+      return;
+    }
+    // A group of Payment events; one delivery refused and parked at once.
+    await t
+      .http()
+      .put('/v1/consumer-groups/acme-export')
+      .set(acmeAuth())
+      .send({ filter: { aggregateType: 'Payment' } })
+      .expect(201);
+    let parkedId: string | undefined;
+    for (let i = 0; i < 50 && !parkedId; i++) {
+      const fetched = await t
+        .http()
+        .post('/v1/consumer-groups/acme-export/fetch')
+        .set(acmeAuth())
+        .send({ consumer: 'c1', max: 1, waitMs: 2000 });
+      expect(fetched.status).toBe(200);
+      const delivery = (fetched.body.deliveries as { deliveryId: string; event: { eventId: string } }[])[0];
+      if (!delivery) continue;
+      await t
+        .http()
+        .post('/v1/consumer-groups/acme-export/nack')
+        .set(acmeAuth())
+        .send({ deliveryIds: [delivery.deliveryId], consumer: 'c1', reason: 'schema v2 unknown', park: true })
+        .expect(200);
+      parkedId = delivery.event.eventId;
+    }
+    expect(parkedId).toBeDefined();
+    const api = (await t.http().get('/v1/consumer-groups').set(acmeAuth()).expect(200)).body as {
+      groups: { name: string; position: number; lag: number; parkedCount: number }[];
+    };
+    expect(api.groups.map((g) => g.name)).toEqual(['acme-export']);
+
+    await go(page, 'operations');
+    const row = page.locator('[data-testid=groups-table] tbody tr[data-name=acme-export]');
+    await row.waitFor();
+    await expectText(page.getByTestId('parked-group'), /acme-export\s+PaymentProcessed[\s\S]*schema v2 unknown/);
+    expect(await page.locator('[data-testid=groups-table] tbody tr').count()).toBe(1);
+    // Readers see their groups; the projections and sagas stay for admins.
+    await page.getByTestId('ops-forbidden').waitFor();
+    // Replay and skip are for admins: a reader gets none.
+    expect(await page.getByRole('button', { name: /^Replay/ }).count()).toBe(0);
+
+    const admin = await signedIn(t.token('acme', ['admin', 'reader', 'writer'], 'alice'));
+    await go(admin, 'operations');
+    await admin.locator('[data-testid=ops-table] tbody tr').first().waitFor();
+    await expectText(admin.getByTestId('parked-group'), /schema v2 unknown/);
+    await screenshot(admin, '5-operations');
+    await admin.getByRole('button', { name: 'Skip PaymentProcessed for acme-export' }).click();
+    await expectText(admin.locator('.notice[role=status]'), /Skip of PaymentProcessed for acme-export: done/);
+    await admin.getByTestId('parked-group').waitFor({ state: 'detached' });
+    const after = (await t.http().get('/v1/consumer-groups/acme-export/parked').set(acmeAuth()).expect(200)).body as { parked: unknown[] };
+    expect(after.parked).toEqual([]);
   });
 
   it('the live tail follows the log stream, or says it is not available', async () => {

@@ -6,7 +6,10 @@ import { tokenStore } from '../session';
 import type { StoredEvent } from '../types';
 import { useOpenApiPaths } from './openapi-paths';
 
+const LOG_PATH = '/v1/log';
 const STREAM_PATH = '/v1/log/stream';
+/** Positions before the head a new tail starts from. */
+const BACKLOG = 100;
 const KEEP = 500;
 
 /**
@@ -36,6 +39,7 @@ function Tail() {
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
   const [running, setRunning] = useState(true);
+  /** Position of the last message (its id): a reconnection (pause, new filter) resumes after it. */
   const last = useRef<string | null>(null);
 
   useEffect(() => {
@@ -47,9 +51,16 @@ function Tail() {
     setState('connecting');
     void (async () => {
       try {
-        const headers: Record<string, string> = { authorization: `Bearer ${tokenStore.get() ?? ''}`, accept: 'text/event-stream' };
-        if (last.current) headers['last-event-id'] = last.current;
-        const res = await fetch(STREAM_PATH + queryString({ eventType: filter || undefined }), { headers, signal: ctrl.signal });
+        const authorization = `Bearer ${tokenStore.get() ?? ''}`;
+        // A tail starts near the head (the last BACKLOG positions, whatever the caller may see of them), not at position 0.
+        let after = last.current;
+        if (after === null) {
+          const page = await fetch(`${LOG_PATH}?limit=1`, { headers: { authorization }, signal: ctrl.signal });
+          const head = page.ok ? ((await page.json()) as { head?: number }).head : undefined;
+          after = String(Math.max(0, (head ?? 0) - BACKLOG));
+        }
+        const headers: Record<string, string> = { authorization, accept: 'text/event-stream' };
+        const res = await fetch(STREAM_PATH + queryString({ after, eventType: filter || undefined }), { headers, signal: ctrl.signal });
         if (!res.ok || !res.body) {
           const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
           throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`, body.message ?? res.statusText);
@@ -77,7 +88,16 @@ function Tail() {
     <>
       <form class="inline" onSubmit={(e) => e.preventDefault()}>
         <label for="live-type">Event type</label>
-        <input id="live-type" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} placeholder="all" />
+        <input
+          id="live-type"
+          value={filter}
+          onChange={(e) => {
+            last.current = null;
+            setEvents([]);
+            setFilter(e.currentTarget.value);
+          }}
+          placeholder="all"
+        />
         <button type="button" class="secondary" onClick={() => setRunning(!running)}>
           {running ? 'Pause' : 'Resume'}
         </button>
