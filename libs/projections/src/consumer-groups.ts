@@ -300,12 +300,13 @@ export class ConsumerGroups {
   /** Moves the group to a position: pending and in-flight events are dropped, the log is read again from there. */
   async move(ref: GroupRef, caller: GroupCaller, to: StartFrom): Promise<ConsumerGroupStatus> {
     const position = await this.startPosition(to);
-    await this.change(ref, caller, (doc) => ({
-      doc: moveTo({ ...doc, group: { ...doc.group, updatedAt: new Date().toISOString() } }, position),
-      result: undefined,
-    }));
+    const moved = await this.change(ref, caller, (doc) => {
+      const next = moveTo({ ...doc, group: { ...doc.group, updatedAt: new Date().toISOString() } }, position);
+      return { doc: next, result: next };
+    });
     this.wakeRunner(groupKey(ref));
-    return this.status(ref, caller);
+    // The group as moved (the runner may already be reading from there).
+    return statusOf(moved, await this.head(), Date.now());
   }
 
   async remove(ref: GroupRef, caller: GroupCaller): Promise<void> {
