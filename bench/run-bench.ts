@@ -17,9 +17,10 @@ import { loadAggregate } from './scenarios/load-aggregate';
 import { memory } from './scenarios/memory';
 import { scan } from './scenarios/scan';
 import { search } from './scenarios/search';
+import { storage } from './scenarios/storage';
 
 /** In run order. Memory (7) reads what 1-2 sampled, so it follows them; 5 and 6 share the big data set, loaded last. */
-export const SCENARIOS: Scenario[] = [batchedAppends, singleAppends, memory, hotAggregate, loadAggregate, search, analytics, scan];
+export const SCENARIOS: Scenario[] = [batchedAppends, singleAppends, memory, hotAggregate, loadAggregate, search, analytics, scan, storage];
 
 export function machineInfo(): MachineInfo {
   const c = cpus();
@@ -77,7 +78,6 @@ export async function verifySameDocuments(ctx: Pick<BenchContext, 'store' | 'sto
   const fields = [
     'text',
     'dataFlat',
-    'metaFlat',
     ...(SEARCH_FIELDS.numeric ?? []).map((f) => `num.${f.name}`),
     ...(SEARCH_FIELDS.keyword ?? []).map((f) => `kw.${f.name}`),
   ];

@@ -13,7 +13,7 @@ describe('the benchmark suite at smoke scale', () => {
 
   it('runs every scenario without a failure', () => {
     expect(result.rows.filter((r) => r.status === 'failed')).toEqual([]);
-    expect(new Set(result.rows.map((r) => r.scenario))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
+    expect(new Set(result.rows.map((r) => r.scenario))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
   });
 
   it('reports finite figures, and ratios computed from them', () => {
@@ -28,11 +28,20 @@ describe('the benchmark suite at smoke scale', () => {
   });
 
   it('measures the library and its raw baseline side by side for appends and loads', () => {
-    for (const key of ['1.library', '2.library', '4.library', '4.snapshot.library', '5.search.library.p50', '6.readAll']) {
+    for (const key of ['1.library', '2.library', '4.library', '4.snapshot.library', '5.search.library.p50', '6.readAll', '8.storage']) {
       const r = result.rows.find((x) => x.key === key);
       expect(r).toMatchObject({ status: 'measured' });
       expect(r?.ratio).not.toBeNull();
     }
+  });
+
+  it('reports disk bytes per event of the store and of the seed design index, with the store broken down by index', () => {
+    const r = result.rows.find((x) => x.key === '8.storage');
+    expect(r).toMatchObject({ unit: 'bytes/event', target: { op: '<=', value: 2 } });
+    expect(r?.service).toBeGreaterThan(0);
+    expect(r?.baseline).toBeGreaterThan(0);
+    for (const index of ['events', 'log', 'streams', 'event-ids', 'meta', 'snapshots'])
+      expect(typeof r?.details?.[`bytesPerEvent.${index}`]).toBe('number');
   });
 
   it('says why a figure is missing instead of showing one', () => {

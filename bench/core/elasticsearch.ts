@@ -42,6 +42,8 @@ export async function createTwinIndex(client: Client, source: string, target: st
       number_of_replicas: Number(s?.number_of_replicas ?? 0),
       refresh_interval: (s?.refresh_interval as string | undefined) ?? '1s',
       'mapping.total_fields.limit': 1000,
+      // Stored-field compression changes what every _source read costs: the raw side pays the same.
+      codec: (s?.codec as string | undefined) ?? 'default',
     },
   });
   await client.cluster.health({ index: target, wait_for_status: 'yellow', timeout: '30s' });
