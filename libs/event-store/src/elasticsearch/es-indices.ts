@@ -7,7 +7,7 @@ import { FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fie
  * version is older and adds new fields to existing indices (mappings only ever grow, so two instances starting
  * at once converge on the same result).
  */
-export const MAPPING_VERSION = 2;
+export const MAPPING_VERSION = 3;
 
 export interface IndexNames {
   events: string;
@@ -44,7 +44,8 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
     // Derived search fields are indexed but not stored: _source keeps the envelope once, not three times.
     _source: { excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'] },
     properties: {
-      eventId: kw,
+      // Unique per document: doc values would cost as much as the index and nothing sorts or aggregates on it.
+      eventId: { type: 'keyword', doc_values: false },
       aggregateId: kw,
       aggregateType: kw,
       eventType: kw,
@@ -59,9 +60,12 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
       source: kw,
       eventData: off,
       metadata: off,
-      dataFlat: { type: 'flattened', ignore_above: FLAT_IGNORE_ABOVE, depth_limit: 1000 },
+      // Exact filters on payload leaves only (aggregations use the declared `num.*`/`kw.*` copies): no doc values.
+      dataFlat: { type: 'flattened', ignore_above: FLAT_IGNORE_ABOVE, depth_limit: 1000, doc_values: false },
+      // Kept in the mapping for indices created before version 3; documents no longer fill it (nothing queried it).
       metaFlat: { type: 'flattened', ignore_above: FLAT_IGNORE_ABOVE, depth_limit: 1000 },
-      text: { type: 'text' },
+      // Searched with `match` (all words, filter context, never scored, no phrases): no positions, frequencies or norms.
+      text: { type: 'text', index_options: 'docs', norms: false },
       num: { type: 'object', dynamic: false, properties: num },
       kw: { type: 'object', dynamic: false, properties: kwFields },
     },
@@ -96,9 +100,43 @@ export function definitions(names: IndexNames, decl: SearchFieldDeclarations): R
   };
 }
 
-function isAlreadyExists(e: unknown): boolean {
-  const body = (e as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body;
-  return body?.error?.type === 'resource_already_exists_exception';
+function errorType(e: unknown): string | undefined {
+  return (e as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body?.error?.type;
+}
+
+const isAlreadyExists = (e: unknown): boolean => errorType(e) === 'resource_already_exists_exception';
+
+type Properties = Record<string, estypes.MappingProperty>;
+
+/** The fields of `wanted` that `current` lacks, object by object: what an older index can still take. */
+export function missingProperties(current: Properties, wanted: Properties): Properties {
+  const out: Properties = {};
+  for (const [name, def] of Object.entries(wanted)) {
+    const have = current[name] as { properties?: Properties } | undefined;
+    const want = def as { properties?: Properties };
+    if (!have) out[name] = def;
+    else if (have.properties && want.properties) {
+      const sub = missingProperties(have.properties, want.properties);
+      if (Object.keys(sub).length > 0) out[name] = { ...def, properties: sub } as estypes.MappingProperty;
+    }
+  }
+  return out;
+}
+
+/**
+ * Brings an existing index's mapping up to `mapping`. A field whose parameters changed since the index was created
+ * (doc values, index options) cannot be updated in place: the index keeps the parameters it was created with, which
+ * still serve every query, and only the fields it lacks are added.
+ */
+async function growMapping(client: Client, index: string, mapping: estypes.MappingTypeMapping): Promise<void> {
+  try {
+    await client.indices.putMapping({ index, ...mapping });
+  } catch (e) {
+    if (errorType(e) !== 'illegal_argument_exception') throw e;
+    const current = (await client.indices.getMapping({ index }))[index]?.mappings?.properties ?? {};
+    const missing = missingProperties(current, mapping.properties ?? {});
+    if (Object.keys(missing).length > 0) await client.indices.putMapping({ index, properties: missing });
+  }
 }
 
 /** Creates or upgrades templates, indices and the position counter. Idempotent; safe when run concurrently. */
@@ -137,8 +175,8 @@ export async function ensureIndices(
       await client.indices.create({ index, settings, mappings: defs[key] });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
-      // Existing index from an older version: add new fields (additive; a no-op when equal).
-      await client.indices.putMapping({ index, ...defs[key] });
+      // Existing index, possibly from an older version: add new fields (additive; a no-op when equal).
+      await growMapping(client, index, defs[key]);
     }
   }
   await client.index({ index: names.meta, id: 'position', op_type: 'create', document: { value: 0 } }).catch((e: unknown) => {

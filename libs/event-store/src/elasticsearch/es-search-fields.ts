@@ -30,7 +30,8 @@ const MAX_TEXT_CHARS = 200_000;
 export const FLAT_IGNORE_ABOVE = 4096;
 
 interface Leaves {
-  flat: Record<string, string[]>;
+  /** Exact leaves by path; null when only text is wanted. */
+  flat: Record<string, string[]> | null;
   count: number;
   text: string[];
   textChars: number;
@@ -50,11 +51,13 @@ function walk(value: unknown, path: string, out: Leaves): void {
     }
     return;
   }
-  const key = (path || '_').slice(0, MAX_KEY_LENGTH);
-  const str = typeof value === 'string' ? value : String(value);
-  // Own-property map built without prototype lookups: keys like `__proto__` or `constructor` are plain keys here.
-  const list = Object.prototype.hasOwnProperty.call(out.flat, key) ? out.flat[key] : (out.flat[key] = []);
-  list.push(str);
+  if (out.flat) {
+    const key = (path || '_').slice(0, MAX_KEY_LENGTH);
+    const str = typeof value === 'string' ? value : String(value);
+    // Own-property map built without prototype lookups: keys like `__proto__` or `constructor` are plain keys here.
+    const list = Object.prototype.hasOwnProperty.call(out.flat, key) ? out.flat[key] : (out.flat[key] = []);
+    list.push(str);
+  }
   out.count++;
   if (typeof value === 'string' && out.textChars < MAX_TEXT_CHARS) {
     const piece = value.slice(0, MAX_TEXT_CHARS - out.textChars);
@@ -63,8 +66,9 @@ function walk(value: unknown, path: string, out: Leaves): void {
   }
 }
 
-function leaves(obj: JsonObject, text: Leaves['text'] = []): Leaves {
-  const out: Leaves = { flat: Object.create(null) as Record<string, string[]>, count: 0, text, textChars: 0 };
+function leaves(obj: JsonObject, text: Leaves['text'] = [], exact = true): Leaves {
+  const flat = exact ? (Object.create(null) as Record<string, string[]>) : null;
+  const out: Leaves = { flat, count: 0, text, textChars: 0 };
   walk(obj, '', out);
   return out;
 }
@@ -89,7 +93,7 @@ function toNumber(v: unknown, type: 'long' | 'double'): number | undefined {
 /** The searchable document of one event: fixed top-level fields, so no payload can grow or conflict the mapping. */
 export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations): Record<string, unknown> {
   const data = leaves(e.eventData);
-  const meta = leaves(e.metadata, data.text);
+  leaves(e.metadata, data.text, false);
   const num: Record<string, number> = {};
   for (const d of decl.numeric ?? []) {
     if (d.eventTypes && !d.eventTypes.includes(e.eventType)) continue;
@@ -120,7 +124,7 @@ export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations):
     eventData: e.eventData,
     metadata: e.metadata,
     dataFlat: data.flat,
-    metaFlat: meta.flat,
+    // Metadata is searchable as text (`q`); no query filters on its exact leaves, so no `metaFlat` copy is indexed.
     text: data.text,
     num,
     kw,

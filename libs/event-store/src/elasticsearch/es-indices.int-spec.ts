@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { reader, writer } from '../../testing/event-store.contract';
+import { dropPrefix, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
+import { MAPPING_VERSION, missingProperties } from './es-indices';
+
+const kw = { type: 'keyword' } as const;
+const off = { type: 'object', enabled: false } as const;
+
+/** The events index as version 2 created it: doc values everywhere, positions in `text`, `metaFlat` filled. */
+const V2_EVENTS: estypes.MappingTypeMapping = {
+  dynamic: 'strict',
+  _source: { excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'] },
+  properties: {
+    eventId: kw,
+    aggregateId: kw,
+    aggregateType: kw,
+    eventType: kw,
+    version: { type: 'long' },
+    position: { type: 'long' },
+    timestamp: { type: 'date' },
+    correlationId: kw,
+    causationId: kw,
+    schemaVersion: { type: 'integer' },
+    userId: kw,
+    organizationId: kw,
+    source: kw,
+    eventData: off,
+    metadata: off,
+    dataFlat: { type: 'flattened', ignore_above: 4096, depth_limit: 1000 },
+    metaFlat: { type: 'flattened', ignore_above: 4096, depth_limit: 1000 },
+    text: { type: 'text' },
+    num: { type: 'object', dynamic: false, properties: { amountMinor: { type: 'long' } } },
+    kw: { type: 'object', dynamic: false, properties: { currency: kw } },
+  },
+};
+
+const searchFields = {
+  numeric: [{ name: 'amountMinor', path: 'amountMinor', type: 'long' as const }],
+  keyword: [{ name: 'currency', path: 'currency' }],
+};
+
+async function fieldMapping(c: Client, index: string, field: string): Promise<Record<string, unknown>> {
+  const r = await c.indices.getFieldMapping({ index, fields: field });
+  const m = r[index]?.mappings?.[field]?.mapping ?? {};
+  return Object.values(m)[0] as Record<string, unknown>;
+}
+
+async function appendAndFind(store: Awaited<ReturnType<typeof makeEsStore>>, c: Client, prefix: string): Promise<void> {
+  const id = `inv-${randomUUID()}`;
+  await store.appendToStream(
+    id,
+    [
+      {
+        eventType: 'InvoiceIssued',
+        eventData: { invoiceId: id, amountMinor: 1250, currency: 'EUR', customer: { name: 'Ada Lovelace', city: 'London' } },
+        metadata: { channel: 'backoffice-portal' },
+      },
+    ],
+    { aggregateType: 'Invoice', expectedVersion: 'no_stream', context: writer() },
+  );
+  await refresh(c, prefix);
+  expect((await store.search({ q: 'lovelace london' }, reader())).total).toBe(1);
+  expect((await store.search({ q: 'backoffice' }, reader())).total).toBe(1);
+  expect((await store.search({ data: { 'customer.city': 'London', invoiceId: id } }, reader())).total).toBe(1);
+  const sums = await c.search({
+    index: `${prefix}-events`,
+    size: 0,
+    query: { term: { aggregateId: id } },
+    aggs: { s: { sum: { field: 'num.amountMinor' } }, c: { terms: { field: 'kw.currency' } } },
+  });
+  expect((sums.aggregations?.s as { value: number }).value).toBe(1250);
+  expect((sums.aggregations?.c as { buckets: { key: string }[] }).buckets.map((b) => b.key)).toEqual(['EUR']);
+}
+
+describe('The events index definition', () => {
+  let c: Client;
+  beforeAll(() => {
+    c = testClient();
+  });
+  afterAll(async () => {
+    await c.close();
+  });
+
+  describe('when the store creates its indices', () => {
+    it('indexes payload leaves and text for filters only (no doc values, positions or metadata leaves), and every search still answers', async () => {
+      const p = testPrefix('indices-new');
+      try {
+        const store = await makeEsStore(c, p, { searchFields });
+        const events = `${p}-events`;
+        expect(await fieldMapping(c, events, 'eventId')).toMatchObject({ doc_values: false });
+        expect(await fieldMapping(c, events, 'dataFlat')).toMatchObject({ doc_values: false });
+        expect(await fieldMapping(c, events, 'text')).toMatchObject({ index_options: 'docs', norms: false });
+        await appendAndFind(store, c, p);
+        expect((await c.count({ index: events, query: { exists: { field: 'metaFlat' } } })).count).toBe(0);
+        const template = await c.indices.getIndexTemplate({ name: `${events}-template` });
+        expect(template.index_templates[0]?.index_template._meta?.version).toBe(MAPPING_VERSION);
+        await store.close();
+      } finally {
+        await dropPrefix(c, p);
+      }
+    });
+  });
+
+  describe('when an events index created by version 2 already exists', () => {
+    it('starts on it, keeps the parameters it was created with, adds newly declared fields, and every search still answers', async () => {
+      const p = testPrefix('indices-v2');
+      const events = `${p}-events`;
+      try {
+        await c.indices.create({
+          index: events,
+          settings: { number_of_shards: 1, number_of_replicas: 0 },
+          mappings: V2_EVENTS,
+        });
+        const store = await makeEsStore(c, p, {
+          searchFields: { ...searchFields, numeric: [...searchFields.numeric, { name: 'durationMs', path: 'durationMs', type: 'long' }] },
+        });
+        expect(await fieldMapping(c, events, 'eventId')).not.toHaveProperty('doc_values');
+        expect(await fieldMapping(c, events, 'text')).not.toHaveProperty('index_options');
+        expect(await fieldMapping(c, events, 'num.durationMs')).toMatchObject({ type: 'long' });
+        await appendAndFind(store, c, p);
+        // A second start on the grown index is a no-op.
+        const again = await makeEsStore(c, p, {
+          searchFields: { ...searchFields, numeric: [...searchFields.numeric, { name: 'durationMs', path: 'durationMs', type: 'long' }] },
+        });
+        await again.close();
+        await store.close();
+      } finally {
+        await dropPrefix(c, p);
+      }
+    });
+  });
+
+  describe('when working out what an older mapping lacks', () => {
+    it('names absent fields, descends into objects, and leaves changed parameters alone', () => {
+      expect(
+        missingProperties(
+          { a: kw, o: { type: 'object', properties: { x: kw } }, t: { type: 'text' } },
+          {
+            a: { type: 'keyword', doc_values: false },
+            o: { type: 'object', properties: { x: kw, y: { type: 'long' } } },
+            t: { type: 'text', index_options: 'docs' },
+            n: { type: 'long' },
+          },
+        ),
+      ).toEqual({ o: { type: 'object', properties: { y: { type: 'long' } } }, n: { type: 'long' } });
+    });
+  });
+});
