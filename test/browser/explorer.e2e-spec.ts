@@ -244,7 +244,8 @@ describe('The event explorer in a real browser', () => {
   it("another organization's events never appear", async () => {
     const page = await signedIn(acmeToken());
     // Everything the caller can see, and a forged organization filter (admins only; ignored for others).
-    for (const query of [{}, { organizationId: 'globex' }, { q: 'globex' }]) {
+    const queries: Record<string, string>[] = [{}, { organizationId: 'globex' }, { q: 'globex' }];
+    for (const query of queries) {
       await go(page, `search?${new URLSearchParams(query).toString()}`);
       await expectText(page.getByTestId('search-total'), /match$/);
       const api = await t
