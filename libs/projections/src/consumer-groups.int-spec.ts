@@ -113,6 +113,14 @@ describe('consumer groups on the global log', () => {
     });
   });
 
+  it('serves an organization whose id is as long as the store allows (512 characters)', async () => {
+    const groups = instance();
+    const long: GroupCaller = { organizationId: `org-${'x'.repeat(508)}`, isAdmin: false };
+    await groups.upsert(groupRef(long, 'long'), long, { filter: {} });
+    expect(await groups.status(groupRef(long, 'long'), long)).toMatchObject({ name: 'long', organizationId: long.organizationId });
+    expect((await groups.list(long)).map((g) => g.name)).toEqual(['long']);
+  });
+
   describe('when consumers refuse an event', () => {
     it('retries it with backoff, parks it after maxAttempts, and lets an operator replay or skip it', async () => {
       const groups = instance();

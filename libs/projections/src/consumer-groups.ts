@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Client } from '@elastic/elasticsearch';
 import type { EventStore, StoredEvent } from '@gyroscops/event-store';
@@ -153,8 +153,14 @@ export function groupRef(caller: GroupCaller, name: string, organizationId?: str
   return { organizationId: organizationId ?? caller.organizationId, name };
 }
 
+/** The organization as part of a document id (ids are at most 512 bytes; organization ids may be 512 characters). */
+function organizationKey(organizationId: string): string {
+  const encoded = encodeURIComponent(organizationId);
+  return encoded.length <= 200 ? encoded : `sha256-${createHash('sha256').update(organizationId).digest('hex')}`;
+}
+
 function groupKey(ref: GroupRef): string {
-  return `${encodeURIComponent(ref.organizationId)}/${ref.name}`;
+  return `${organizationKey(ref.organizationId)}/${ref.name}`;
 }
 
 /**
@@ -333,7 +339,7 @@ export class ConsumerGroups {
   /** The groups of an organization the caller may use (admins: also the groups following every organization). */
   async list(caller: GroupCaller, organizationId = caller.organizationId): Promise<ConsumerGroupStatus[]> {
     if (organizationId !== caller.organizationId && !caller.isAdmin) return [];
-    const ids = await this.groupIds(`${encodeURIComponent(organizationId)}/`);
+    const ids = await this.groupIds(`${organizationKey(organizationId)}/`);
     const [docs, head] = await Promise.all([this.states.mget(ids), this.head()]);
     const now = Date.now();
     return [...docs.values()]
