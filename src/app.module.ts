@@ -10,6 +10,7 @@ import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { WorkflowModule } from './modules/workflow/workflow.module';
 import { ProjectionsAdminModule } from './modules/projections/projections.module';
+import { LogModule } from './modules/log/log.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -32,6 +33,8 @@ export interface AppModuleOptions extends CoreModuleOptions {
     BillingModule,
     WorkflowModule,
     AnalyticsModule,
+    // Other services following the log: pages, a live SSE tail, durable consumer groups.
+    LogModule,
   ],
 })
 export class AppModule {

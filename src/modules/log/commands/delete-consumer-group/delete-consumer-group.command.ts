@@ -1,0 +1,10 @@
+import { Command } from '@nestjs/cqrs';
+
+export class DeleteConsumerGroupCommand extends Command<void> {
+  constructor(
+    readonly name: string,
+    readonly organizationId?: string,
+  ) {
+    super();
+  }
+}
