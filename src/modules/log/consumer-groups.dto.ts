@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsOptional, ValidateBy, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { CONSUMER_NAME_PATTERN, GROUP_NAME_PATTERN, type LogFilter, type StartFrom } from '@gyroscops/projections';
 import { AggregateTypeField, IntegerField, MAX_POSITION, PatternField, TextField, UuidField } from '../../common/dto/fields';
 import { EventEnvelopeDto } from '../../common/dto/events.dto';
@@ -10,6 +10,8 @@ const GROUP_RULE = 'a group name (1-64 lowercase letters, digits, "_" or "-", st
 const CONSUMER_RULE = '1-128 characters of letters, digits and . _ : @ -, starting with a letter or digit';
 const START_WORDS = ['beginning', 'end'];
 const MAX_DELIVERY_IDS = 1000;
+/** Optional fields may be absent, never null (IsOptional would let null through). */
+const present = (_o: object, v: unknown): boolean => v !== undefined;
 
 export class GroupNameParam {
   @PatternField(GROUP_NAME_PATTERN, GROUP_RULE, { required: true, minLength: 1, maxLength: 64, example: 'billing-export' })
@@ -76,7 +78,7 @@ const StartFromValidator = ValidateBy({
 
 export class PutConsumerGroupDto {
   @ApiPropertyOptional({ type: GroupFilterDto, description: 'Which events the group receives (absent: every event of the organization)' })
-  @IsOptional()
+  @ValidateIf(present)
   @ValidateNested()
   @Type(() => GroupFilterDto)
   filter?: GroupFilterDto;
@@ -88,7 +90,7 @@ export class PutConsumerGroupDto {
       'Where a new group starts: the beginning of the log, its end (only events appended from now), or after a position. ' +
       'Ignored when the group exists (move it with POST …/position).',
   })
-  @IsOptional()
+  @ValidateIf(present)
   @StartFromValidator
   startFrom?: StartFrom;
 
@@ -170,7 +172,7 @@ export class NackDeliveriesDto extends DeliveryIdsDto {
   reason?: string;
 
   @ApiPropertyOptional({ type: 'boolean', default: false, description: 'Park at once instead of retrying' })
-  @IsOptional()
+  @ValidateIf(present)
   @IsBoolean()
   park?: boolean;
 }
