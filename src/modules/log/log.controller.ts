@@ -9,7 +9,7 @@ import { RequestValidationError } from '../../common/errors/validation';
 import { DEFAULT_LOG_LIMIT, filterOf, LogPageDto, LogStreamQueryDto, ReadLogQueryDto } from './log.dto';
 import { ReadLogQuery } from './queries/read-log/read-log.query';
 import { LogStreamHub } from './stream/log-stream.hub';
-import { parseLastEventId, STREAM_HEADERS } from './stream/sse';
+import { LAST_EVENT_ID_PATTERN, parseLastEventId, STREAM_HEADERS } from './stream/sse';
 
 @ApiTags('log')
 @Controller('v1/log')
@@ -51,7 +51,7 @@ export class LogController {
     name: 'Last-Event-ID',
     required: false,
     description: 'Resume after this position (takes precedence over `after`)',
-    schema: { type: 'string', pattern: '^\\d{1,16}$' },
+    schema: { type: 'string', pattern: LAST_EVENT_ID_PATTERN.source },
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
@@ -62,7 +62,7 @@ export class LogController {
     const last = parseLastEventId(req.headers['last-event-id']);
     if (last === 'invalid') {
       throw new RequestValidationError([
-        { field: 'Last-Event-ID', constraints: { isPosition: 'Last-Event-ID must be a position (an integer ≥ 0)' } },
+        { field: 'Last-Event-ID', constraints: { isPosition: 'Last-Event-ID must be a position (1-15 digits)' } },
       ]);
     }
     const scope = readScopeOf();

@@ -20,8 +20,9 @@ describe('Server-Sent Events framing', () => {
       expect(parseLastEventId('')).toBeNull();
     });
 
-    it('calls anything but a safe non-negative integer malformed', () => {
-      for (const bad of ['-1', '1.5', 'abc', '99999999999999999', '1e3']) expect(parseLastEventId(bad)).toBe('invalid');
+    it('calls anything but 1-15 digits malformed', () => {
+      expect(parseLastEventId('999999999999999')).toBe(999_999_999_999_999);
+      for (const bad of ['-1', '1.5', 'abc', '9999999999999999', '1e3']) expect(parseLastEventId(bad)).toBe('invalid');
     });
   });
 });

@@ -27,13 +27,15 @@ export function retryMessage(ms: number): string {
   return `retry: ${ms}\n\n`;
 }
 
-/** `Last-Event-ID`: a position (digits, a safe integer); anything else is malformed. */
+/** What `Last-Event-ID` may be: a position, up to 15 digits (always a safe integer). */
+export const LAST_EVENT_ID_PATTERN = /^\d{1,15}$/;
+
+/** `Last-Event-ID`: a position; anything else is malformed. */
 export function parseLastEventId(value: string | string[] | undefined): number | null | 'invalid' {
   if (value === undefined) return null;
   const v = (Array.isArray(value) ? value[0] : value).trim();
   if (v === '') return null;
-  if (!/^\d{1,16}$/.test(v) || !Number.isSafeInteger(Number(v))) return 'invalid';
-  return Number(v);
+  return LAST_EVENT_ID_PATTERN.test(v) ? Number(v) : 'invalid';
 }
 
 /** Response headers of a stream: the event-stream type, and no buffering or transformation by proxies. */
