@@ -14,6 +14,12 @@ export class ApiError extends Error {
 
 export type QueryValue = string | number | boolean | undefined | null;
 
+/**
+ * The query of an endpoint, keyed by its query DTO (`QueryOf<SearchEventsQuery>`): a parameter the API renames or
+ * drops fails `npm run typecheck` here instead of being silently ignored by the page.
+ */
+export type QueryOf<Dto> = { [K in keyof Dto]?: QueryValue };
+
 /** Query string of the defined, non-empty values. */
 export function queryString(params: Record<string, QueryValue>): string {
   const q = new URLSearchParams();

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { IntervalDto } from '../../../src/modules/analytics/analytics.dto';
+import type { EventFilterDto, IntervalDto, PaymentVolumeDto, TimeWindowDto } from '../../../src/modules/analytics/analytics.dto';
+import type { QueryOf, QueryValue } from '../api';
 import { BarList, Chart, color } from '../components/chart';
 import { formatDuration, formatNumber, formatRatio } from '../format';
 import { useLoad } from '../hooks';
@@ -103,9 +104,7 @@ function AnalyticsForm({ initial }: { initial: Filters }) {
   );
 }
 
-type Params = Record<string, string | undefined>;
-
-function usePanel<T>(path: string, params: Params, k: string) {
+function usePanel<T>(path: string, params: Record<string, QueryValue>, k: string) {
   const { api } = useSession();
   return useLoad((signal) => api.get<T>(path, params, signal), [path, k]);
 }
@@ -125,7 +124,7 @@ function Panel(props: { title: string; id: string; error?: string; loading: bool
   );
 }
 
-function TrendsPanel({ params, k }: { params: Params; k: string }) {
+function TrendsPanel({ params, k }: { params: QueryOf<IntervalDto>; k: string }) {
   const r = usePanel<EventTrends>('/v1/analytics/events/trends', params, k);
   const entries = Object.entries(r.data?.trends ?? {});
   return (
@@ -142,7 +141,7 @@ function TrendsPanel({ params, k }: { params: Params; k: string }) {
   );
 }
 
-function StatisticsPanel({ params, k }: { params: Params; k: string }) {
+function StatisticsPanel({ params, k }: { params: QueryOf<EventFilterDto>; k: string }) {
   const r = usePanel<EventStatistics>('/v1/analytics/events/statistics', params, k);
   const top = (o: Record<string, number>) => Object.entries(o).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return (
@@ -162,7 +161,7 @@ function StatisticsPanel({ params, k }: { params: Params; k: string }) {
   );
 }
 
-function PaymentVolumePanel({ params, k }: { params: Params; k: string }) {
+function PaymentVolumePanel({ params, k }: { params: QueryOf<PaymentVolumeDto>; k: string }) {
   const r = usePanel<PaymentVolume>('/v1/analytics/payments/volume', params, k);
   const currencies = Object.entries(r.data?.currencies ?? {});
   const labels = currencies.length ? Object.keys(currencies[0][1].series) : [];
@@ -205,7 +204,7 @@ function PaymentVolumePanel({ params, k }: { params: Params; k: string }) {
   );
 }
 
-function RefundRatioPanel({ params, k }: { params: Params; k: string }) {
+function RefundRatioPanel({ params, k }: { params: QueryOf<TimeWindowDto>; k: string }) {
   const r = usePanel<RefundRatio>('/v1/analytics/payments/refund-ratio', params, k);
   const rows = Object.entries(r.data?.currencies ?? {});
   return (
@@ -249,7 +248,7 @@ function RefundRatioPanel({ params, k }: { params: Params; k: string }) {
   );
 }
 
-function BillingTotalsPanel({ params, k }: { params: Params; k: string }) {
+function BillingTotalsPanel({ params, k }: { params: QueryOf<TimeWindowDto>; k: string }) {
   const r = usePanel<BillingTotals>('/v1/analytics/billing/totals', params, k);
   const rows = Object.entries(r.data?.organizations ?? {}).flatMap(([org, periods]) =>
     Object.entries(periods).flatMap(([period, currencies]) =>
@@ -301,7 +300,7 @@ function BillingTotalsPanel({ params, k }: { params: Params; k: string }) {
   );
 }
 
-function WorkflowStepsPanel({ params, k }: { params: Params; k: string }) {
+function WorkflowStepsPanel({ params, k }: { params: QueryOf<TimeWindowDto>; k: string }) {
   const r = usePanel<WorkflowStepFigures>('/v1/analytics/workflows/steps', params, k);
   const kinds = Object.entries(r.data?.stepKinds ?? {}).sort((a, b) => a[0].localeCompare(b[0]));
   return (

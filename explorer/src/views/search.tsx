@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SearchEventsQuery } from '../../../src/modules/events/events.dto';
-import { describeError } from '../api';
+import { describeError, type QueryOf } from '../api';
 import { formatTime, localInputToInstant, moduleClass } from '../format';
 import { href, navigate, type Route } from '../router';
 import { useSession } from '../session';
@@ -32,13 +32,14 @@ export function SearchView({ route }: { route: Route }) {
   const load = async (after: string | null, gen: number) => {
     setLoading(true);
     try {
-      const page = await api.get<EventPage>('/v1/events', {
+      const query: QueryOf<SearchEventsQuery> = {
         ...applied,
         from: localInputToInstant(applied.from ?? ''),
         to: localInputToInstant(applied.to ?? ''),
         size: PAGE_SIZE,
         cursor: after ?? undefined,
-      });
+      };
+      const page = await api.get<EventPage>('/v1/events', query);
       if (gen !== generation.current) return;
       setEvents((prev) => (after ? [...prev, ...page.events] : page.events));
       setTotal(page.total);

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { describeError } from '../api';
+import type { ReadStreamQuery } from '../../../src/modules/events/events.dto';
+import type { ReplayQueryDto } from '../../../src/common/dto/replay-query.dto';
+import { describeError, type QueryOf } from '../api';
 import { diffJson } from '../diff';
 import { formatDuration, formatTime, localInputToInstant, moduleClass, REPLAY_PATHS } from '../format';
 import { useLoad } from '../hooks';
@@ -24,7 +26,7 @@ export function StreamView({ route }: { route: Route }) {
       do {
         slice = await api.get<StreamSlice>(
           `/v1/aggregates/${encodeURIComponent(aggregateId)}/events`,
-          { fromVersion: events.length + 1, maxCount: 1000 },
+          { fromVersion: events.length + 1, maxCount: 1000 } satisfies QueryOf<ReadStreamQuery>,
           signal,
         );
         events.push(...slice.events);
@@ -188,7 +190,7 @@ function Replay(props: {
   const { api } = useSession();
   const [slider, setSlider] = useState(props.version);
   const [at, setAt] = useState('');
-  const [query, setQuery] = useState<{ version?: number; at?: string }>({ version: props.version });
+  const [query, setQuery] = useState<Pick<ReplayQueryDto, 'version' | 'at'>>({ version: props.version });
   const [state, setState] = useState<{ data?: ReplayState; error?: string; loading: boolean }>({ loading: true });
   useEffect(() => {
     setSlider(props.version);
@@ -199,10 +201,12 @@ function Replay(props: {
     const ctrl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     const base = REPLAY_PATHS[props.aggregateType];
-    api.get<ReplayState>(`${base}/${encodeURIComponent(props.aggregateId)}/replay`, query, ctrl.signal).then(
-      (data) => !ctrl.signal.aborted && setState({ data, loading: false }),
-      (e: unknown) => !ctrl.signal.aborted && setState({ error: describeError(e), loading: false }),
-    );
+    api
+      .get<ReplayState>(`${base}/${encodeURIComponent(props.aggregateId)}/replay`, query satisfies QueryOf<ReplayQueryDto>, ctrl.signal)
+      .then(
+        (data) => !ctrl.signal.aborted && setState({ data, loading: false }),
+        (e: unknown) => !ctrl.signal.aborted && setState({ error: describeError(e), loading: false }),
+      );
     return () => ctrl.abort();
   }, [props.aggregateId, query.version, query.at]);
 
