@@ -9,6 +9,7 @@ import { AppModule, type AppModuleOptions } from './app.module';
 import { JwtVerifier } from './auth/jwt-verifier';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './common/request-context/correlation-id';
 import { registerRequestContextHooks } from './common/request-context/request-context.hook';
+import { registerMethodNotAllowed } from './common/http/method-not-allowed';
 import type { AppConfig } from './config/app-config';
 import { loadConfig, type Env } from './config/load-config';
 import { setupOpenApi } from './openapi';
@@ -51,6 +52,7 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   }
   registerRequestContextHooks(app.getHttpAdapter().getInstance(), app.get(JwtVerifier));
   registerGracefulClose(app.getHttpAdapter().getInstance());
+  registerMethodNotAllowed(app.getHttpAdapter().getInstance());
   setupOpenApi(app, version);
   serveExplorer(app, config);
 

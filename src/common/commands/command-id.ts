@@ -1,22 +1,52 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequestContextStore } from '@gyroscops/context';
 import { deterministicId } from '@gyroscops/ddd';
+import { RequestValidationError } from '../errors/validation';
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+/** 1-255 printable ASCII characters: what a header can carry unchanged through proxies and logs. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The command id of a POST: derived from the caller's organization, the route and the `Idempotency-Key` header
+ * when there is one (so a repeat maps to the same command), random otherwise. Null-free: a malformed key is a 400.
+ */
+export function commandIdOf(req: FastifyRequest): string {
+  const header = req.headers['idempotency-key'];
+  if (header === undefined) return randomUUID();
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new RequestValidationError([
+      { field: IDEMPOTENCY_KEY_HEADER, constraints: { isIdempotencyKey: 'Idempotency-Key must be 1-255 printable ASCII characters' } },
+    ]);
+  }
+  const { organizationId } = RequestContextStore.require();
+  return deterministicId('command', `${organizationId}\u0000${req.method} ${req.routeOptions.url ?? req.url}\u0000${key}`);
+}
 
 /**
  * The id of the command a POST carries. With an `Idempotency-Key` header it is derived from the caller's
  * organization, the route and the key, so a repeat maps to the same command: the repository finds its events
  * (their ids derive from the command id) and answers the first result without recording anything new.
  */
-export const CommandId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+export const CommandId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
+  commandIdOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);
+
+/** OpenAPI of the `Idempotency-Key` header, stated once for every POST that takes it. */
+export const ApiIdempotencyKey = (description = 'A repeat returns the first response and records nothing new'): MethodDecorator =>
+  ApiHeader({
+    name: IDEMPOTENCY_KEY_HEADER,
+    required: false,
+    description,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, minLength: 1, maxLength: 255 },
+  });
+
+/** The command id when the request carries an `Idempotency-Key`, else undefined (the caller then needs none). */
+export const IdempotentCommandId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string | undefined => {
   const req = ctx.switchToHttp().getRequest<FastifyRequest>();
-  const header = req.headers['idempotency-key'];
-  if (header === undefined) return randomUUID();
-  const key = Array.isArray(header) ? header[0] : header;
-  if (!KEY.test(key)) throw new BadRequestException('Idempotency-Key must be 1-255 printable ASCII characters');
-  const { organizationId } = RequestContextStore.require();
-  return deterministicId('command', `${organizationId}\u0000${req.method} ${req.routeOptions.url ?? req.url}\u0000${key}`);
+  return req.headers['idempotency-key'] === undefined ? undefined : commandIdOf(req);
 });

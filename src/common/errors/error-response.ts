@@ -23,6 +23,7 @@ export interface ErrorResponse {
 const EVENT_STORE_STATUS: Readonly<Record<string, number>> = {
   WrongExpectedVersion: 409,
   StreamNotFound: 404,
+  StreamDeleted: 410,
   EventNotFound: 404,
   EventStoreUnavailable: 503,
   AppendOutcomeUnknown: 503,
@@ -81,6 +82,13 @@ function fromEventStoreError(code: string, error: Error & Record<string, unknown
       body.actualVersion = error['actualVersion'];
       break;
     case 'InvalidEvent':
+      if (isAggregateTypeMismatch(error['details'])) {
+        // A well-formed append (or a domain command) to an id another kind of aggregate already holds: the request
+        // conflicts with the stream's state, like a wrong expected version.
+        return { status: 409, body: { error: 'AggregateTypeMismatch', message: error.message, details: error['details'] }, log: 'none' };
+      }
+      if (error['details'] !== undefined) body.details = error['details'];
+      break;
     case 'InvalidQuery':
       if (error['details'] !== undefined) body.details = error['details'];
       break;
@@ -97,6 +105,14 @@ function fromEventStoreError(code: string, error: Error & Record<string, unknown
       return { status, body, headers: RETRY_AFTER, log: 'warn' };
   }
   return { status, body, log: 'none' };
+}
+
+/**
+ * The store names the field of an InvalidEvent. Past the DTOs (which check aggregateType's pattern), a complaint
+ * about aggregateType can only be that the stream already holds events of another aggregate type.
+ */
+function isAggregateTypeMismatch(details: unknown): boolean {
+  return Array.isArray(details) && details.length === 1 && (details[0] as { field?: unknown })?.field === 'aggregateType';
 }
 
 function fromHttpException(exception: HttpException): ErrorResponse {

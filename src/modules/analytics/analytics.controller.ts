@@ -1,14 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/access.decorators';
+import { EventPageDto } from '../../common/dto/events.dto';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import {
   BUCKET_LIMIT_DESCRIPTION,
   CorrelationIdParam,
@@ -27,13 +22,11 @@ import { RefundRatioQuery, type RefundRatio } from './queries/refund-ratio/refun
 import { SearchEventDataQuery, type EventDataPage } from './queries/search-event-data/search-event-data.query';
 import { WorkflowStepFiguresQuery, type WorkflowStepFigures } from './queries/workflow-step-figures/workflow-step-figures.query';
 
-const INVALID =
-  'ValidationError, or ANALYTICS.INVALID_DATE / INVALID_RANGE (from after to) / INVALID_TIME_ZONE / INVALID_INTERVAL / TOO_MANY_BUCKETS, with details';
+const TOO_MANY_BUCKETS = { 400: 'ValidationError, or ANALYTICS.TOO_MANY_BUCKETS (with buckets and limit in details)' };
+const SUM_NOT_EXACT = { 422: 'ANALYTICS.SUM_NOT_EXACT: a sum of minor units past 2^53 cannot be answered exactly' };
 
 /** Figures over the event history from Elasticsearch aggregations: exact, and scoped to the caller's organization (admins see all). */
 @ApiTags('analytics')
-@ApiBadRequestResponse({ description: INVALID })
-@ApiServiceUnavailableResponse({ description: 'Elasticsearch unavailable or overloaded (EventStoreUnavailable); retry later' })
 @Controller('v1/analytics')
 export class AnalyticsController {
   constructor(private readonly queries: QueryBus) {}
@@ -44,6 +37,7 @@ export class AnalyticsController {
     summary: 'Event counts: total, per hour, per day (hours and days holding events), per organization and per user (exact)',
     description: `Hourly series decide the bucket limit. ${BUCKET_LIMIT_DESCRIPTION}`,
   })
+  @ApiErrors(TOO_MANY_BUCKETS)
   @ApiOkResponse({
     schema: {
       example: {
@@ -65,6 +59,7 @@ export class AnalyticsController {
     summary: 'Event counts per hour, day, ISO week (2024-W51) or month (2024-12), in order, empty buckets with 0',
     description: BUCKET_LIMIT_DESCRIPTION,
   })
+  @ApiErrors(TOO_MANY_BUCKETS)
   @ApiOkResponse({ schema: { example: { interval: 'week', trends: { '2024-W50': 4, '2024-W51': 0, '2024-W52': 7 } } } })
   trends(@Query() q: IntervalDto): Promise<EventTrends> {
     return this.queries.execute(new EventTrendsQuery({ ...q }));
@@ -79,7 +74,7 @@ export class AnalyticsController {
       `children (event ids). Roots are events caused by nothing of the correlation, e.g. by a command. At most ` +
       `${MAX_CORRELATION_EVENTS} events (truncated says when there were more).`,
   })
-  @ApiNotFoundResponse({ description: 'ANALYTICS.CORRELATION_NOT_FOUND: no event of the correlation visible to the caller' })
+  @ApiErrors({ 404: 'ANALYTICS.CORRELATION_NOT_FOUND: no event of the correlation visible to the caller' })
   correlation(@Param() { correlationId }: CorrelationIdParam): Promise<CorrelationTree> {
     return this.queries.execute(new CorrelationTreeQuery(correlationId));
   }
@@ -87,6 +82,7 @@ export class AnalyticsController {
   @Get('search')
   @Roles('reader')
   @ApiOperation({ summary: 'Search event data: free text and filters, newest first, cursor paging past 10,000 hits' })
+  @ApiOkResponse({ type: EventPageDto })
   search(@Query() q: SearchEventDataDto): Promise<EventDataPage> {
     return this.queries.execute(new SearchEventDataQuery({ ...q }));
   }
@@ -97,6 +93,7 @@ export class AnalyticsController {
     summary: 'Processed payment volume per currency and bucket: exact sums of minor units, formatted with the currency exponent',
     description: BUCKET_LIMIT_DESCRIPTION,
   })
+  @ApiErrors({ ...TOO_MANY_BUCKETS, ...SUM_NOT_EXACT })
   @ApiOkResponse({
     schema: {
       example: {
@@ -119,6 +116,7 @@ export class AnalyticsController {
   @Get('payments/refund-ratio')
   @Roles('reader')
   @ApiOperation({ summary: 'Refunded over paid amounts per currency (exact sums; ratio to 6 decimals)' })
+  @ApiErrors(SUM_NOT_EXACT)
   @ApiOkResponse({
     schema: {
       example: {
@@ -138,6 +136,7 @@ export class AnalyticsController {
     summary: 'Invoice totals per organization, billing period (month) and currency: issued, voided after issue, net, paid',
     description: 'The month is the invoices’ billing period; from/to select events by when they were recorded.',
   })
+  @ApiErrors(SUM_NOT_EXACT)
   @ApiOkResponse({
     schema: {
       example: {

@@ -1,35 +1,61 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { AGGREGATE_ID_PATTERN, AGGREGATE_TYPE_PATTERN } from '@gyroscops/event-store';
-import { INTERVALS, MAX_BUCKETS } from './domain/time-buckets';
+import { IntersectionType } from '@nestjs/swagger';
+import { AggregateTypeField, EnumField, PatternField, TextField } from '../../common/dto/fields';
+import { EventPageQueryDto, TimeRangeQueryDto } from '../../common/dto/list-query.dto';
+import { INTERVALS, MAX_BUCKETS, UTC } from './domain/time-buckets';
 
-// Dates, intervals and zones are only shape-checked here: the query handlers own their meaning and answer
-// ANALYTICS.INVALID_DATE / INVALID_RANGE / INVALID_INTERVAL / INVALID_TIME_ZONE / TOO_MANY_BUCKETS with details.
+/**
+ * Zones Node's time zone database (2025c here) has and Elasticsearch 8.19's Java does not know yet: sending one
+ * makes Elasticsearch refuse the aggregation. `analytics-time-zones.int-spec.ts` checks every zone of TIME_ZONES
+ * against the real Elasticsearch, so a runtime upgrade that adds another fails a test instead of a request.
+ */
+const UNKNOWN_TO_ELASTICSEARCH = new Set(['America/Coyhaique']);
 
-const FROM = {
-  description:
-    'ISO 8601, inclusive. A date-time with Z or an offset is that instant; without, a wall-clock time in timeZone. ' +
-    'A bare date (2024-12-19) is the start of that day in timeZone for from, its end for to. No bound when absent.',
-  example: '2024-12-01',
-};
-const TIME_ZONE = {
-  description: 'IANA time zone for bucket boundaries and keys (Europe/Paris); UTC when absent. Hour keys then carry the offset.',
-  example: 'Europe/Paris',
-};
+/**
+ * IANA's current names of zones that CLDR (so Intl) still spells the old way: Intl accepts both and answers the old
+ * one (Asia/Kolkata → Asia/Calcutta), so the API accepts both too.
+ */
+const IANA_NAMES_OF_CLDR_LEGACY_ZONES = [
+  'Africa/Asmara',
+  'America/Argentina/Buenos_Aires',
+  'America/Argentina/Catamarca',
+  'America/Argentina/Cordoba',
+  'America/Argentina/Jujuy',
+  'America/Argentina/Mendoza',
+  'America/Atikokan',
+  'America/Indiana/Indianapolis',
+  'America/Kentucky/Louisville',
+  'America/Nuuk',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Kolkata',
+  'Asia/Yangon',
+  'Atlantic/Faroe',
+  'Europe/Kyiv',
+  'Pacific/Chuuk',
+  'Pacific/Kanton',
+  'Pacific/Pohnpei',
+];
 
-export class TimeWindowDto {
-  @ApiPropertyOptional(FROM) @IsOptional() @IsString() @Length(1, 40) from?: string;
-  @ApiPropertyOptional({ ...FROM, example: '2024-12-31' }) @IsOptional() @IsString() @Length(1, 40) to?: string;
-  @ApiPropertyOptional(TIME_ZONE) @IsOptional() @IsString() @Length(1, 64) timeZone?: string;
+/** The time zones the API accepts (exactly these spellings): IANA names Intl knows and Elasticsearch also knows. */
+export const TIME_ZONES: readonly string[] = [
+  UTC,
+  ...[...Intl.supportedValuesOf('timeZone'), ...IANA_NAMES_OF_CLDR_LEGACY_ZONES]
+    .filter((z) => z !== UTC && !UNKNOWN_TO_ELASTICSEARCH.has(z))
+    .sort(),
+];
+
+export class TimeWindowDto extends TimeRangeQueryDto {
+  @EnumField(TIME_ZONES, {
+    example: 'Europe/Paris',
+    default: UTC,
+    description: 'IANA time zone of the days given as from/to, of bucket boundaries and keys. Hour keys then carry the offset.',
+  })
+  timeZone?: string;
 }
 
 export class EventFilterDto extends TimeWindowDto {
-  @ApiPropertyOptional({ example: 'PaymentProcessed' }) @IsOptional() @IsString() @Length(1, 200) eventType?: string;
-  @ApiPropertyOptional({ example: 'Payment' })
-  @IsOptional()
-  @Matches(AGGREGATE_TYPE_PATTERN, { message: 'aggregateType must be 1-100 characters: a letter, then letters, digits, _ . -' })
-  aggregateType?: string;
+  @TextField({ maxLength: 200, example: 'PaymentProcessed' }) eventType?: string;
+  @AggregateTypeField({ example: 'Payment' }) aggregateType?: string;
 }
 
 export const BUCKET_LIMIT_DESCRIPTION =
@@ -37,41 +63,29 @@ export const BUCKET_LIMIT_DESCRIPTION =
   'that would produce more is refused with 400 ANALYTICS.TOO_MANY_BUCKETS.';
 
 export class IntervalDto extends EventFilterDto {
-  @ApiPropertyOptional({ enum: INTERVALS, default: 'day', description: `Bucket size. ${BUCKET_LIMIT_DESCRIPTION}` })
-  @IsOptional()
-  @IsString()
-  @Length(1, 20)
+  @EnumField(INTERVALS, { default: 'day', description: `Bucket size. ${BUCKET_LIMIT_DESCRIPTION}` })
   interval?: string;
 }
 
 export class PaymentVolumeDto extends TimeWindowDto {
-  @ApiPropertyOptional({ enum: INTERVALS, default: 'day', description: `Bucket size. ${BUCKET_LIMIT_DESCRIPTION}` })
-  @IsOptional()
-  @IsString()
-  @Length(1, 20)
+  @EnumField(INTERVALS, { default: 'day', description: `Bucket size. ${BUCKET_LIMIT_DESCRIPTION}` })
   interval?: string;
 }
 
-export class SearchEventDataDto extends EventFilterDto {
-  @ApiPropertyOptional({ description: 'Free text over string values of eventData and metadata (never parsed as query syntax)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 1000)
+export class SearchEventDataDto extends IntersectionType(EventFilterDto, EventPageQueryDto) {
+  @TextField({ maxLength: 1000, description: 'Free text over string values of eventData and metadata (never parsed as query syntax)' })
   q?: string;
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' }) @IsOptional() @IsString() @Length(1, 2000) cursor?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  size?: number;
 }
 
 export class CorrelationIdParam {
-  @ApiProperty()
-  @Matches(AGGREGATE_ID_PATTERN, {
-    message: 'correlationId must be 1-256 characters of letters, digits and . _ : @ -, starting with a letter or digit',
-  })
+  @PatternField(
+    /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,255}$/,
+    '1-256 characters of letters, digits and . _ : @ -, starting with a letter or digit',
+    {
+      required: true,
+      minLength: 1,
+      maxLength: 256,
+    },
+  )
   correlationId!: string;
 }

@@ -39,19 +39,6 @@ export class InvalidDateError extends AnalyticsError {
   }
 }
 
-export class InvalidRangeError extends AnalyticsError {
-  constructor(from: Date, to: Date) {
-    super('INVALID_RANGE', 'from must not be after to', 400, [
-      {
-        field: 'from',
-        message: `from (${from.toISOString()}) is after to (${to.toISOString()})`,
-        from: from.toISOString(),
-        to: to.toISOString(),
-      },
-    ]);
-  }
-}
-
 export class TooManyBucketsError extends AnalyticsError {
   constructor(interval: string, buckets: number, limit: number, from?: Date, to?: Date) {
     super(

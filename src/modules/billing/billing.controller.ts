@@ -1,28 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { AppendResult } from '@gyroscops/event-store';
-import { ApiMinPosition } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
+import { ApiIdempotencyKey, CommandId } from '../../common/commands/command-id';
+import { HistoryEntryDto } from '../../common/dto/history.dto';
 import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
-import { CommandId } from '../../common/commands/command-id';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
+import { ApiProjectionRead, MinPosition } from '../../common/read-models/min-position';
+import { instantOf, timeRangeOf } from '../../common/time/time-bound';
 import { StoreWakeUp } from '../events/store-wake-up';
 import {
   AddInvoiceLineDto,
   CreateInvoiceDto,
   GetInvoiceQueryDto,
   InvoiceCommandResultDto,
+  InvoiceDto,
   InvoiceIdParam,
+  InvoicePageDto,
+  InvoiceReplayDto,
   ListInvoicesQueryDto,
   VoidInvoiceDto,
 } from './billing.dto';
@@ -35,11 +32,10 @@ import { InvoiceHistoryQuery } from './queries/invoice-history/invoice-history.q
 import { ListInvoicesQuery } from './queries/list-invoices/list-invoices.query';
 import { ReplayInvoiceQuery } from './queries/replay-invoice/replay-invoice.query';
 
-const IDEMPOTENCY = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'A repeat within 24 h returns the first response and records nothing new',
-};
+class InvoiceHistoryDto {
+  @ApiProperty() invoiceId!: string;
+  @ApiProperty({ type: [HistoryEntryDto], description: 'Oldest first' }) history!: HistoryEntryDto[];
+}
 
 /** The answer to a command, from what it recorded (also when an Idempotency-Key repeat replays it). */
 function resultOf(r: AppendResult): InvoiceCommandResultDto {
@@ -71,11 +67,10 @@ export class BillingController {
   @Post()
   @HttpCode(201)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Open a draft invoice for a billing period and currency (InvoiceCreated)' })
   @ApiCreatedResponse({ type: InvoiceCommandResultDto })
-  @ApiBadRequestResponse({ description: 'INVOICE.INVALID_PERIOD, MONEY.INVALID (currency)' })
-  @ApiConflictResponse({ description: 'INVOICE.ALREADY_EXISTS' })
+  @ApiErrors({ 409: 'INVOICE.ALREADY_EXISTS' })
   async create(@Body() body: CreateInvoiceDto, @CommandId() commandId: string): Promise<InvoiceCommandResultDto> {
     const invoiceId = body.invoiceId ?? `inv-${randomUUID()}`;
     return this.done(await this.commands.execute(new CreateInvoiceCommand(commandId, invoiceId, body.period, body.currency)));
@@ -84,14 +79,17 @@ export class BillingController {
   @Post(':id/lines')
   @HttpCode(201)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Add a line to a draft: quantity × unit price, rounded half to even to the currency precision (InvoiceLineAdded)',
   })
   @ApiCreatedResponse({ type: InvoiceCommandResultDto })
-  @ApiBadRequestResponse({ description: 'QUANTITY.INVALID, MONEY.INVALID, INVOICE.INVALID_LINE, INVOICE.AMOUNT_TOO_LARGE' })
-  @ApiNotFoundResponse({ description: 'INVOICE.NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE.ALREADY_ISSUED, INVOICE.VOIDED, INVOICE.CURRENCY_MISMATCH, INVOICE.DUPLICATE_LINE' })
+  @ApiErrors({
+    404: 'INVOICE.NOT_FOUND',
+    409:
+      'INVOICE.ALREADY_ISSUED, INVOICE.VOIDED, INVOICE.CURRENCY_MISMATCH, INVOICE.DUPLICATE_LINE, INVOICE.TOO_MANY_LINES, ' +
+      'INVOICE.INVALID_AMOUNT (more decimals than the invoice currency), INVOICE.AMOUNT_TOO_LARGE',
+  })
   async addLine(
     @Param() { id }: InvoiceIdParam,
     @Body() body: AddInvoiceLineDto,
@@ -122,11 +120,10 @@ export class BillingController {
   @Post(':id/issue')
   @HttpCode(200)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Issue the invoice: no line can be added after (InvoiceIssued)' })
   @ApiOkResponse({ type: InvoiceCommandResultDto })
-  @ApiNotFoundResponse({ description: 'INVOICE.NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE.EMPTY, INVOICE.ALREADY_ISSUED, INVOICE.VOIDED' })
+  @ApiErrors({ 404: 'INVOICE.NOT_FOUND', 409: 'INVOICE.EMPTY, INVOICE.ALREADY_ISSUED, INVOICE.VOIDED' })
   async issue(@Param() { id }: InvoiceIdParam, @CommandId() commandId: string): Promise<InvoiceCommandResultDto> {
     return this.done(await this.commands.execute(new IssueInvoiceCommand(commandId, id)));
   }
@@ -134,11 +131,10 @@ export class BillingController {
   @Post(':id/void')
   @HttpCode(200)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Void a draft or an unpaid issued invoice (InvoiceVoided)' })
   @ApiOkResponse({ type: InvoiceCommandResultDto })
-  @ApiNotFoundResponse({ description: 'INVOICE.NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVOICE.VOIDED, INVOICE.ALREADY_PAID, INVOICE.HAS_PAYMENTS' })
+  @ApiErrors({ 404: 'INVOICE.NOT_FOUND', 409: 'INVOICE.VOIDED, INVOICE.ALREADY_PAID, INVOICE.HAS_PAYMENTS' })
   async void(
     @Param() { id }: InvoiceIdParam,
     @Body() body: VoidInvoiceDto,
@@ -149,43 +145,50 @@ export class BillingController {
 
   @Get()
   @Roles('reader')
-  @ApiMinPosition({ query: false })
-  @ApiOperation({ summary: "The caller's organization's invoices, newest first, by status, period and currency (read model)" })
-  async list(@Query() q: ListInvoicesQueryDto) {
+  @ApiProjectionRead()
+  @ApiOperation({
+    summary: "The caller's organization's invoices, newest first, by status, period, currency and creation time (read model)",
+  })
+  @ApiOkResponse({ type: InvoicePageDto })
+  async list(@Query() q: ListInvoicesQueryDto, @MinPosition() minPosition: number | undefined) {
     return this.queries.execute(
       new ListInvoicesQuery({
         status: q.status,
         period: q.period,
         currency: q.currency,
+        range: timeRangeOf(q),
         size: q.size,
-        from: q.from,
-        minPosition: q.minPosition,
+        cursor: q.cursor,
+        minPosition,
       }),
     );
   }
 
   @Get(':id')
   @Roles('reader')
-  @ApiMinPosition({ query: false })
+  @ApiProjectionRead()
   @ApiOperation({ summary: 'An invoice with its lines, totals and payments (read model)' })
-  @ApiNotFoundResponse({ description: 'INVOICE.NOT_FOUND' })
-  async get(@Param() { id }: InvoiceIdParam, @Query() q: GetInvoiceQueryDto) {
-    return this.queries.execute(new GetInvoiceQuery(id, q.minPosition));
+  @ApiOkResponse({ type: InvoiceDto })
+  @ApiErrors({ 404: 'INVOICE.NOT_FOUND' })
+  async get(@Param() { id }: InvoiceIdParam, @Query() _q: GetInvoiceQueryDto, @MinPosition() minPosition: number | undefined) {
+    return this.queries.execute(new GetInvoiceQuery(id, minPosition));
   }
 
   @Get(':id/history')
   @Roles('reader')
   @ApiOperation({ summary: "The invoice's events, oldest first (audit trail)" })
-  @ApiNotFoundResponse({ description: 'INVOICE.NOT_FOUND' })
-  async history(@Param() { id }: InvoiceIdParam) {
+  @ApiOkResponse({ type: InvoiceHistoryDto })
+  @ApiErrors({ 404: 'INVOICE.NOT_FOUND' })
+  async history(@Param() { id }: InvoiceIdParam): Promise<InvoiceHistoryDto> {
     return this.queries.execute(new InvoiceHistoryQuery(id));
   }
 
   @Get(':id/replay')
   @Roles('reader')
-  @ApiOperation({ summary: "The invoice's state rebuilt from its events as of a version or an ISO time" })
-  @ApiNotFoundResponse({ description: 'INVOICE.NOT_FOUND' })
+  @ApiOperation({ summary: "The invoice's state rebuilt from its events as of a version or an RFC 3339 instant" })
+  @ApiOkResponse({ type: InvoiceReplayDto })
+  @ApiErrors({ 404: 'INVOICE.NOT_FOUND (unknown, or not yet created at that moment)' })
   async replay(@Param() { id }: InvoiceIdParam, @Query() q: ReplayQueryDto) {
-    return this.queries.execute(new ReplayInvoiceQuery(id, q.version, q.at ? new Date(q.at) : undefined));
+    return this.queries.execute(new ReplayInvoiceQuery(id, q.version, q.at !== undefined ? instantOf(q.at) : undefined));
   }
 }

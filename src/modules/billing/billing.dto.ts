@@ -1,85 +1,70 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
-import { AGGREGATE_ID_PATTERN } from '@gyroscops/event-store';
-import { MinPositionQuery } from '@gyroscops/projections';
-import { IsAmount } from '../../common/commands/amount.validator';
+import { ValidateNested } from 'class-validator';
+import { AmountField, CURRENCIES, QuantityField } from '../../common/dto/money-fields';
+import { EnumField, IdField, PatternField, TextField } from '../../common/dto/fields';
+import { NextCursorProperty, PositionPageQueryDto } from '../../common/dto/list-query.dto';
+import { ProjectionReadQueryDto } from '../../common/read-models/min-position';
 import type { InvoiceStatus } from './domain/invoice.events';
 
-const ID_MESSAGE = 'must be 1-256 characters of letters, digits and . _ : @ -, starting with a letter or digit';
 const STATUSES: InvoiceStatus[] = ['draft', 'issued', 'partially_paid', 'paid', 'voided'];
-const AMOUNT = { oneOf: [{ type: 'number' }, { type: 'string' }] };
+/** A billing period: a calendar month, YYYY-MM. */
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export class CreateInvoiceDto {
-  @ApiPropertyOptional({ description: 'Chosen by the client, or generated' })
-  @IsOptional()
-  @Matches(AGGREGATE_ID_PATTERN, { message: `invoiceId ${ID_MESSAGE}` })
+  @IdField({ description: 'Chosen by the client, or generated (`inv-<uuid>`)' })
   invoiceId?: string;
 
-  @ApiProperty({ example: '2026-11', description: 'Billing period, YYYY-MM' })
-  @IsString()
+  @PatternField(PERIOD, 'a billing period YYYY-MM', { required: true, example: '2026-11', description: 'Billing period, YYYY-MM' })
   period!: string;
 
-  @ApiProperty({ example: 'EUR', description: 'ISO 4217: every amount of the invoice is in it' })
-  @IsString()
+  @EnumField(CURRENCIES, { required: true, example: 'EUR', description: 'ISO 4217: every amount of the invoice is in it' })
   currency!: string;
 }
 
 export class CloudResourceDto {
-  @ApiProperty({ example: 'vm' })
-  @IsString()
-  @Length(1, 200)
+  @TextField({ required: true, maxLength: 200, example: 'vm' })
   resourceType!: string;
 
-  @ApiPropertyOptional({ example: 'vm-42' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 256)
+  @TextField({ maxLength: 256, example: 'vm-42' })
   resourceId?: string;
 }
 
 export class AddInvoiceLineDto {
-  @ApiPropertyOptional({ description: 'Unique in the invoice; generated when absent' })
-  @IsOptional()
-  @Matches(AGGREGATE_ID_PATTERN, { message: `lineId ${ID_MESSAGE}` })
+  @IdField({ description: 'Unique in the invoice; derived from the command id when absent' })
   lineId?: string;
 
-  @ApiProperty({ maxLength: 1000, example: 'vCPU hours' })
-  @IsString()
-  @Length(1, 1000)
+  @TextField({ required: true, maxLength: 1000, nonBlank: true, example: 'vCPU hours' })
   description!: string;
 
-  @ApiProperty({ ...AMOUNT, example: '2.5', description: 'Positive decimal, at most 6 decimals' })
-  @IsAmount({ message: 'quantity must be a number or a decimal string such as "2.5"' })
+  @QuantityField({ example: '2.5', description: 'Positive decimal: at most 9 integer digits and 6 decimals' })
   quantity!: number | string;
 
-  @ApiProperty({ ...AMOUNT, example: '10.00', description: 'In the invoice currency, at most its precision' })
-  @IsAmount({ message: 'unitPrice must be a number or a decimal string such as "10.00"' })
+  @AmountField({
+    example: '10.00',
+    description: 'In the invoice currency; more decimals than that currency has is refused with 409 INVOICE.INVALID_AMOUNT',
+  })
   unitPrice!: number | string;
 
-  @ApiPropertyOptional({ example: 'EUR', description: 'When given, must be the invoice currency (INVOICE.CURRENCY_MISMATCH otherwise)' })
-  @IsOptional()
-  @IsString()
+  @EnumField(CURRENCIES, {
+    example: 'EUR',
+    description: 'When given, must be the invoice currency (409 INVOICE.CURRENCY_MISMATCH otherwise)',
+  })
   currency?: string;
 
   @ApiPropertyOptional({ type: CloudResourceDto })
-  @IsOptional()
   @ValidateNested()
   @Type(() => CloudResourceDto)
   cloudResource?: CloudResourceDto;
 }
 
 export class VoidInvoiceDto {
-  @ApiPropertyOptional({ maxLength: 1000 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 1000)
+  @TextField({ maxLength: 1000 })
   reason?: string;
 }
 
 export class InvoiceIdParam {
-  @ApiProperty()
-  @Matches(AGGREGATE_ID_PATTERN, { message: `id ${ID_MESSAGE}` })
+  @IdField({ required: true })
   id!: string;
 }
 
@@ -89,34 +74,67 @@ export class InvoiceCommandResultDto {
   @ApiPropertyOptional({ description: 'The line added (POST …/lines)' }) lineId?: string;
   @ApiPropertyOptional({ example: '25.00', description: 'Line total (POST …/lines)' }) amount?: string;
   @ApiPropertyOptional({ example: '125.00', description: 'Invoice total after the command' }) total?: string;
-  @ApiProperty() version!: number;
-  @ApiProperty({ description: 'Global position of the last event: pass as minPosition to read it from the read model' }) position!: number;
+  @ApiProperty({ type: 'integer' }) version!: number;
+  @ApiProperty({ type: 'integer', description: 'Global position of the last event: pass as minPosition to read it from the read model' })
+  position!: number;
 }
 
-export class GetInvoiceQueryDto extends MinPositionQuery {}
+export class GetInvoiceQueryDto extends ProjectionReadQueryDto {}
 
-export class ListInvoicesQueryDto extends MinPositionQuery {
-  @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: InvoiceStatus;
-  @ApiPropertyOptional({ example: '2026-11' })
-  @IsOptional()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'period must be YYYY-MM' })
-  period?: string;
-  @ApiPropertyOptional({ example: 'EUR' })
-  @IsOptional()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code' })
-  currency?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  size?: number;
-  @ApiPropertyOptional({ minimum: 0, description: 'Offset: the `next` of the previous page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(9000)
-  from?: number;
+export class ListInvoicesQueryDto extends IntersectionType(ProjectionReadQueryDto, PositionPageQueryDto) {
+  @EnumField(STATUSES) status?: InvoiceStatus;
+  @PatternField(PERIOD, 'a billing period YYYY-MM', { example: '2026-11' }) period?: string;
+  @PatternField(/^[A-Z]{3}$/, 'an ISO 4217 code', { example: 'EUR' }) currency?: string;
+}
+
+class CloudResourceRefDto {
+  @ApiProperty() resourceType!: string;
+  @ApiPropertyOptional() resourceId?: string;
+}
+
+class InvoiceLineDto {
+  @ApiProperty() lineId!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ example: '2.5' }) quantity!: string;
+  @ApiProperty({ example: '10.00' }) unitPrice!: string;
+  @ApiProperty({ example: '25.00' }) amount!: string;
+  @ApiPropertyOptional({ type: CloudResourceRefDto }) cloudResource?: CloudResourceRefDto;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'What billed it (a workflow step)' })
+  origin?: Record<string, unknown>;
+}
+
+class InvoiceBaseDto {
+  @ApiProperty() invoiceId!: string;
+  @ApiProperty({ example: '2026-11' }) period!: string;
+  @ApiProperty({ example: 'EUR' }) currency!: string;
+  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty({ example: '125.00' }) total!: string;
+  @ApiProperty({ type: 'integer' }) totalMinor!: number;
+  @ApiProperty({ example: '0.00' }) paid!: string;
+  @ApiProperty({ example: '125.00' }) balance!: string;
+  @ApiPropertyOptional() voidReason?: string;
+}
+
+class InvoiceMetaDto extends InvoiceBaseDto {
+  @ApiProperty() organizationId!: string;
+  @ApiProperty({ type: 'integer' }) version!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: 'integer' }) createdPosition!: number;
+}
+
+export class InvoiceDto extends InvoiceMetaDto {
+  @ApiProperty({ type: [InvoiceLineDto] }) lines!: InvoiceLineDto[];
+}
+
+export class InvoicePageDto {
+  @ApiProperty({ type: 'integer', description: 'Exact number of matches' }) total!: number;
+  @ApiProperty({ type: [InvoiceMetaDto], description: 'Without their lines (GET /v1/invoices/{id} has them)' }) items!: InvoiceMetaDto[];
+  @NextCursorProperty() nextCursor!: string | null;
+}
+
+export class InvoiceReplayDto extends InvoiceBaseDto {
+  @ApiProperty({ type: [InvoiceLineDto] }) lines!: InvoiceLineDto[];
+  @ApiProperty({ type: 'integer' }) version!: number;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) asOf!: string | null;
 }

@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiMinPosition, MinPosition } from '@gyroscops/projections';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/access.decorators';
+import { ApiIdempotencyKey, CommandId } from '../../common/commands/command-id';
+import { HistoryEntryDto, TimelineEntryDto } from '../../common/dto/history.dto';
 import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
-import { CommandId } from '../../common/commands/command-id';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
+import { ApiProjectionRead, MinPosition } from '../../common/read-models/min-position';
+import { instantOf, timeRangeOf } from '../../common/time/time-bound';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { ProcessPaymentCommand } from './commands/process-payment/process-payment.command';
 import { RefundPaymentCommand } from './commands/refund-payment/refund-payment.command';
@@ -13,8 +17,12 @@ import {
   GetPaymentQueryDto,
   ListPaymentsQueryDto,
   PaymentCommandResultDto,
+  PaymentEventsPageDto,
   PaymentEventsQueryDto,
   PaymentIdParam,
+  PaymentPageDto,
+  PaymentReplayDto,
+  PaymentSummaryDto,
   ProcessPaymentDto,
   RefundPaymentDto,
 } from './payment.dto';
@@ -23,14 +31,18 @@ import { ListPaymentsQuery } from './queries/list-payments/list-payments.query';
 import { PaymentHistoryQuery } from './queries/payment-history/payment-history.query';
 import { PaymentTimelineQuery } from './queries/payment-timeline/payment-timeline.query';
 import { ReplayPaymentQuery } from './queries/replay-payment/replay-payment.query';
-import { SearchPaymentEventsQuery } from './queries/search-payment-events/search-payment-events.query';
-import { randomUUID } from 'node:crypto';
+import { SearchPaymentEventsQuery, type PaymentEventsPage } from './queries/search-payment-events/search-payment-events.query';
 
-const IDEMPOTENCY = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'A repeat within 24 h returns the first response and records nothing new',
-};
+class PaymentHistoryDto {
+  @ApiProperty() paymentId!: string;
+  @ApiProperty({ type: [HistoryEntryDto], description: 'Oldest first' }) history!: HistoryEntryDto[];
+}
+
+class PaymentTimelineDto {
+  @ApiProperty() correlationId!: string;
+  @ApiProperty({ type: [TimelineEntryDto], description: 'Oldest first; empty when no event of yours carries the correlation id' })
+  timeline!: TimelineEntryDto[];
+}
 
 @ApiTags('payments')
 @Controller('v1/payments')
@@ -44,10 +56,10 @@ export class PaymentController {
   @Post()
   @HttpCode(201)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Process a payment (records PaymentProcessed)' })
   @ApiCreatedResponse({ type: PaymentCommandResultDto })
-  @ApiConflictResponse({ description: 'PAYMENT.ALREADY_PROCESSED' })
+  @ApiErrors({ 409: 'PAYMENT.ALREADY_PROCESSED (the paymentId is taken)' })
   async process(@Body() body: ProcessPaymentDto, @CommandId() commandId: string): Promise<PaymentCommandResultDto> {
     const paymentId = body.paymentId ?? `pay-${randomUUID()}`;
     const r = await this.commands.execute(
@@ -60,10 +72,13 @@ export class PaymentController {
   @Post(':id/refunds')
   @HttpCode(201)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Refund part or all of a payment (never more than was paid)' })
   @ApiCreatedResponse({ type: PaymentCommandResultDto })
-  @ApiConflictResponse({ description: 'PAYMENT.REFUND_EXCEEDS_PAID, PAYMENT.ALREADY_REFUNDED' })
+  @ApiErrors({
+    404: 'PAYMENT.NOT_FOUND',
+    409: 'PAYMENT.REFUND_EXCEEDS_PAID, PAYMENT.ALREADY_REFUNDED, PAYMENT.INVALID_AMOUNT (more decimals than the payment currency)',
+  })
   async refund(
     @Param() { id }: PaymentIdParam,
     @Body() body: RefundPaymentDto,
@@ -77,18 +92,18 @@ export class PaymentController {
 
   @Get()
   @Roles('reader')
-  @ApiMinPosition({ query: false })
+  @ApiProjectionRead()
   @ApiOperation({
     summary: "The caller's organization's payments, newest first, by status, currency, invoice and creation time (read model)",
   })
-  async list(@Query() q: ListPaymentsQueryDto, @MinPosition() minPosition: number | undefined) {
+  @ApiOkResponse({ type: PaymentPageDto })
+  async list(@Query() q: ListPaymentsQueryDto, @MinPosition() minPosition: number | undefined): Promise<PaymentPageDto> {
     return this.queries.execute(
       new ListPaymentsQuery({
         status: q.status,
         currency: q.currency,
         invoiceId: q.invoiceId,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
+        range: timeRangeOf(q),
         size: q.size,
         cursor: q.cursor,
         minPosition,
@@ -96,48 +111,49 @@ export class PaymentController {
     );
   }
 
-  @Get(':id')
-  @Roles('reader')
-  @ApiMinPosition({ query: false })
-  @ApiOperation({ summary: 'A payment: amount, currency, status, refunded (read model)' })
-  async get(@Param() { id }: PaymentIdParam, @Query() _q: GetPaymentQueryDto, @MinPosition() minPosition: number | undefined) {
-    return this.queries.execute(new GetPaymentQuery(id, minPosition));
-  }
-
   @Get('events')
   @Roles('reader')
   @ApiOperation({ summary: 'Search Payment events (newest first, full text over their data)' })
-  async events(@Query() q: PaymentEventsQueryDto) {
+  @ApiOkResponse({ type: PaymentEventsPageDto })
+  async events(@Query() q: PaymentEventsQueryDto): Promise<PaymentEventsPage> {
     return this.queries.execute(
-      new SearchPaymentEventsQuery({
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-        eventType: q.eventType,
-        q: q.q,
-        size: q.size,
-        cursor: q.cursor,
-      }),
+      new SearchPaymentEventsQuery({ range: timeRangeOf(q), eventType: q.eventType, q: q.q, size: q.size, cursor: q.cursor }),
     );
   }
 
   @Get('timeline/:correlationId')
   @Roles('reader')
   @ApiOperation({ summary: 'Every event of a correlation, oldest first' })
-  async timeline(@Param() { correlationId }: CorrelationParam) {
+  @ApiOkResponse({ type: PaymentTimelineDto })
+  async timeline(@Param() { correlationId }: CorrelationParam): Promise<PaymentTimelineDto> {
     return this.queries.execute(new PaymentTimelineQuery(correlationId));
+  }
+
+  @Get(':id')
+  @Roles('reader')
+  @ApiProjectionRead()
+  @ApiOperation({ summary: 'A payment: amount, currency, status, refunded (read model)' })
+  @ApiOkResponse({ type: PaymentSummaryDto })
+  @ApiErrors({ 404: 'PAYMENT.NOT_FOUND' })
+  async get(@Param() { id }: PaymentIdParam, @Query() _q: GetPaymentQueryDto, @MinPosition() minPosition: number | undefined) {
+    return this.queries.execute(new GetPaymentQuery(id, minPosition));
   }
 
   @Get(':id/history')
   @Roles('reader')
   @ApiOperation({ summary: "The payment's events, oldest first (audit trail)" })
-  async history(@Param() { id }: PaymentIdParam) {
+  @ApiOkResponse({ type: PaymentHistoryDto })
+  @ApiErrors({ 404: 'PAYMENT.NOT_FOUND' })
+  async history(@Param() { id }: PaymentIdParam): Promise<PaymentHistoryDto> {
     return this.queries.execute(new PaymentHistoryQuery(id));
   }
 
   @Get(':id/replay')
   @Roles('reader')
-  @ApiOperation({ summary: "The payment's state rebuilt from its events as of a version or an ISO time" })
+  @ApiOperation({ summary: "The payment's state rebuilt from its events as of a version or an RFC 3339 instant" })
+  @ApiOkResponse({ type: PaymentReplayDto })
+  @ApiErrors({ 404: 'PAYMENT.NOT_FOUND (unknown, or not yet created at that moment)' })
   async replay(@Param() { id }: PaymentIdParam, @Query() q: ReplayQueryDto) {
-    return this.queries.execute(new ReplayPaymentQuery(id, q.version, q.at ? new Date(q.at) : undefined));
+    return this.queries.execute(new ReplayPaymentQuery(id, q.version, q.at !== undefined ? instantOf(q.at) : undefined));
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ProjectionEngine } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
 import { ExpensiveOperation } from '../../rate-limit/expensive-operation.decorator';
@@ -31,7 +32,7 @@ export class ProjectionsController {
       'The instance holding the projection performs it; progress shows in GET /v1/projections. A rebuild already running is not restarted.',
   })
   @ApiAcceptedResponse({ type: RebuildAcceptedDto })
-  @ApiNotFoundResponse({ description: 'PROJECTION.NOT_FOUND' })
+  @ApiErrors({ 404: 'PROJECTION.NOT_FOUND' })
   async rebuild(@Param() params: ProjectionNameParam): Promise<RebuildAcceptedDto> {
     const { rebuildId } = await this.engine.requestRebuild(params.name);
     return { projection: params.name, rebuildId };

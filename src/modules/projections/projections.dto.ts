@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
+import { PatternField } from '../../common/dto/fields';
 
 export class RebuildProgressDto {
   @ApiProperty() rebuildId!: string;
@@ -53,8 +53,12 @@ export class ProjectionStatusDto {
 }
 
 export class ProjectionNameParam {
-  @ApiProperty({ example: 'invoices' })
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'name must be a projection name (lowercase letters, digits, "_" or "-")' })
+  @PatternField(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a projection name (1-64 lowercase letters, digits, "_" or "-")', {
+    required: true,
+    minLength: 1,
+    maxLength: 64,
+    example: 'invoices',
+  })
   name!: string;
 }
 

@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { AppendResult } from '@gyroscops/event-store';
-import { ApiMinPosition } from '@gyroscops/projections';
 import { Roles } from '../../auth/access.decorators';
+import { ApiIdempotencyKey, CommandId } from '../../common/commands/command-id';
+import { HistoryEntryDto } from '../../common/dto/history.dto';
 import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
-import { CommandId } from '../../common/commands/command-id';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
+import { ApiProjectionRead, MinPosition } from '../../common/read-models/min-position';
+import { instantOf, timeRangeOf } from '../../common/time/time-bound';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { CancelWorkflowCommand } from './commands/cancel-workflow/cancel-workflow.command';
 import { CompleteStepCommand } from './commands/complete-step/complete-step.command';
@@ -34,15 +28,17 @@ import {
   ListWorkflowsQueryDto,
   StartWorkflowDto,
   WorkflowCommandResultDto,
+  WorkflowDto,
   WorkflowIdParam,
+  WorkflowPageDto,
+  WorkflowReplayDto,
   WorkflowStepParam,
 } from './workflow.dto';
 
-const IDEMPOTENCY = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'A repeat within 24 h returns the first response and records nothing new',
-};
+class WorkflowHistoryDto {
+  @ApiProperty() workflowId!: string;
+  @ApiProperty({ type: [HistoryEntryDto], description: 'Oldest first' }) history!: HistoryEntryDto[];
+}
 const REFUSALS =
   'WORKFLOW.STEP_OUT_OF_ORDER, WORKFLOW.STEP_ALREADY_COMPLETED, WORKFLOW.STEP_FAILED, WORKFLOW.STEP_NOT_FAILED, WORKFLOW.AWAITING_PAYMENT, WORKFLOW.CANCELLED, WORKFLOW.COMPLETED';
 
@@ -79,11 +75,10 @@ export class WorkflowController {
   @Post()
   @HttpCode(201)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Start a workflow with its ordered steps; the first becomes current (WorkflowStarted)' })
   @ApiCreatedResponse({ type: WorkflowCommandResultDto })
-  @ApiBadRequestResponse({ description: 'WORKFLOW.INVALID_STEPS' })
-  @ApiConflictResponse({ description: 'WORKFLOW.ALREADY_STARTED' })
+  @ApiErrors({ 409: 'WORKFLOW.ALREADY_STARTED' })
   async start(@Body() body: StartWorkflowDto, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
     const workflowId = body.workflowId ?? `wf-${randomUUID()}`;
     const steps = body.steps.map((s) => ({ id: s.id, name: s.name, kind: s.kind }));
@@ -93,15 +88,13 @@ export class WorkflowController {
   @Post(':id/steps/:stepId/complete')
   @HttpCode(200)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary:
       'Complete the current step with its output (WorkflowStepCompleted). A provision-resource step is billed and the workflow waits for the payment',
   })
   @ApiOkResponse({ type: WorkflowCommandResultDto })
-  @ApiBadRequestResponse({ description: 'WORKFLOW.INVALID_OUTPUT' })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND' })
-  @ApiConflictResponse({ description: REFUSALS })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND', 409: REFUSALS })
   async complete(
     @Param() { id, stepId }: WorkflowStepParam,
     @Body() body: CompleteStepDto,
@@ -113,11 +106,10 @@ export class WorkflowController {
   @Post(':id/steps/:stepId/fail')
   @HttpCode(200)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Record that the current step failed (WorkflowStepFailed); retry it or cancel the workflow' })
   @ApiOkResponse({ type: WorkflowCommandResultDto })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND' })
-  @ApiConflictResponse({ description: REFUSALS })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND', 409: REFUSALS })
   async fail(
     @Param() { id, stepId }: WorkflowStepParam,
     @Body() body: FailStepDto,
@@ -130,11 +122,10 @@ export class WorkflowController {
   @Post(':id/steps/:stepId/retry')
   @HttpCode(200)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Retry the failed step: a new attempt, the step current again (WorkflowStepRetried)' })
   @ApiOkResponse({ type: WorkflowCommandResultDto })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND' })
-  @ApiConflictResponse({ description: REFUSALS })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND', 409: REFUSALS })
   async retry(@Param() { id, stepId }: WorkflowStepParam, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
     return this.done(await this.commands.execute(new RetryStepCommand(commandId, id, stepId)));
   }
@@ -142,11 +133,10 @@ export class WorkflowController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('writer')
-  @ApiHeader(IDEMPOTENCY)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Cancel a running, failed or waiting workflow (WorkflowCancelled)' })
   @ApiOkResponse({ type: WorkflowCommandResultDto })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
-  @ApiConflictResponse({ description: 'WORKFLOW.CANCELLED, WORKFLOW.COMPLETED' })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND', 409: 'WORKFLOW.CANCELLED, WORKFLOW.COMPLETED' })
   async cancel(
     @Param() { id }: WorkflowIdParam,
     @Body() body: CancelWorkflowDto,
@@ -157,34 +147,40 @@ export class WorkflowController {
 
   @Get()
   @Roles('reader')
-  @ApiMinPosition({ query: false })
-  @ApiOperation({ summary: "The caller's organization's workflows, newest first, by status (read model)" })
-  async list(@Query() q: ListWorkflowsQueryDto) {
-    return this.queries.execute(new ListWorkflowsQuery({ status: q.status, size: q.size, from: q.from, minPosition: q.minPosition }));
+  @ApiProjectionRead()
+  @ApiOperation({ summary: "The caller's organization's workflows, newest first, by status and creation time (read model)" })
+  @ApiOkResponse({ type: WorkflowPageDto })
+  async list(@Query() q: ListWorkflowsQueryDto, @MinPosition() minPosition: number | undefined) {
+    return this.queries.execute(
+      new ListWorkflowsQuery({ status: q.status, range: timeRangeOf(q), size: q.size, cursor: q.cursor, minPosition }),
+    );
   }
 
   @Get(':id')
   @Roles('reader')
-  @ApiMinPosition({ query: false })
+  @ApiProjectionRead()
   @ApiOperation({ summary: 'A workflow with its steps, their outputs, errors and attempts (read model)' })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
-  async get(@Param() { id }: WorkflowIdParam, @Query() q: GetWorkflowQueryDto) {
-    return this.queries.execute(new GetWorkflowQuery(id, q.minPosition));
+  @ApiOkResponse({ type: WorkflowDto })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND' })
+  async get(@Param() { id }: WorkflowIdParam, @Query() _q: GetWorkflowQueryDto, @MinPosition() minPosition: number | undefined) {
+    return this.queries.execute(new GetWorkflowQuery(id, minPosition));
   }
 
   @Get(':id/history')
   @Roles('reader')
   @ApiOperation({ summary: "The workflow's events, oldest first (audit trail)" })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
-  async history(@Param() { id }: WorkflowIdParam) {
+  @ApiOkResponse({ type: WorkflowHistoryDto })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND' })
+  async history(@Param() { id }: WorkflowIdParam): Promise<WorkflowHistoryDto> {
     return this.queries.execute(new WorkflowHistoryQuery(id));
   }
 
   @Get(':id/replay')
   @Roles('reader')
-  @ApiOperation({ summary: "The workflow's state rebuilt from its events as of a version or an ISO time" })
-  @ApiNotFoundResponse({ description: 'WORKFLOW.NOT_FOUND' })
+  @ApiOperation({ summary: "The workflow's state rebuilt from its events as of a version or an RFC 3339 instant" })
+  @ApiOkResponse({ type: WorkflowReplayDto })
+  @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND (unknown, or not yet started at that moment)' })
   async replay(@Param() { id }: WorkflowIdParam, @Query() q: ReplayQueryDto) {
-    return this.queries.execute(new ReplayWorkflowQuery(id, q.version, q.at ? new Date(q.at) : undefined));
+    return this.queries.execute(new ReplayWorkflowQuery(id, q.version, q.at !== undefined ? instantOf(q.at) : undefined));
   }
 }

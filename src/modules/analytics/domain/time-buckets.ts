@@ -1,4 +1,5 @@
-import { InvalidDateError, InvalidIntervalError, InvalidRangeError, InvalidTimeZoneError, TooManyBucketsError } from '../analytics.errors';
+import { boundInstant, readTimeBound, utcMs } from '../../../common/time/time-bound';
+import { InvalidDateError, InvalidIntervalError, InvalidTimeZoneError, TooManyBucketsError } from '../analytics.errors';
 
 /**
  * Calendar arithmetic for time series: intervals, time zones, bucket keys and the bucket limit.
@@ -26,14 +27,6 @@ export function parseInterval(value: string | undefined, fallback: Interval = 'd
   if (value === undefined || value === '') return fallback;
   if ((INTERVALS as readonly string[]).includes(value)) return value as Interval;
   throw new InvalidIntervalError(value, INTERVALS);
-}
-
-/** Date.UTC without its trap: years 0-99 stay years 0-99 instead of becoming 1900-1999. */
-function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
-  const t = new Date(0);
-  t.setUTCFullYear(y, mo, d);
-  t.setUTCHours(h, mi, s, ms);
-  return t.getTime();
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -195,61 +188,31 @@ export function assertBucketLimit(from: Date, to: Date, interval: Interval, time
   if (n > limit) throw new TooManyBucketsError(interval, n, limit, from, to);
 }
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
-function validDate(y: number, m: number, d: number): boolean {
-  const t = new Date(utcMs(y, m - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
-}
-
 /**
- * Reads a `from`/`to` parameter. A date-time with `Z` or an offset is that instant; without one it is a wall-clock
- * time in `timeZone`. A bare date is the start of that day in `timeZone` for `from`, and its last millisecond for
- * `to`, so `from=2024-12-01&to=2024-12-31` covers all of December.
+ * Reads a `from`/`to` parameter with the API's time-range convention (common/time/time-bound.ts): an RFC 3339
+ * date-time with its offset is that instant; a date is the start of that day in `timeZone` for `from`, and its
+ * last millisecond for `to`, so `from=2024-12-01&to=2024-12-31` covers all of December.
  */
 export function parseBound(field: 'from' | 'to', value: string | undefined, timeZone: string): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const dateOnly = DATE_ONLY.exec(value);
-  if (dateOnly) {
-    const [y, m, d] = dateOnly.slice(1).map(Number);
-    if (!validDate(y, m, d)) throw new InvalidDateError(field, value);
-    if (field === 'from') return new Date(zonedToInstant(timeZone, y, m, d));
-    const next = new Date(utcMs(y, m - 1, d + 1));
-    return new Date(zonedToInstant(timeZone, next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()) - 1);
-  }
-  const dt = DATE_TIME.exec(value);
-  if (!dt) throw new InvalidDateError(field, value);
-  const [y, m, d, h, mi] = dt.slice(1, 6).map(Number);
-  const s = dt[6] ? Number(dt[6]) : 0;
-  const ms = dt[7] ? Number(dt[7].slice(0, 3).padEnd(3, '0')) : 0;
-  if (!validDate(y, m, d) || h > 23 || mi > 59 || s > 59) throw new InvalidDateError(field, value);
-  const zone = dt[8];
-  if (zone === undefined) return new Date(zonedToInstant(timeZone, y, m, d, h, mi, s, ms));
-  let offsetMinutes = 0;
-  if (zone.toUpperCase() !== 'Z') {
-    const digits = zone.replace(':', '');
-    const oh = Number(digits.slice(1, 3));
-    const om = Number(digits.slice(3, 5));
-    if (oh > 23 || om > 59) throw new InvalidDateError(field, value);
-    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om);
-  }
-  return new Date(utcMs(y, m - 1, d, h, mi, s, ms) - offsetMinutes * 60_000);
+  const bound = readTimeBound(value);
+  if (!bound) throw new InvalidDateError(field, value);
+  return boundInstant(field, bound, (y, m, d) => zonedToInstant(timeZone, y, m, d));
 }
 
-/** A validated time window: optional bounds, never reversed, in a known zone. */
+/** A validated time window: optional bounds in a known zone; `empty` when from is after to (nothing can match). */
 export interface TimeWindow {
   from?: Date;
   to?: Date;
   timeZone: string;
+  empty: boolean;
 }
 
 export function parseWindow(params: { from?: string; to?: string; timeZone?: string }): TimeWindow {
   const timeZone = parseTimeZone(params.timeZone);
   const from = parseBound('from', params.from, timeZone);
   const to = parseBound('to', params.to, timeZone);
-  if (from && to && from.getTime() > to.getTime()) throw new InvalidRangeError(from, to);
-  return { from, to, timeZone };
+  return { from, to, timeZone, empty: from !== undefined && to !== undefined && from.getTime() > to.getTime() };
 }
 
 /** Bucket counts keyed by their names, in bucket order (buckets that share a name add up). */

@@ -133,13 +133,16 @@ describe('Invoice decider', () => {
         given(history(create())).when(line({ quantity })).thenError('QUANTITY.INVALID');
       },
     );
-    it.each([[0], ['-1'], ['1.001'], ['abc']])('refuses the unit price %p with MONEY.INVALID', (unitPrice) => {
+    it.each([[0], ['-1'], ['abc']])('refuses the unit price %p with MONEY.INVALID', (unitPrice) => {
       given(history(create())).when(line({ unitPrice })).thenError('MONEY.INVALID');
     });
-    it('reads the unit price with the invoice currency precision', () => {
+    it('refuses a unit price more precise than the invoice currency with INVOICE.INVALID_AMOUNT', () => {
       given(history(create('JPY')))
         .when(line({ unitPrice: '1.5' }))
-        .thenError('MONEY.INVALID');
+        .thenError('INVOICE.INVALID_AMOUNT');
+      given(history(create()))
+        .when(line({ unitPrice: '1.001' }))
+        .thenError('INVOICE.INVALID_AMOUNT');
     });
     it('refuses an empty description with INVOICE.INVALID_LINE', () => {
       given(history(create()))

@@ -1,4 +1,5 @@
-import { DomainError, formatMoney, multiplyMinorHalfEven, parseMoney, parseQuantity, type Decider } from '@gyroscops/ddd';
+import { currencyExponent, DomainError, formatMoney, multiplyMinorHalfEven, parseMoney, parseQuantity, type Decider } from '@gyroscops/ddd';
+import { significantDecimals } from '../../../common/money/decimals';
 import { parsePeriod } from './invoice-amounts';
 import { InvoiceErrors } from './invoice.errors';
 import {
@@ -126,7 +127,12 @@ function addLine(state: InvoiceState, invoiceId: string, line: NewLine): Invoice
   if (state.lines.length >= MAX_LINES) throw InvoiceErrors.tooManyLines(invoiceId, MAX_LINES);
   const description = requireString('description', line.description, 1000);
   const quantity = parseQuantity(line.quantity);
-  // Unit prices are read with the invoice currency's precision (EUR 2 decimals, JPY none).
+  // Unit prices are read with the invoice currency's precision (EUR 2 decimals, JPY none); more decimals than it
+  // has is a conflict with the invoice (its currency), not a malformed request.
+  const decimals = significantDecimals(line.unitPrice);
+  if (decimals !== null && decimals > currencyExponent(state.currency)) {
+    throw InvoiceErrors.invalidAmount(invoiceId, state.currency, currencyExponent(state.currency));
+  }
   const unitPrice = parseMoney(line.unitPrice, state.currency, { field: 'unitPrice' });
   const amount = multiplyMinorHalfEven(quantity, unitPrice.amountMinor);
   const total = BigInt(state.totalMinor) + amount;

@@ -11,8 +11,13 @@ export const InvoiceErrors = {
       { field: 'period', message: 'must be YYYY-MM' },
     ]),
   invalidLine: (field: string, message: string) => new InvoiceError('INVOICE.INVALID_LINE', message, 400, [{ field, message }]),
+  // 409: whether a line fits depends on the invoice's running total.
   amountTooLarge: (id: string) =>
-    new InvoiceError('INVOICE.AMOUNT_TOO_LARGE', `The amounts of invoice ${id} would exceed what can be counted exactly`, 400),
+    new InvoiceError('INVOICE.AMOUNT_TOO_LARGE', `The amounts of invoice ${id} would exceed what can be counted exactly`, 409),
+  invalidAmount: (id: string, currency: string, exponent: number) =>
+    new InvoiceError('INVOICE.INVALID_AMOUNT', `Invoice ${id} is in ${currency}, which has ${exponent} decimals`, 409, [
+      { field: 'unitPrice', message: `at most ${exponent} decimals in ${currency}`, currency, decimals: exponent },
+    ]),
   alreadyIssued: (id: string, status: string) =>
     new InvoiceError('INVOICE.ALREADY_ISSUED', `Invoice ${id} is ${status}: lines are added to drafts only`, 409, { status }),
   empty: (id: string) => new InvoiceError('INVOICE.EMPTY', `Invoice ${id} has no lines and cannot be issued`, 409),

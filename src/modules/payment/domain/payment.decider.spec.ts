@@ -86,7 +86,7 @@ describe('Payment decider', () => {
         .thenError('PAYMENT.ALREADY_REFUNDED');
     });
     it('reads the refund amount with the payment currency precision', () => {
-      given([processed]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: '1.001' }).thenError('MONEY.INVALID');
+      given([processed]).when({ kind: 'RefundPayment', paymentId: 'p1', amount: '1.001' }).thenError('PAYMENT.INVALID_AMOUNT');
     });
   });
 });

@@ -1,4 +1,5 @@
-import { formatMoney, parseMoney, type Decider } from '@gyroscops/ddd';
+import { currencyExponent, formatMoney, parseMoney, type Decider } from '@gyroscops/ddd';
+import { significantDecimals } from '../../../common/money/decimals';
 import { PaymentErrors } from './payment.errors';
 import { PAYMENT_AGGREGATE, type PaymentEvent, type PaymentStatus } from './payment.events';
 
@@ -69,7 +70,12 @@ export function decidePayment(command: PaymentCommand, state: PaymentState): Pay
     case 'RefundPayment': {
       if (!state.exists) throw PaymentErrors.notFound(command.paymentId);
       if (state.status === 'refunded') throw PaymentErrors.fullyRefunded(command.paymentId);
-      // Refunds are in the payment's currency: the amount is read with its precision.
+      // Refunds are in the payment's currency: the amount is read with its precision. More decimals than it has is
+      // a conflict with the payment (its currency), not a malformed request.
+      const decimals = significantDecimals(command.amount);
+      if (decimals !== null && decimals > currencyExponent(state.currency)) {
+        throw PaymentErrors.invalidAmount(command.paymentId, state.currency, currencyExponent(state.currency));
+      }
       const money = parseMoney(command.amount, state.currency);
       const refundable = state.amountMinor - state.refundedMinor;
       if (money.amountMinor > refundable) {

@@ -17,5 +17,9 @@ export const PaymentErrors = {
         currency,
       },
     ),
+  invalidAmount: (id: string, currency: string, exponent: number) =>
+    new PaymentError('PAYMENT.INVALID_AMOUNT', `Payment ${id} is in ${currency}, which has ${exponent} decimals`, 409, [
+      { field: 'amount', message: `at most ${exponent} decimals in ${currency}`, currency, decimals: exponent },
+    ]),
   fullyRefunded: (id: string) => new PaymentError('PAYMENT.ALREADY_REFUNDED', `Payment ${id} is fully refunded`, 409),
 };

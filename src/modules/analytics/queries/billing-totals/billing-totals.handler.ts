@@ -13,6 +13,7 @@ export class BillingTotalsHandler implements IQueryHandler<BillingTotalsQuery> {
 
   async execute({ params }: BillingTotalsQuery): Promise<BillingTotals> {
     const window = parseWindow(params);
+    if (window.empty) return { organizations: {} };
     // Maps, then own properties: keys come from the data, whatever they are.
     const organizations = new Map<string, Map<string, Map<string, PeriodTotals>>>();
     for (const f of await this.reader.billingTotals({ from: window.from, to: window.to }, readScopeOf())) {

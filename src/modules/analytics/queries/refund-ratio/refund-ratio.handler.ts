@@ -13,6 +13,7 @@ export class RefundRatioHandler implements IQueryHandler<RefundRatioQuery> {
 
   async execute({ params }: RefundRatioQuery): Promise<RefundRatio> {
     const window = parseWindow(params);
+    if (window.empty) return { currencies: {} };
     const figures = await this.reader.refunds({ from: window.from, to: window.to }, readScopeOf());
     const currencies = figures.map((f): [string, RefundRatio['currencies'][string]] => [
       f.currency,

@@ -12,6 +12,7 @@ export class SearchEventDataHandler implements IQueryHandler<SearchEventDataQuer
 
   async execute({ params }: SearchEventDataQuery): Promise<EventDataPage> {
     const window = parseWindow({ from: params.from, to: params.to, timeZone: params.timeZone });
+    if (window.empty) return { total: 0, events: [], nextCursor: null };
     const page = await this.store.search(
       {
         q: params.q,

@@ -13,6 +13,9 @@ export class WorkflowStepFiguresHandler implements IQueryHandler<WorkflowStepFig
 
   async execute({ params }: WorkflowStepFiguresQuery): Promise<WorkflowStepFigures> {
     const window = parseWindow(params);
+    if (window.empty) {
+      return { stepKinds: {}, workflows: { completed: 0, durationMs: { count: 0, avg: null, p50: null, p95: null } } };
+    }
     const figures = await this.reader.workflowSteps({ from: window.from, to: window.to }, readScopeOf());
     const stepKinds = figures.steps.map((f): [string, WorkflowStepFigures['stepKinds'][string]] => {
       const steps = f.completed + f.failed;

@@ -1,20 +1,19 @@
 import { Query } from '@nestjs/cqrs';
+import type { ReadModelListPage } from '../../../../common/read-models/keyset-page';
+import type { TimeRange } from '../../../../common/time/time-bound';
 import type { InvoiceStatus } from '../../domain/invoice.events';
 import type { InvoiceSummary } from '../../projections/invoices.projection';
 
-export interface InvoicePage {
-  total: number;
-  items: Omit<InvoiceSummary, 'lines'>[];
-  /** Offset of the next page, or null on the last. */
-  next: number | null;
-}
+export type InvoicePage = ReadModelListPage<Omit<InvoiceSummary, 'lines'>>;
 
 export interface InvoiceFilters {
   status?: InvoiceStatus;
   period?: string;
   currency?: string;
+  /** On the creation time. */
+  range: TimeRange;
   size?: number;
-  from?: number;
+  cursor?: string;
   minPosition?: number;
 }
 

@@ -1,11 +1,9 @@
 import { Query } from '@nestjs/cqrs';
+import type { ReadModelListPage } from '../../../../common/read-models/keyset-page';
+import type { TimeRange } from '../../../../common/time/time-bound';
 import type { PaymentSummary } from '../../projections/payments.projection';
 
-export interface PaymentPage {
-  total: number;
-  items: PaymentSummary[];
-  nextCursor: string | null;
-}
+export type PaymentPage = ReadModelListPage<PaymentSummary>;
 
 export class ListPaymentsQuery extends Query<PaymentPage> {
   constructor(
@@ -13,8 +11,8 @@ export class ListPaymentsQuery extends Query<PaymentPage> {
       status?: string;
       currency?: string;
       invoiceId?: string;
-      from?: Date;
-      to?: Date;
+      /** On the creation time. */
+      range: TimeRange;
       size?: number;
       cursor?: string;
       minPosition?: number;

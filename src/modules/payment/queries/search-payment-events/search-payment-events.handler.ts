@@ -12,7 +12,12 @@ export class SearchPaymentEventsHandler implements IQueryHandler<SearchPaymentEv
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({ filters }: SearchPaymentEventsQuery): Promise<PaymentEventsPage> {
-    const page = await this.store.search({ aggregateType: PAYMENT_AGGREGATE, sort: 'desc', ...filters }, readScopeOf());
+    const { range, ...rest } = filters;
+    if (range.empty) return { total: 0, results: [], nextCursor: null };
+    const page = await this.store.search(
+      { aggregateType: PAYMENT_AGGREGATE, sort: 'desc', ...rest, from: range.from, to: range.to },
+      readScopeOf(),
+    );
     return { total: page.total, results: page.events.map(eventResult), nextCursor: page.nextCursor };
   }
 }

@@ -1,4 +1,5 @@
 import { Query } from '@nestjs/cqrs';
+import type { TimeRange } from '../../../../common/time/time-bound';
 import type { EventResult } from '../../payment.views';
 
 export interface PaymentEventsPage {
@@ -8,7 +9,7 @@ export interface PaymentEventsPage {
 }
 
 export class SearchPaymentEventsQuery extends Query<PaymentEventsPage> {
-  constructor(readonly filters: { from?: Date; to?: Date; eventType?: string; q?: string; size?: number; cursor?: string }) {
+  constructor(readonly filters: { range: TimeRange; eventType?: string; q?: string; size?: number; cursor?: string }) {
     super();
   }
 }

@@ -1,9 +1,10 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ReadModels, type FilterValue } from '@gyroscops/projections';
+import { readModelList } from '../../../../common/read-models/keyset-page';
 import { WORKFLOWS_READ_MODEL, workflowSummary, type WorkflowDocument } from '../../projections/workflows.projection';
 import { ListWorkflowsQuery, type WorkflowPage } from './list-workflows.query';
 
-/** The caller's organization's workflows, newest first, by status. */
+/** The caller's organization's workflows, newest first, by status and creation time. */
 @QueryHandler(ListWorkflowsQuery)
 export class ListWorkflowsHandler implements IQueryHandler<ListWorkflowsQuery> {
   constructor(private readonly readModels: ReadModels) {}
@@ -11,20 +12,14 @@ export class ListWorkflowsHandler implements IQueryHandler<ListWorkflowsQuery> {
   async execute({ filters }: ListWorkflowsQuery): Promise<WorkflowPage> {
     const filter: Record<string, FilterValue> = {};
     if (filters.status) filter.status = filters.status;
-    const size = filters.size ?? 50;
-    const from = filters.from ?? 0;
-    const page = await this.readModels.search<WorkflowDocument>(
+    return readModelList(
+      this.readModels,
       WORKFLOWS_READ_MODEL,
-      { filter, sort: [{ createdPosition: 'desc' }], size, from },
-      { minPosition: filters.minPosition },
-    );
-    return {
-      total: page.total,
-      items: page.items.map((d) => {
+      { filter, range: filters.range, size: filters.size, cursor: filters.cursor, minPosition: filters.minPosition },
+      (d: WorkflowDocument) => {
         const { steps: _steps, ...summary } = workflowSummary(d);
         return summary;
-      }),
-      next: from + page.items.length < page.total ? from + page.items.length : null,
-    };
+      },
+    );
   }
 }

@@ -1,18 +1,17 @@
 import { Query } from '@nestjs/cqrs';
+import type { ReadModelListPage } from '../../../../common/read-models/keyset-page';
+import type { TimeRange } from '../../../../common/time/time-bound';
 import type { WorkflowStatus } from '../../domain/workflow.events';
 import type { WorkflowSummary } from '../../projections/workflows.projection';
 
-export interface WorkflowPage {
-  total: number;
-  items: Omit<WorkflowSummary, 'steps'>[];
-  /** Offset of the next page, or null on the last. */
-  next: number | null;
-}
+export type WorkflowPage = ReadModelListPage<Omit<WorkflowSummary, 'steps'>>;
 
 export interface WorkflowFilters {
   status?: WorkflowStatus;
+  /** On the creation time. */
+  range: TimeRange;
   size?: number;
-  from?: number;
+  cursor?: string;
   minPosition?: number;
 }
 
