@@ -189,12 +189,16 @@ describe('Billing module over HTTP', () => {
       const all = await t.http().get('/v1/invoices').query({ period, minPosition }).set(reader);
       expect(all.status).toBe(200);
       expect(all.body.items.map((x: { invoiceId: string }) => x.invoiceId)).toEqual([c, b, a]);
-      expect(all.body).toMatchObject({ total: 3, next: null });
+      expect(all.body).toMatchObject({ total: 3, nextCursor: null });
       expect(all.body.items[0]).not.toHaveProperty('lines');
       const drafts = await t.http().get('/v1/invoices').query({ period, status: 'draft', currency: 'EUR', minPosition }).set(reader);
       expect(drafts.body.items.map((x: { invoiceId: string }) => x.invoiceId)).toEqual([a]);
       const page = await t.http().get('/v1/invoices').query({ period, size: 2, minPosition }).set(reader);
-      expect(page.body).toMatchObject({ total: 3, next: 2 });
+      expect(page.body).toMatchObject({ total: 3, nextCursor: expect.any(String) });
+      expect(page.body.items.map((x: { invoiceId: string }) => x.invoiceId)).toEqual([c, b]);
+      const rest = await t.http().get('/v1/invoices').query({ period, size: 2, cursor: page.body.nextCursor }).set(reader);
+      expect(rest.body).toMatchObject({ total: 3, nextCursor: null });
+      expect(rest.body.items.map((x: { invoiceId: string }) => x.invoiceId)).toEqual([a]);
       expect((await t.http().get('/v1/invoices').query({ status: 'unpaid' }).set(reader)).status).toBe(400);
     });
   });
@@ -228,8 +232,8 @@ describe('Billing module over HTTP', () => {
 
   describe('when the input is bad', () => {
     it.each([
-      ['a malformed period', { period: '2026-13', currency: 'EUR' }, 'INVOICE.INVALID_PERIOD'],
-      ['an unknown currency', { period: '2026-11', currency: 'EURO' }, 'MONEY.INVALID'],
+      ['a malformed period', { period: '2026-13', currency: 'EUR' }, 'ValidationError'],
+      ['an unknown currency', { period: '2026-11', currency: 'EURO' }, 'ValidationError'],
       ['a missing currency', { period: '2026-11' }, undefined],
       ['an unexpected field', { period: '2026-11', currency: 'EUR', hacker: true }, undefined],
     ])('answers 400 to a creation with %s and records nothing', async (_label, body, code) => {
@@ -242,11 +246,11 @@ describe('Billing module over HTTP', () => {
     });
 
     it.each([
-      ['a zero quantity', { description: 'x', quantity: 0, unitPrice: 1 }, 'QUANTITY.INVALID'],
-      ['a quantity with 7 decimals', { description: 'x', quantity: '0.0000001', unitPrice: 1 }, 'QUANTITY.INVALID'],
-      ['an exponent', { description: 'x', quantity: '1e3', unitPrice: 1 }, 'QUANTITY.INVALID'],
-      ['an over-precise unit price', { description: 'x', quantity: 1, unitPrice: '1.001' }, 'MONEY.INVALID'],
-      ['a negative unit price', { description: 'x', quantity: 1, unitPrice: -1 }, 'MONEY.INVALID'],
+      ['a zero quantity', { description: 'x', quantity: 0, unitPrice: 1 }, 'ValidationError'],
+      ['a quantity with 7 decimals', { description: 'x', quantity: '0.0000001', unitPrice: 1 }, 'ValidationError'],
+      ['an exponent', { description: 'x', quantity: '1e3', unitPrice: 1 }, 'ValidationError'],
+      ['a unit price with 4 decimals', { description: 'x', quantity: 1, unitPrice: '1.0001' }, 'ValidationError'],
+      ['a negative unit price', { description: 'x', quantity: 1, unitPrice: -1 }, 'ValidationError'],
       ['an empty description', { description: '', quantity: 1, unitPrice: 1 }, undefined],
       ['a cloud resource without type', { description: 'x', quantity: 1, unitPrice: 1, cloudResource: { resourceId: 'vm-1' } }, undefined],
     ])('answers 400 to a line with %s and records nothing', async (_label, body, code) => {
@@ -254,6 +258,17 @@ describe('Billing module over HTTP', () => {
       const r = await addLine(invoiceId, body);
       expect(r.status).toBe(400);
       if (code) expect(r.body.error).toBe(code);
+      expect((await t.http().get(`/v1/invoices/${invoiceId}/history`).set(reader)).body.history).toHaveLength(1);
+    });
+
+    it('answers 409 INVOICE.INVALID_AMOUNT to a unit price more precise than the invoice currency, and records nothing', async () => {
+      const invoiceId = await newInvoice('EUR');
+      const r = await addLine(invoiceId, { description: 'x', quantity: 1, unitPrice: '1.001' });
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({
+        error: 'INVOICE.INVALID_AMOUNT',
+        details: [expect.objectContaining({ field: 'unitPrice', decimals: 2 })],
+      });
       expect((await t.http().get(`/v1/invoices/${invoiceId}/history`).set(reader)).body.history).toHaveLength(1);
     });
 
