@@ -30,6 +30,13 @@ describe('the event store under interleavings and faults', () => {
     }, 300_000);
   });
 
+  describe('when it runs 200 schedules ordered by PCT (random actor priorities, a few priority changes)', () => {
+    it('keeps every guarantee in every schedule', async () => {
+      const failures = await runSeeds(1, 200, { mode: 'model', pct: true });
+      expect(explain(failures)).toBe('');
+    }, 300_000);
+  });
+
   // Seeds that once failed, kept as they were found (they name workloads of this generator: re-find them with
   // `npm run torture` if the generator changes). 5868, 7807: a reader fenced positions inside an append whose commit
   // landed first (gap-timeout tombstones at interior positions), and readAll from an interior checkpoint then took

@@ -37,6 +37,46 @@ export class SeededInterleaver implements SteppedInterleaver {
   }
 }
 
+/**
+ * Probabilistic concurrency testing (Burckhardt et al., PCT): each actor (the first word of a step's label: an
+ * instance, the model) gets a random priority; the pending step of the highest-priority actor always goes first, and
+ * at `depth - 1` random points the actor then running drops to the lowest priority. Orderings that need one actor to
+ * be overtaken several times in a row, which a uniform choice makes rare, come up with a fair probability.
+ */
+export class PctInterleaver implements SteppedInterleaver {
+  private readonly waiting: { label: string; actor: string; go: () => void }[] = [];
+  private readonly priority = new Map<string, number>();
+  private readonly changePoints: Set<number>;
+  private readonly prng: Prng;
+  private step = 0;
+  private lowest = 0;
+
+  constructor(seed: number, depth: number, expectedSteps = 400) {
+    this.prng = new Prng(seed);
+    this.changePoints = new Set(Array.from({ length: Math.max(0, depth - 1) }, () => this.prng.int(1, expectedSteps)));
+  }
+
+  gate(label: string): Promise<void> {
+    const actor = label.split(' ')[0];
+    if (!this.priority.has(actor)) this.priority.set(actor, 1 + this.prng.next());
+    return new Promise((go) => this.waiting.push({ label, actor, go }));
+  }
+
+  pending(): number {
+    return this.waiting.length;
+  }
+
+  async releaseOne(): Promise<void> {
+    let best = 0;
+    for (let i = 1; i < this.waiting.length; i++) {
+      if ((this.priority.get(this.waiting[i].actor) ?? 0) > (this.priority.get(this.waiting[best].actor) ?? 0)) best = i;
+    }
+    const [step] = this.waiting.splice(best, 1);
+    if (this.changePoints.has(++this.step)) this.priority.set(step.actor, --this.lowest);
+    step.go();
+  }
+}
+
 /** fast-check's scheduler as the interleaver: its choices are part of the property's seed and of its report. */
 export class FastCheckInterleaver implements SteppedInterleaver {
   constructor(private readonly s: Scheduler) {}

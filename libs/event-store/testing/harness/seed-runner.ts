@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { HistoryRecord } from './history';
-import { FastCheckInterleaver } from './interleaver';
+import { FastCheckInterleaver, PctInterleaver } from './interleaver';
 import { runAgainstElasticsearch, runInMemory, runInProcess, type RunReport, type ScenarioOptions } from './scenario';
-import { commandActorsArb, runnersArb, workloadArb, type WorkloadShape } from './workload-arbitraries';
+import { commandActorsArb, pctArb, runnersArb, workloadArb, type WorkloadShape } from './workload-arbitraries';
 import type { Workload } from './workload';
 
 /** model: the Elasticsearch adapter on the in-process model; real: on a real Elasticsearch; memory: the in-memory adapter. */
@@ -19,6 +19,8 @@ export interface SeedOptions {
   indexPrefixRoot?: string;
   /** Real Elasticsearch only: run projection and saga runners alongside the writers, and check them too. */
   runners?: boolean;
+  /** In-process only: order steps by PCT (random actor priorities, a few priority changes) instead of uniformly. */
+  pct?: boolean;
 }
 
 export interface SeedResult {
@@ -56,12 +58,13 @@ function property(seed: number, o: SeedOptions) {
     if (report.violations.length > 0) throw new HarnessFailure(report, w);
   };
   // One shape for the three modes (the scheduler only drives in-process runs), so one fc.check serves them all.
-  // Later additions to the generated input come last (runners, then commands), so each left every earlier seed's
-  // workload, faults and schedule as they were.
-  const inputs = [workloadArb(SHAPES[o.mode]), fc.scheduler(), runnersArb(SHAPES[o.mode]), commandActorsArb()] as const;
-  return fc.asyncProperty(...inputs, async (generated, s, runners, commandActors) => {
+  // Later additions to the generated input come last (runners, commands, PCT's plan), so each left every earlier
+  // seed's workload and faults as they were.
+  const inputs = [workloadArb(SHAPES[o.mode]), fc.scheduler(), runnersArb(SHAPES[o.mode]), commandActorsArb(), pctArb()] as const;
+  return fc.asyncProperty(...inputs, async (generated, s, runners, commandActors, pct) => {
     const w: Workload = { ...generated, commandActors };
-    if (o.mode === 'model') check(w, await runInProcess(w, seed, new FastCheckInterleaver(s), opts));
+    const interleaver = o.pct ? new PctInterleaver(pct.seed, pct.depth) : new FastCheckInterleaver(s);
+    if (o.mode === 'model') check(w, await runInProcess(w, seed, interleaver, opts));
     else if (o.mode === 'memory') check(w, await runInMemory(w, seed, opts));
     else {
       const node = o.esNode ?? 'http://127.0.0.1:9200';
@@ -74,6 +77,7 @@ export function replayCommand(seed: number, o: SeedOptions): string {
   const flags = [
     o.mode === 'real' ? '--real' : o.mode === 'memory' ? '--memory' : '',
     o.mode === 'real' && o.runners ? '--runners' : '',
+    o.mode === 'model' && o.pct ? '--pct' : '',
     o.lenientUnavailable ? '--lenient-unavailable' : '',
   ].filter(Boolean);
   return `npm run torture -- --seed ${seed} ${flags.join(' ')}`.trim();

@@ -1,5 +1,5 @@
 /**
- * npm run torture -- [--seeds N] [--from S | --seed S] [--real [--runners] [--parallel K] | --memory] [--shrink] [--lenient-unavailable] [--verbose]
+ * npm run torture -- [--seeds N] [--from S | --seed S] [--real [--runners] [--parallel K] | --memory | --pct] [--shrink] [--lenient-unavailable] [--verbose]
  *
  * Runs N seeds of the interleaving and fault harness (default: the Elasticsearch adapter on the in-process model;
  * --real: on the Elasticsearch at ES_NODE, default http://127.0.0.1:9200; --memory: the in-memory adapter), prints
@@ -15,12 +15,13 @@ interface Args extends SeedOptions {
   verbose: boolean;
 }
 
-const USAGE = `usage: npm run torture -- [--seeds N] [--from S | --seed S] [--real [--runners] [--parallel K] | --memory] [--shrink] [--lenient-unavailable] [--verbose]
+const USAGE = `usage: npm run torture -- [--seeds N] [--from S | --seed S] [--real [--runners] [--parallel K] | --memory | --pct] [--shrink] [--lenient-unavailable] [--verbose]
   --seeds N               how many seeds (default 200)
   --from S                first seed (default: drawn at random, printed)
   --seed S                run only seed S and print its whole history (replays a failure)
   --real                  against the Elasticsearch at ES_NODE (default http://127.0.0.1:9200), one index prefix per seed
   --memory                the in-memory adapter instead of the Elasticsearch adapter on the in-process model
+  --pct                   in-process: order steps by PCT (random actor priorities, a few changes) instead of uniformly
   --runners               with --real: projection and saga runners (libs/projections) work alongside the writers,
                           one may die, one is stopped and replaced; their read model and saga deliveries are checked
   --parallel K            seeds run at once with --real (default 3; in-process runs are sequential: they own the clock)
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--real' || arg === '--memory') a.mode = arg.slice(2) as Mode;
     else if (arg === '--shrink') a.shrink = true;
     else if (arg === '--runners') a.runners = true;
+    else if (arg === '--pct') a.pct = true;
     else if (arg === '--lenient-unavailable') a.lenientUnavailable = true;
     else if (arg === '--verbose') a.verbose = true;
     else if (arg === '--help' || arg === '-h') {
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
       ? `Elasticsearch at ${a.esNode}`
       : a.mode === 'memory'
         ? 'the in-memory adapter'
-        : 'the in-process Elasticsearch model';
+        : `the in-process Elasticsearch model (${a.pct ? 'PCT' : 'uniform'} schedules)`;
   console.log(`torture: ${a.single ? `seed ${a.from}` : `${a.seeds} seeds from ${a.from}`} on ${target}`);
   const started = Date.now();
   const failures: SeedResult[] = [];

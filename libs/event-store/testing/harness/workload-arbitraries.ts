@@ -114,3 +114,13 @@ export function commandActorsArb(): fc.Arbitrary<CommandActor[]> {
   const command = fc.record({ command: fc.nat(3), stream: fc.nat(1), amount: fc.integer({ min: 1, max: 100 }) });
   return fc.array(fc.record({ instance: fc.nat(2), commands: fc.array(command, { minLength: 1, maxLength: 3 }) }), { maxLength: 3 });
 }
+
+/** PCT's parameters (used by runs that ask for PCT instead of fast-check's uniform scheduler). */
+export interface PctPlan {
+  seed: number;
+  depth: number;
+}
+
+export function pctArb(): fc.Arbitrary<PctPlan> {
+  return fc.record({ seed: fc.nat(), depth: fc.integer({ min: 1, max: 4 }) });
+}
