@@ -47,6 +47,19 @@ describe('toErrorResponse', () => {
       });
     });
 
+    it('answers an InvalidEvent about the aggregate type (the stream holds another type) with 409 AggregateTypeMismatch', () => {
+      const error = storeError('InvalidEvent', 'stream s-1 holds Order events, not Invoice', { details: [{ field: 'aggregateType' }] });
+      expect(toErrorResponse(error)).toEqual({
+        status: 409,
+        body: {
+          error: 'AggregateTypeMismatch',
+          message: 'stream s-1 holds Order events, not Invoice',
+          details: [{ field: 'aggregateType' }],
+        },
+        log: 'none',
+      });
+    });
+
     it('names only the event of a DuplicateEvent, not the stream holding it', () => {
       const error = storeError('DuplicateEvent', 'Event e-1 is already stored at other-org-stream@4', {
         eventId: 'e-1',
