@@ -3,6 +3,7 @@ export * from './event-store.errors';
 export { LIFECYCLE_STREAM, LIFECYCLE_AGGREGATE_TYPE, type StreamRetention } from './stream-lifecycle';
 export * from './event-store.module';
 export * from './event-store.health';
+export { SUBJECT_ID_PATTERN } from './personal-data';
 export { EVENT_LIMITS, AGGREGATE_ID_PATTERN, AGGREGATE_TYPE_PATTERN } from './event-validation';
 export type { Upcaster } from './upcasting';
 export { NO_OBSERVER, type StoreObserver, type AppendOutcome, type StoreStep, type RetryReason } from './store-observer';

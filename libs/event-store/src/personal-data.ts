@@ -21,7 +21,9 @@ export interface SubjectKeyStore {
 
 const isPlainObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const SUBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,255}$/;
+/** A data subject's id: what `personal.subjectId` and erasure accept. */
+export const SUBJECT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,255}$/;
+const SUBJECT_ID = SUBJECT_ID_PATTERN;
 
 export function newSubjectKey(): Buffer {
   return randomBytes(32);

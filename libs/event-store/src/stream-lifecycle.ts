@@ -1,5 +1,5 @@
 import { InvalidEventError } from './event-store.errors';
-import type { NewEvent, StreamMetadata } from './event-store.port';
+import type { NewEvent, ScavengeReport, StreamMetadata } from './event-store.port';
 
 /** Retention a stream's owner sets (EventStoreDB's `$maxAge`, `$maxCount`, `$tb`): reads honour it at once. */
 export interface StreamRetention {
@@ -122,4 +122,9 @@ export function lifecycleEvent(
     eventType: type,
     eventData: { aggregateId, version, reason: String(reason ?? '').slice(0, 1000), ...(retention ? { retention } : {}) },
   };
+}
+
+/** A scavenge report before anything is freed. */
+export function emptyScavengeReport(): ScavengeReport {
+  return { streamsScanned: 0, streamsScavenged: 0, eventsRemoved: 0, logDocumentsRewritten: 0, bytesFreed: 0, tookMs: 0 };
 }

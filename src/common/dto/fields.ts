@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidateIf } from 'class-validator';
-import { AGGREGATE_TYPE_PATTERN } from '@gyroscops/event-store';
+import { AGGREGATE_TYPE_PATTERN, SUBJECT_ID_PATTERN } from '@gyroscops/event-store';
 import { isTimeBound, TIME_BOUND_SCHEMA } from '../time/time-bound';
 
 /**
@@ -96,6 +96,14 @@ export function PatternField(
 /** An aggregate id (payment, invoice, workflow, stream): what the event store accepts. */
 export const IdField = (o: FieldOptions = {}): PropertyDecorator =>
   PatternField(ID_PATTERN, ID_RULE, { minLength: 1, maxLength: 256, ...o });
+
+/** A data subject's id (GDPR erasure): what the event store accepts for `personal.subjectId`. */
+export const SubjectIdField = (o: FieldOptions = {}): PropertyDecorator =>
+  PatternField(SUBJECT_ID_PATTERN, '1-256 characters of letters, digits and . _ : @ + -, starting with a letter or digit', {
+    minLength: 1,
+    maxLength: 256,
+    ...o,
+  });
 
 export const AggregateTypeField = (o: FieldOptions = {}): PropertyDecorator =>
   PatternField(AGGREGATE_TYPE_PATTERN, AGGREGATE_TYPE_RULE, { minLength: 1, maxLength: 100, ...o });

@@ -10,6 +10,7 @@ import {
   MAX_POSITION,
   ObjectField,
   PatternField,
+  SubjectIdField,
   TextField,
   UuidField,
 } from '../../common/dto/fields';
@@ -24,15 +25,7 @@ export class AggregateIdParam {
 }
 
 export class PersonalDataDto {
-  @PatternField(
-    /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,255}$/,
-    '1-256 characters of letters, digits and . _ : @ + -, starting with a letter or digit',
-    {
-      required: true,
-      minLength: 1,
-      maxLength: 256,
-    },
-  )
+  @SubjectIdField({ required: true })
   subjectId!: string;
 
   @ObjectField({ required: true })

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EnumField, IntegerField, PatternField, TextField } from '../../common/dto/fields';
+import { EnumField, IntegerField, SubjectIdField, TextField } from '../../common/dto/fields';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -56,15 +56,7 @@ export class ScavengeReportDto {
 }
 
 export class SubjectIdParam {
-  @PatternField(
-    /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,255}$/,
-    '1-256 characters of letters, digits and . _ : @ + -, starting with a letter or digit',
-    {
-      required: true,
-      minLength: 1,
-      maxLength: 256,
-    },
-  )
+  @SubjectIdField({ required: true })
   subjectId!: string;
 }
 

@@ -60,6 +60,9 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
       source: kw,
       eventData: off,
       metadata: off,
+      // An event's personal section, sealed (ciphertext, never indexed), and who it belongs to, hashed (erasure finds it).
+      personal: off,
+      subjectHash: kw,
       // Exact filters on payload leaves only (aggregations use the declared `num.*`/`kw.*` copies): no doc values.
       dataFlat: { type: 'flattened', ignore_above: FLAT_IGNORE_ABOVE, depth_limit: 1000, doc_values: false },
       // Kept in the mapping for indices created before version 3; documents no longer fill it (nothing queried it).
@@ -188,7 +191,7 @@ export async function ensureIndices(
 /** Deletes every index of a prefix (tests and tooling only). */
 export async function dropIndices(client: Client, prefix: string): Promise<void> {
   const names = indexNames(prefix);
-  await client.indices.delete({ index: Object.values(names), ignore_unavailable: true });
+  await client.indices.delete({ index: [...Object.values(names), `${prefix}-subject-keys`], ignore_unavailable: true });
   for (const index of Object.values(names)) {
     await client.indices.deleteIndexTemplate({ name: `${index}-template` }).catch(() => undefined);
   }

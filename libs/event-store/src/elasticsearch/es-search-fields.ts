@@ -128,6 +128,8 @@ export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations):
     text: data.text,
     num,
     kw,
+    // Sealed personal data rides along (it is read back with the envelope) but nothing of it is indexed but its hash.
+    ...(e.personal ? { personal: e.personal, subjectHash: (e.personal as unknown as { subjectHash?: string }).subjectHash } : {}),
   };
 }
 
@@ -146,6 +148,7 @@ export function fromSearchDocument(src: Record<string, unknown>): StoredEvent {
     causationId: (src.causationId as string | null) ?? null,
     schemaVersion: (src.schemaVersion as number) ?? 1,
     metadata: src.metadata as StoredEvent['metadata'],
+    ...(src.personal ? { personal: src.personal as StoredEvent['personal'] } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
 import type { ReadScope, ScavengeProgress, ScavengeReport, StoredEvent, StreamMetadata } from '../event-store.port';
-import { firstVisibleVersion, streamMetadata, withinMaxAge, type StreamLifecycle } from '../stream-lifecycle';
+import { emptyScavengeReport, firstVisibleVersion, streamMetadata, withinMaxAge, type StreamLifecycle } from '../stream-lifecycle';
 import { canRead, sleep, type EsContext } from './es-context';
 import { writeDerived } from './es-derived';
 import type { CommitDoc, HeadDoc, LogDoc, TombstoneDoc } from './es-documents';
@@ -69,14 +69,7 @@ export class StreamLifecycleStore {
    */
   async scavenge(onProgress?: (p: ScavengeProgress) => void): Promise<ScavengeReport> {
     const started = Date.now();
-    const report: ScavengeReport = {
-      streamsScanned: 0,
-      streamsScavenged: 0,
-      eventsRemoved: 0,
-      logDocumentsRewritten: 0,
-      bytesFreed: 0,
-      tookMs: 0,
-    };
+    const report = emptyScavengeReport();
     await this.ctx.client.indices.refresh({ index: [this.ctx.names.streams, this.ctx.names.log] });
     let after: estypes.SortResults | undefined;
     for (;;) {

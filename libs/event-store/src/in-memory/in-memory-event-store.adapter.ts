@@ -1,5 +1,6 @@
 import { EventNotFoundError, InvalidQueryError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
 import {
+  emptyScavengeReport,
   LIFECYCLE_AGGREGATE_TYPE,
   LIFECYCLE_STREAM,
   firstVisibleVersion,
@@ -376,14 +377,7 @@ export class InMemoryEventStore implements EventStore {
 
   async scavenge(options: { onProgress?(progress: ScavengeProgress): void } = {}): Promise<ScavengeReport> {
     const started = Date.now();
-    const report: ScavengeReport = {
-      streamsScanned: 0,
-      streamsScavenged: 0,
-      eventsRemoved: 0,
-      logDocumentsRewritten: 0,
-      bytesFreed: 0,
-      tookMs: 0,
-    };
+    const report = emptyScavengeReport();
     const now = this.clock().getTime();
     for (const stream of this.streams.values()) {
       report.streamsScanned++;
