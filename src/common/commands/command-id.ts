@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequestContextStore } from '@gyroscops/context';
 import { deterministicId } from '@gyroscops/ddd';
 import { RequestValidationError } from '../errors/validation';
+import { ApiErrors } from '../openapi/api-errors.decorator';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 /** 1-255 printable ASCII characters: what a header can carry unchanged through proxies and logs. */
@@ -36,14 +37,20 @@ export const CommandId = createParamDecorator((_data: unknown, ctx: ExecutionCon
   commandIdOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
 );
 
-/** OpenAPI of the `Idempotency-Key` header, stated once for every POST that takes it. */
+/**
+ * OpenAPI of the commands that record events on a stream the client names, stated once: the `Idempotency-Key`
+ * header, and 410 StreamDeleted (an id whose stream was hard-deleted can never be written again).
+ */
 export const ApiIdempotencyKey = (description = 'A repeat returns the first response and records nothing new'): MethodDecorator =>
-  ApiHeader({
-    name: IDEMPOTENCY_KEY_HEADER,
-    required: false,
-    description,
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, minLength: 1, maxLength: 255 },
-  });
+  applyDecorators(
+    ApiHeader({
+      name: IDEMPOTENCY_KEY_HEADER,
+      required: false,
+      description,
+      schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, minLength: 1, maxLength: 255 },
+    }),
+    ApiErrors({ 410: 'StreamDeleted: the stream this command writes to was hard-deleted; its id can never be written again' }),
+  );
 
 /** The command id when the request carries an `Idempotency-Key`, else undefined (the caller then needs none). */
 export const IdempotentCommandId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string | undefined => {

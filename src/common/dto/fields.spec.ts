@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { AGGREGATE_ID_PATTERN } from '@gyroscops/event-store';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { ID_PATTERN, IdField, IntegerField, TextField } from './fields';
+import { plainToInstance, Type } from 'class-transformer';
+import { validateSync, ValidateNested } from 'class-validator';
+import { createValidationPipe } from '../errors/validation';
+import { ID_PATTERN, IdField, IntegerField, ObjectField, TextField } from './fields';
 import { decimalSchema } from './money-fields';
 
 class Probe {
@@ -12,7 +13,44 @@ class Probe {
 }
 const errorsOf = (plain: object) => validateSync(plainToInstance(Probe, plain)).map((e) => e.property);
 
+class Inner {
+  @ObjectField({ required: true }) data!: Record<string, unknown>;
+}
+class Outer {
+  @ObjectField() meta?: Record<string, unknown>;
+  @ValidateNested({ each: true }) @Type(() => Inner) items!: Inner[];
+}
+
 describe('shared field decorators', () => {
+  describe('when a free JSON object carries a "constructor" key, at any depth', () => {
+    it('passes it through as sent (class-transformer would have thrown: a 500)', async () => {
+      const body = {
+        meta: { constructor: 0 },
+        items: [{ data: { constructor: null, deep: { constructor: {}, n: [1, { constructor: 'x' }] } } }],
+      };
+      const out = (await createValidationPipe().transform(JSON.parse(JSON.stringify(body)), { type: 'body', metatype: Outer })) as Outer;
+      expect(out).toBeInstanceOf(Outer);
+      expect(out.items[0]).toBeInstanceOf(Inner);
+      expect(JSON.parse(JSON.stringify(out))).toEqual(body);
+    });
+
+    it('strips them elsewhere, and refuses them as unknown properties of DTOs', async () => {
+      const body = { items: [{ data: {}, constructor: { constructor: 5 } }] };
+      await expect(createValidationPipe().transform(body, { type: 'body', metatype: Outer })).resolves.toBeInstanceOf(Outer);
+      await expect(
+        createValidationPipe().transform({ items: [{ data: {}, extra: { constructor: 5 } }] }, { type: 'body', metatype: Outer }),
+      ).rejects.toMatchObject({
+        details: [expect.objectContaining({ field: 'items.0.extra' })],
+      });
+    });
+
+    it('still refuses a free object that is not an object', async () => {
+      await expect(createValidationPipe().transform({ items: [{ data: [1] }] }, { type: 'body', metatype: Outer })).rejects.toMatchObject({
+        details: [expect.objectContaining({ field: 'items.0.data' })],
+      });
+    });
+  });
+
   describe('the identifier pattern the document states', () => {
     it("is exactly the event store's rule: AGGREGATE_ID_PATTERN without '..'", () => {
       const id = fc.stringMatching(/^[A-Za-z0-9._:@*/ -]{1,12}$/);

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { Exclude, Transform } from 'class-transformer';
 import { ValidateBy, ValidateIf } from 'class-validator';
 import { AGGREGATE_TYPE_PATTERN, SUBJECT_ID_PATTERN } from '@gyroscops/event-store';
 import { isTimeBound, TIME_BOUND_SCHEMA } from '../time/time-bound';
@@ -135,13 +135,57 @@ export function IntegerField(o: FieldOptions & { minimum: number; maximum: numbe
  * object with a `prototype` key). The `JsonObject` schema (openapi/json-schemas.ts) states exactly that.
  */
 export function ObjectField(o: FieldOptions = {}): PropertyDecorator {
-  return field(
-    'isObject',
-    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-    'a JSON object',
-    { allOf: [{ $ref: JSON_OBJECT_REF }] },
-    o,
-  );
+  return (target: object, property: string | symbol) => {
+    const fields = FREE_OBJECT_FIELDS.get(target.constructor) ?? new Set<string>();
+    fields.add(String(property));
+    FREE_OBJECT_FIELDS.set(target.constructor, fields);
+    applyDecorators(
+      // class-transformer rebuilds objects with `new value.constructor()`, which a JSON key "constructor" turns into a
+      // TypeError (a 500): free objects are left out of its walk and copied as sent (restoreFreeObjects).
+      Exclude({ toClassOnly: true }),
+      field(
+        'isObject',
+        (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+        'a JSON object',
+        { allOf: [{ $ref: JSON_OBJECT_REF }] },
+        o,
+      ),
+    )(target, property);
+  };
+}
+
+/** DTO class → its free JSON object properties (ObjectField). */
+const FREE_OBJECT_FIELDS = new WeakMap<object, Set<string>>();
+
+function freeObjectFieldsOf(instance: object): Set<string> {
+  return freeObjectFieldsOfClass(instance.constructor);
+}
+
+export function freeObjectFieldsOfClass(cls: unknown): Set<string> {
+  const names = new Set<string>();
+  for (let c: unknown = cls; typeof c === 'function' && c !== Object; c = Object.getPrototypeOf(c)) {
+    for (const name of FREE_OBJECT_FIELDS.get(c) ?? []) names.add(name);
+  }
+  return names;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/**
+ * Puts back, as sent, the free JSON objects class-transformer was told to skip, in a DTO instance and the DTOs nested
+ * in it (the validation pipe calls it right after plainToInstance, before validating).
+ */
+export function restoreFreeObjects(instance: unknown, plain: unknown): void {
+  if (Array.isArray(instance)) {
+    if (Array.isArray(plain)) instance.forEach((item, i) => restoreFreeObjects(item, plain[i]));
+    return;
+  }
+  if (!isRecord(instance) || !isRecord(plain) || Array.isArray(plain)) return;
+  const free = freeObjectFieldsOf(instance);
+  for (const name of free) if (Object.prototype.hasOwnProperty.call(plain, name)) instance[name] = plain[name];
+  for (const [name, value] of Object.entries(instance)) {
+    if (!free.has(name) && isRecord(value) && Object.prototype.hasOwnProperty.call(plain, name)) restoreFreeObjects(value, plain[name]);
+  }
 }
 
 export const JSON_OBJECT_REF = '#/components/schemas/JsonObject';

@@ -1,4 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { classToPlain, plainToInstance, type ClassConstructor, type ClassTransformOptions } from 'class-transformer';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
+import { freeObjectFieldsOfClass, restoreFreeObjects } from '../dto/fields';
 
 export interface FieldValidationError {
   /** Dotted path of the offending property, e.g. `lines.0.amount`. */
@@ -28,8 +31,16 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
 /**
  * Nest's ValidationPipe lets `null` (and, for some DTOs, arrays) through unvalidated: a body bound to a DTO class
  * must be a JSON object, or handlers would dereference nothing and answer 500.
+ *
+ * It also deletes every `constructor` and `prototype` key of a value, at any depth, silently: event data such as
+ * `{ "constructor": "Ford" }` would be stored without it. In bodies, free JSON objects (ObjectField) keep theirs:
+ * Fastify's parser already refuses the poisoning shapes there (`__proto__`, a `constructor` holding a `prototype`),
+ * and they are copied as sent (restoreFreeObjects), never rebuilt from a constructor. Everywhere else the keys
+ * are stripped as before (class-transformer would call `new value.constructor()` on them).
  */
 class ObjectBodyValidationPipe extends ValidationPipe {
+  private bodyType: unknown = undefined;
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDtoBody =
       metadata.type === 'body' &&
@@ -38,13 +49,55 @@ class ObjectBodyValidationPipe extends ValidationPipe {
     if (isDtoBody && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new RequestValidationError([{ field: 'body', constraints: { isObject: 'the request body must be a JSON object' } }]);
     }
-    return super.transform(value, metadata);
+    // super.transform strips keys synchronously, before its first await: the field covers this call only.
+    this.bodyType = isDtoBody ? metadata.metatype : undefined;
+    try {
+      return super.transform(value, metadata);
+    } finally {
+      this.bodyType = undefined;
+    }
+  }
+
+  protected override stripProtoKeys(value: unknown): void {
+    if (this.bodyType === undefined) super.stripProtoKeys(value);
+    else this.stripOutsideFreeObjects(value, this.bodyType);
+  }
+
+  /** Nest's stripping, except inside the free JSON objects of the DTO classes the body maps to. */
+  private stripOutsideFreeObjects(value: unknown, cls: unknown): void {
+    if (Array.isArray(value)) {
+      for (const item of Object.values(value)) this.stripOutsideFreeObjects(item, cls);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    if (typeof cls !== 'function') return super.stripProtoKeys(value);
+    const free = freeObjectFieldsOfClass(cls);
+    const record = value as Record<string, unknown>;
+    for (const key of ['__proto__', 'prototype', 'constructor']) {
+      if (Object.prototype.hasOwnProperty.call(record, key)) delete record[key];
+    }
+    for (const key of Object.keys(record)) {
+      if (free.has(key)) continue;
+      const nested = defaultMetadataStorage.findTypeMetadata(cls, key)?.typeFunction();
+      this.stripOutsideFreeObjects(record[key], nested);
+    }
   }
 }
+
+/** class-transformer, with the free JSON objects of DTOs (ObjectField) copied as sent rather than rebuilt. */
+const transformerPackage = {
+  plainToInstance<T>(cls: ClassConstructor<T>, plain: unknown, options?: ClassTransformOptions): T | T[] {
+    const instance = plainToInstance(cls, plain, options) as T | T[];
+    restoreFreeObjects(instance, plain);
+    return instance;
+  },
+  classToPlain,
+};
 
 /** The one validation pipe: unknown properties are refused, payloads become DTO instances. */
 export function createValidationPipe(): ValidationPipe {
   return new ObjectBodyValidationPipe({
+    transformerPackage,
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
