@@ -264,4 +264,28 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect(largest).toBeLessThan(600_000 * 4);
     });
   });
+
+  describe('when readers fenced positions inside a commit that then landed (stray tombstones, found by the harness: seeds 5868, 7807)', () => {
+    it('a reader from a checkpoint inside that commit still gets the rest of it', async () => {
+      const aggregateId = `strays-${randomUUID()}`;
+      const r = await s1.appendToStream(aggregateId, [ev('M1'), ev('M2'), ev('M3')], {
+        aggregateType: 'Thing',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      const [, p2, p3] = r.events.map((e) => e.position);
+      // What readers that timed out on the in-flight commit leave behind: their creates inside its range succeeded.
+      for (const p of [p2, p3]) {
+        await client.index({
+          index: s1.names.log,
+          id: String(p),
+          op_type: 'create',
+          document: { kind: 'tombstone', firstPosition: p, lastPosition: p, reason: 'gap timeout' },
+        });
+      }
+      const fresh = await second(async (_m, params, call) => call(params));
+      const page = await fresh.readAll({ after: p2, maxCount: 10 });
+      expect(page.events.filter((e) => e.aggregateId === aggregateId).map((e) => e.eventType)).toEqual(['M3']);
+    });
+  });
 });

@@ -136,21 +136,28 @@ export class GlobalLog {
   }
 
   /**
-   * The log document covering `position`, if any: the nearest one stored at or below it (documents are stored under
-   * their first position, and an append holds at most `maxEventsPerAppend` positions).
+   * The log document covering `position`, if any. Documents are stored under their first position and an append holds
+   * at most `maxEventsPerAppend` positions, so the covering document is at or below it, within that distance. A commit
+   * wins over tombstones: readers that timed out on a commit in flight may have fenced positions inside its range
+   * (each position is fenced on its own, and only the create at the commit's first position loses to the commit), so
+   * the nearest document can be such a stray tombstone; the first commit found going down decides (commits never
+   * overlap), and a tombstone covers the position only when no commit does.
    */
   private async findCovering(position: number): Promise<LogDoc | null> {
     const lowest = Math.max(1, position - EVENT_LIMITS.maxEventsPerAppend + 1);
+    let tombstone: LogDoc | null = null;
     for (let top = position, chunk = 32; top >= lowest; top -= chunk, chunk = Math.min(chunk * 4, 512)) {
       const ids: string[] = [];
       for (let p = top; p > top - chunk && p >= lowest; p--) ids.push(String(p));
       const r = await this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids });
-      const hit = r.docs.find((d) => 'found' in d && d.found && d._source);
-      if (hit) {
-        const doc = (hit as { _source: LogDoc })._source;
-        return doc.firstPosition <= position && doc.lastPosition >= position ? doc : null;
+      for (const d of r.docs) {
+        if (!('found' in d) || !d.found || !d._source) continue;
+        const doc = d._source;
+        const covers = doc.firstPosition <= position && doc.lastPosition >= position;
+        if (doc.kind === 'commit') return covers ? doc : tombstone;
+        if (covers) tombstone ??= doc;
       }
     }
-    return null;
+    return tombstone;
   }
 }
