@@ -50,13 +50,30 @@ export class LogController {
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,
-    description: 'Resume after this position (takes precedence over `after`)',
+    description: 'Resume after this position (takes precedence over `after`; empty: none)',
     schema: { type: 'string', pattern: LAST_EVENT_ID_PATTERN.source },
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
-    description: 'An endless text/event-stream',
-    content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 42\ndata: {"eventId":"…","position":42,…}\n\n' } } },
+    description:
+      'An endless text/event-stream. Its schema is that of one message: log events (no `event` field, or `message`) carry ' +
+      'the event as JSON in `data` and its position as `id`; `checkpoint` messages `{ checkpoint }` with the position ' +
+      'looked at as `id`; a `dropped` message `{ reason, lastEventId, bufferLimit }` ends the stream of a client too slow.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'object',
+          required: ['data'],
+          properties: {
+            id: { type: 'string', pattern: '^\\d{1,15}$', description: 'A position: resume after it with Last-Event-ID' },
+            event: { type: 'string', enum: ['message', 'checkpoint', 'dropped'] },
+            data: { type: 'string', description: 'JSON' },
+            retry: { type: 'integer', minimum: 0 },
+          },
+        },
+        example: 'id: 42\ndata: {"eventId":"…","position":42,…}\n\n',
+      },
+    },
   })
   async stream(@Query() q: LogStreamQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const last = parseLastEventId(req.headers['last-event-id']);

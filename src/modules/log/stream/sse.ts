@@ -27,15 +27,15 @@ export function retryMessage(ms: number): string {
   return `retry: ${ms}\n\n`;
 }
 
-/** What `Last-Event-ID` may be: a position, up to 15 digits (always a safe integer). */
-export const LAST_EVENT_ID_PATTERN = /^\d{1,15}$/;
+/** What `Last-Event-ID` may be: a position, up to 15 digits (always a safe integer), or empty (none). */
+export const LAST_EVENT_ID_PATTERN = /^(\d{1,15})?$/;
 
-/** `Last-Event-ID`: a position; anything else is malformed. */
+/** `Last-Event-ID`: a position, null when absent or empty; anything else is malformed. */
 export function parseLastEventId(value: string | string[] | undefined): number | null | 'invalid' {
   if (value === undefined) return null;
-  const v = (Array.isArray(value) ? value[0] : value).trim();
-  if (v === '') return null;
-  return LAST_EVENT_ID_PATTERN.test(v) ? Number(v) : 'invalid';
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!LAST_EVENT_ID_PATTERN.test(v)) return 'invalid';
+  return v === '' ? null : Number(v);
 }
 
 /** Response headers of a stream: the event-stream type, and no buffering or transformation by proxies. */
