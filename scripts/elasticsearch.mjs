@@ -27,6 +27,8 @@ export const home = join(cacheRoot, `elasticsearch-${ES_VERSION}`);
 const dataDir = join(cacheRoot, 'data');
 const logDir = join(cacheRoot, 'logs');
 const pidFile = join(cacheRoot, 'elasticsearch.pid');
+// Filesystem snapshot repositories must lie under path.repo (backup and restore: `npm run store:backup`).
+export const snapshotDir = process.env.ES_SNAPSHOT_DIR ?? join(cacheRoot, 'snapshots');
 const stdoutLog = join(logDir, 'stdout.log');
 
 const say = (msg) => process.stderr.write(`[elasticsearch] ${msg}\n`);
@@ -167,8 +169,13 @@ export async function start() {
   ensureDistribution();
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
+  mkdirSync(snapshotDir, { recursive: true });
   const asRoot = runningAsRoot();
-  if (asRoot) ensureUser();
+  if (asRoot) {
+    ensureUser();
+    for (let d = dirname(snapshotDir); d !== dirname(d); d = dirname(d)) spawnSync('chmod', ['o+x', d]);
+    spawnSync('chown', ['-R', `${ES_USER}:`, snapshotDir]);
+  }
   const args = [
     '-Expack.security.enabled=false',
     '-Ediscovery.type=single-node',
@@ -178,6 +185,7 @@ export async function start() {
     '-Ecluster.name=gyroscops-local',
     `-Epath.data=${dataDir}`,
     `-Epath.logs=${logDir}`,
+    `-Epath.repo=${snapshotDir}`,
     '-d',
     '-p',
     pidFile,
@@ -196,7 +204,7 @@ export async function start() {
   if (r.status !== 0)
     throw new SetupError(`Elasticsearch failed to start (exit ${r.status}); see ${stdoutLog} and ${logDir}/gyroscops-local.log`);
   await waitForYellow(LOCAL_URL, START_TIMEOUT_MS);
-  say(`ready at ${LOCAL_URL}; log: ${join(logDir, 'gyroscops-local.log')}`);
+  say(`ready at ${LOCAL_URL}; log: ${join(logDir, 'gyroscops-local.log')}; snapshot repositories under ${snapshotDir}`);
   return LOCAL_URL;
 }
 

@@ -11,7 +11,12 @@ module.exports = async function globalSetup() {
   if (docker && process.env.ES_NO_DOCKER !== '1') {
     const { ElasticsearchContainer } = require('@testcontainers/elasticsearch');
     const container = await new ElasticsearchContainer('docker.elastic.co/elasticsearch/elasticsearch:8.19.21')
-      .withEnvironment({ 'xpack.security.enabled': 'false', ES_JAVA_OPTS: '-Xms1g -Xmx1g' })
+      // path.repo: filesystem snapshot repositories (scripts/backup/store-backup.int-spec.ts), as scripts/elasticsearch.mjs sets it.
+      .withEnvironment({
+        'xpack.security.enabled': 'false',
+        'path.repo': '/usr/share/elasticsearch/snapshots',
+        ES_JAVA_OPTS: '-Xms1g -Xmx1g',
+      })
       .start();
     process.env.ES_NODE = container.getHttpUrl();
     globalThis.__ES_CONTAINER__ = container;
