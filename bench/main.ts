@@ -7,7 +7,7 @@ import { runBench } from './run-bench';
 const USAGE = `npm run bench [-- options]
   --quick              smaller data (30,000 search events, fewer rounds): under 3 minutes
   --smoke              a handful of events per scenario (wiring check)
-  --only=1,2,5         run only these scenarios (7 needs 1-2; 6 and 5 share the data set)
+  --only=1,2,5         run only these scenarios (7 needs 1-2; 6 and 5 share the data set; 8 is disk per event)
   --search-events=N    events in the search data set (default 1,000,000 full, 30,000 quick)
   --service=MODE       process (default: the service in its own process) | in-process | none
   --service-runners    let the service's projection and saga runners follow the log during the run
@@ -58,10 +58,13 @@ async function main(): Promise<void> {
   const file = join(outDir, `${stamp}-${result.scale}.json`);
   const json = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(file, json);
-  const latest = join(outDir, result.scale === 'full' ? 'latest.json' : `latest-${result.scale}.json`);
-  writeFileSync(latest, json);
-  writeFileSync(latest.replace(/\.json$/, '.md'), `${machineLine(result)}\n\n${markdownTable(result)}\n`);
-  process.stdout.write(`\nwrote ${file} and ${latest}\n`);
+  // A run of some scenarios only (--only) does not replace the latest complete run of its scale.
+  const latest = opts.only ? null : join(outDir, result.scale === 'full' ? 'latest.json' : `latest-${result.scale}.json`);
+  if (latest) {
+    writeFileSync(latest, json);
+    writeFileSync(latest.replace(/\.json$/, '.md'), `${machineLine(result)}\n\n${markdownTable(result)}\n`);
+  }
+  process.stdout.write(`\nwrote ${file}${latest ? ` and ${latest}` : ''}\n`);
   if (result.rows.some((r) => r.status === 'failed')) process.exitCode = 1;
 }
 

@@ -211,7 +211,7 @@ export const storage: Scenario = {
           service: storeBytes / total,
           baseline: seed.bytes / total,
           target: { op: '<=', value: 2.0 },
-          note: 'store: every index of its prefix (events, log, streams, event-ids, snapshots, meta); seed: one document per event, keyword fields, eventData an object, default codec',
+          note: 'store: every index of its prefix, summed (per index in details); seed: one document per event, keyword fields, eventData an object, default codec',
           details: {
             events: total,
             streams,
