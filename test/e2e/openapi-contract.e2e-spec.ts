@@ -29,6 +29,7 @@ describe('The OpenAPI document, checked by Schemathesis against the running serv
       seed: SEED,
       maxExamples: MAX_EXAMPLES,
       workers: WORKERS,
+      timeoutMs: 840_000,
     });
     const summary = /=+ SUMMARY =+([\s\S]*)$/.exec(run.output)?.[1] ?? run.output.slice(-4000);
     process.stdout.write(`Schemathesis (${run.seconds.toFixed(0)} s, seed ${SEED}, ${MAX_EXAMPLES} examples):${summary}\n`);

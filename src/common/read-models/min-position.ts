@@ -103,3 +103,19 @@ export function ApiProjectionRead(): MethodDecorator {
     }),
   );
 }
+
+/**
+ * OpenAPI link from a command's answer to the read of what it wrote, waiting for it: the id and the `position` of the
+ * answer become the read's path id and `minPosition` (read-your-writes, as clients should chain them).
+ */
+export function readYourWriteLink(
+  operationId: string,
+  idField: string,
+): Record<string, { operationId: string; parameters: Record<string, string> }> {
+  return {
+    [`ReadWhatWasWritten`]: {
+      operationId,
+      parameters: { id: `$response.body#/${idField}`, [MIN_POSITION_QUERY]: '$response.body#/position' },
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import {
   BUCKET_LIMIT_DESCRIPTION,
   CorrelationIdParam,
+  CorrelationTreeDto,
   EventFilterDto,
   IntervalDto,
   PaymentVolumeDto,
@@ -74,6 +75,7 @@ export class AnalyticsController {
       `children (event ids). Roots are events caused by nothing of the correlation, e.g. by a command. At most ` +
       `${MAX_CORRELATION_EVENTS} events (truncated says when there were more).`,
   })
+  @ApiOkResponse({ type: CorrelationTreeDto })
   @ApiErrors({ 404: 'ANALYTICS.CORRELATION_NOT_FOUND: no event of the correlation visible to the caller' })
   correlation(@Param() { correlationId }: CorrelationIdParam): Promise<CorrelationTree> {
     return this.queries.execute(new CorrelationTreeQuery(correlationId));

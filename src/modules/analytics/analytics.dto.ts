@@ -1,4 +1,5 @@
-import { IntersectionType } from '@nestjs/swagger';
+import { ApiProperty, IntersectionType } from '@nestjs/swagger';
+import { EventEnvelopeDto } from '../../common/dto/events.dto';
 import { AggregateTypeField, EnumField, PatternField, TextField } from '../../common/dto/fields';
 import { EventPageQueryDto, TimeRangeQueryDto } from '../../common/dto/list-query.dto';
 import { INTERVALS, MAX_BUCKETS, UTC } from './domain/time-buckets';
@@ -88,4 +89,19 @@ export class CorrelationIdParam {
     },
   )
   correlationId!: string;
+}
+
+export class CausationNodeDto {
+  @ApiProperty({ type: EventEnvelopeDto }) event!: EventEnvelopeDto;
+  @ApiProperty({ type: 'string', nullable: true, description: 'The event of this correlation that caused this one; null for roots' })
+  causedBy!: string | null;
+  @ApiProperty({ type: [String], description: 'Events this one caused, oldest first' }) children!: string[];
+}
+
+export class CorrelationTreeDto {
+  @ApiProperty() correlationId!: string;
+  @ApiProperty({ type: 'integer', description: 'Exact number of the correlation’s events visible to the caller' }) total!: number;
+  @ApiProperty({ description: 'More events than the tree holds (10,000)' }) truncated!: boolean;
+  @ApiProperty({ type: [String], description: 'Events caused by nothing of the correlation, oldest first' }) roots!: string[];
+  @ApiProperty({ type: [CausationNodeDto], description: 'Every event oldest first' }) nodes!: CausationNodeDto[];
 }

@@ -8,7 +8,7 @@ import { ApiIdempotencyKey, CommandId } from '../../common/commands/command-id';
 import { HistoryEntryDto } from '../../common/dto/history.dto';
 import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
-import { ApiProjectionRead, MinPosition } from '../../common/read-models/min-position';
+import { ApiProjectionRead, MinPosition, readYourWriteLink } from '../../common/read-models/min-position';
 import { instantOf, timeRangeOf } from '../../common/time/time-bound';
 import { StoreWakeUp } from '../events/store-wake-up';
 import {
@@ -69,7 +69,7 @@ export class BillingController {
   @Roles('writer')
   @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Open a draft invoice for a billing period and currency (InvoiceCreated)' })
-  @ApiCreatedResponse({ type: InvoiceCommandResultDto })
+  @ApiCreatedResponse({ type: InvoiceCommandResultDto, links: readYourWriteLink('BillingController_get', 'invoiceId') })
   @ApiErrors({ 409: 'INVOICE.ALREADY_EXISTS' })
   async create(@Body() body: CreateInvoiceDto, @CommandId() commandId: string): Promise<InvoiceCommandResultDto> {
     const invoiceId = body.invoiceId ?? `inv-${randomUUID()}`;

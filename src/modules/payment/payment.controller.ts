@@ -7,7 +7,7 @@ import { ApiIdempotencyKey, CommandId } from '../../common/commands/command-id';
 import { HistoryEntryDto, TimelineEntryDto } from '../../common/dto/history.dto';
 import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
-import { ApiProjectionRead, MinPosition } from '../../common/read-models/min-position';
+import { ApiProjectionRead, MinPosition, readYourWriteLink } from '../../common/read-models/min-position';
 import { instantOf, timeRangeOf } from '../../common/time/time-bound';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { ProcessPaymentCommand } from './commands/process-payment/process-payment.command';
@@ -58,7 +58,7 @@ export class PaymentController {
   @Roles('writer')
   @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Process a payment (records PaymentProcessed)' })
-  @ApiCreatedResponse({ type: PaymentCommandResultDto })
+  @ApiCreatedResponse({ type: PaymentCommandResultDto, links: readYourWriteLink('PaymentController_get', 'paymentId') })
   @ApiErrors({ 409: 'PAYMENT.ALREADY_PROCESSED (the paymentId is taken)' })
   async process(@Body() body: ProcessPaymentDto, @CommandId() commandId: string): Promise<PaymentCommandResultDto> {
     const paymentId = body.paymentId ?? `pay-${randomUUID()}`;

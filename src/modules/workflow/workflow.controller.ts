@@ -8,7 +8,7 @@ import { ApiIdempotencyKey, CommandId } from '../../common/commands/command-id';
 import { HistoryEntryDto } from '../../common/dto/history.dto';
 import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
-import { ApiProjectionRead, MinPosition } from '../../common/read-models/min-position';
+import { ApiProjectionRead, MinPosition, readYourWriteLink } from '../../common/read-models/min-position';
 import { instantOf, timeRangeOf } from '../../common/time/time-bound';
 import { StoreWakeUp } from '../events/store-wake-up';
 import { CancelWorkflowCommand } from './commands/cancel-workflow/cancel-workflow.command';
@@ -77,7 +77,7 @@ export class WorkflowController {
   @Roles('writer')
   @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Start a workflow with its ordered steps; the first becomes current (WorkflowStarted)' })
-  @ApiCreatedResponse({ type: WorkflowCommandResultDto })
+  @ApiCreatedResponse({ type: WorkflowCommandResultDto, links: readYourWriteLink('WorkflowController_get', 'workflowId') })
   @ApiErrors({ 409: 'WORKFLOW.ALREADY_STARTED' })
   async start(@Body() body: StartWorkflowDto, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
     const workflowId = body.workflowId ?? `wf-${randomUUID()}`;

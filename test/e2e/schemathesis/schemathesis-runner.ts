@@ -1,6 +1,6 @@
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The Schemathesis the contract test runs: pinned to a minor version, installed from PyPI into a venv outside git. */
@@ -56,7 +56,7 @@ export function runSchemathesis(
   st: string,
   baseUrl: string,
   token: string,
-  options: { seed: number; maxExamples: number; workers: number },
+  options: { seed: number; maxExamples: number; workers: number; timeoutMs: number },
 ): Promise<SchemathesisRun> {
   const args = [
     '--config-file',
@@ -76,12 +76,20 @@ export function runSchemathesis(
     String(options.workers),
   ];
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(st, args, { cwd: SCHEMATHESIS_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  // Hypothesis keeps its example database in the working directory: a fresh one per run, outside the repository.
+  const cwd = mkdtempSync(join(tmpdir(), 'gyroscops-schemathesis-'));
+  return new Promise<SchemathesisRun>((resolve, reject) => {
+    const child = spawn(st, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_HOOKS: join(SCHEMATHESIS_DIR, 'hooks.py') },
+      // Never outlives the test that started it.
+      timeout: options.timeoutMs,
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', reject);
     child.once('exit', (exitCode) => resolve({ exitCode, output, seconds: (Date.now() - started) / 1000 }));
-  });
+  }).finally(() => rmSync(cwd, { recursive: true, force: true }));
 }
