@@ -320,7 +320,8 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       it('hides it from reads and search, lets it be recreated after its last version, and restores it', async () => {
         const a = id('soft');
         const admin = writer(orgA, 'ops-admin', { isAdmin: true });
-        await store.appendToStream(a, [ev('A1', { marker: a }), ev('A2')], {
+        const first = ev('A1', { marker: a }, { eventId: randomUUID() });
+        await store.appendToStream(a, [first, ev('A2')], {
           aggregateType: 'Thing',
           expectedVersion: 'no_stream',
           context: writer(),
@@ -338,6 +339,10 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
         });
         expect(again.fromVersion).toBe(3);
         expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['B1']);
+        // A retry of an append the soft delete hid is refused, not answered with events nobody may read.
+        await expect(
+          store.appendToStream(a, [first], { aggregateType: 'Thing', expectedVersion: 'any', context: writer() }),
+        ).rejects.toBeInstanceOf(DuplicateEventError);
         await store.restoreStream(a, { reason: 'mistake', context: admin });
         expect((await store.readStream(a, reader())).events.map((e) => e.eventType)).toEqual(['A1', 'A2', 'B1']);
         await h.settle();

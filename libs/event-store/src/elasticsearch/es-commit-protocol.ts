@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
 import { decideAppend } from '../append-decision';
-import { AppendOutcomeUnknownError } from '../event-store.errors';
+import { AppendOutcomeUnknownError, DuplicateEventError } from '../event-store.errors';
 import { buildEnvelopes } from '../event-validation';
 import { bulkPairs, type EsContext } from './es-context';
 import type { CommitSteps } from './es-commit-steps';
@@ -331,6 +331,10 @@ export class CommitProtocol {
         try {
           const slice = await this.reader.read(w.a.aggregateId, { fromVersion: from, maxCount: to - from + 1 });
           const events = slice.events;
+          if (events.length !== to - from + 1 || events[0].version !== from) {
+            // Stored once, then hidden (soft delete, retention): the retry cannot be answered with them; say what is true.
+            throw new DuplicateEventError(w.a.events[0].eventId?.toLowerCase() ?? '', w.a.aggregateId, from);
+          }
           w.a.resolve({
             aggregateId: w.a.aggregateId,
             fromVersion: from,

@@ -1,4 +1,4 @@
-import { EventNotFoundError, InvalidQueryError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
+import { DuplicateEventError, EventNotFoundError, InvalidQueryError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
 import {
   emptyScavengeReport,
   LIFECYCLE_AGGREGATE_TYPE,
@@ -124,6 +124,10 @@ export class InMemoryEventStore implements EventStore {
     );
     if (decision.kind === 'already-stored') {
       const stored = (stream as Stream).events.slice(decision.fromVersion - 1, decision.toVersion);
+      if (stored.some((e) => !this.isVisible(e))) {
+        // Stored once, then hidden (soft delete, retention): the retry cannot be answered with them.
+        throw new DuplicateEventError(stored[0].eventId, aggregateId, decision.fromVersion);
+      }
       return {
         aggregateId,
         fromVersion: decision.fromVersion,
