@@ -7,7 +7,7 @@ import { FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fie
  * version is older and adds new fields to existing indices (mappings only ever grow, so two instances starting
  * at once converge on the same result).
  */
-export const MAPPING_VERSION = 3;
+export const MAPPING_VERSION = 4;
 
 export interface IndexNames {
   events: string;
