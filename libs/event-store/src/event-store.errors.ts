@@ -27,6 +27,14 @@ export class StreamNotFoundError extends EventStoreError {
   }
 }
 
+/** The admin stream that records lifecycle changes cannot itself be deleted or given retention. Maps to HTTP 409. */
+export class StreamProtectedError extends EventStoreError {
+  readonly code = 'StreamProtected';
+  constructor(readonly aggregateId: string) {
+    super(`Stream ${aggregateId} records every deletion and retention change; it cannot be deleted, restored or truncated`);
+  }
+}
+
 /** The stream was hard-deleted: it can never be written again. Maps to HTTP 410. */
 export class StreamDeletedError extends EventStoreError {
   readonly code = 'StreamDeleted';

@@ -1,4 +1,4 @@
-import { InvalidEventError } from './event-store.errors';
+import { InvalidEventError, StreamProtectedError } from './event-store.errors';
 import type { NewEvent, ScavengeReport, StreamMetadata } from './event-store.port';
 
 /** Retention a stream's owner sets (EventStoreDB's `$maxAge`, `$maxCount`, `$tb`): reads honour it at once. */
@@ -24,6 +24,11 @@ export interface StreamLifecycle extends StreamRetention {
 /** The admin stream every deletion, restoration and retention change is recorded in (who, when, why). */
 export const LIFECYCLE_STREAM = 'gyroscops.stream-lifecycle';
 export const LIFECYCLE_AGGREGATE_TYPE = 'StreamLifecycle';
+
+/** Lifecycle operations never apply to the admin stream that records them (the audit trail stays whole). */
+export function assertNotProtected(aggregateId: string): void {
+  if (aggregateId === LIFECYCLE_STREAM) throw new StreamProtectedError(aggregateId);
+}
 
 /** Lowest version reads still show, given the stream's lifecycle and current version (maxAge aside). */
 export function firstVisibleVersion(lifecycle: StreamLifecycle | null | undefined, version: number): number {

@@ -6,6 +6,7 @@ import {
   InvalidQueryError,
   LIFECYCLE_STREAM,
   StreamDeletedError,
+  StreamProtectedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
   type EventStore,
@@ -354,6 +355,24 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
           ['StreamSoftDeleted', 'test', 'ops-admin'],
           ['StreamRestored', 'mistake', 'ops-admin'],
         ]);
+      });
+    });
+
+    describe('when an admin tries to delete or truncate the admin stream that records lifecycle changes', () => {
+      it('refuses with StreamProtectedError and changes nothing', async () => {
+        const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+        const a = id('audit');
+        await store.appendToStream(a, [ev('A')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
+        await store.deleteStream(a, { mode: 'soft', reason: 'so the admin stream exists', context: admin });
+        const before = await store.readStream(LIFECYCLE_STREAM, admin);
+        for (const attempt of [
+          () => store.deleteStream(LIFECYCLE_STREAM, { mode: 'hard', reason: 'x', context: admin }),
+          () => store.setStreamRetention(LIFECYCLE_STREAM, { maxCount: 1 }, { reason: 'x', context: admin }),
+          () => store.restoreStream(LIFECYCLE_STREAM, { reason: 'x', context: admin }),
+        ]) {
+          await expect(attempt()).rejects.toBeInstanceOf(StreamProtectedError);
+        }
+        expect((await store.readStream(LIFECYCLE_STREAM, admin)).version).toBe(before.version);
       });
     });
 

@@ -24,6 +24,7 @@ const EVENT_STORE_STATUS: Readonly<Record<string, number>> = {
   WrongExpectedVersion: 409,
   StreamNotFound: 404,
   StreamDeleted: 410,
+  StreamProtected: 409,
   EventNotFound: 404,
   EventStoreUnavailable: 503,
   AppendOutcomeUnknown: 503,

@@ -22,6 +22,7 @@ import type {
   WriteContext,
 } from '../event-store.port';
 import {
+  assertNotProtected,
   LIFECYCLE_AGGREGATE_TYPE,
   LIFECYCLE_STREAM,
   lifecycleEvent,
@@ -318,6 +319,7 @@ export class ElasticsearchEventStore implements EventStore {
 
   async deleteStream(aggregateId: string, options: DeleteStreamOptions): Promise<StreamMetadata> {
     assertAggregateId(aggregateId);
+    assertNotProtected(aggregateId);
     this.assertReady();
     const hard = options.mode === 'hard';
     const meta = await this.lifecycleCall('deleteStream', () =>
@@ -334,6 +336,7 @@ export class ElasticsearchEventStore implements EventStore {
 
   async restoreStream(aggregateId: string, options: { reason: string; context: WriteContext }): Promise<StreamMetadata> {
     assertAggregateId(aggregateId);
+    assertNotProtected(aggregateId);
     this.assertReady();
     const meta = await this.lifecycleCall('restoreStream', () =>
       this.lifecycle.change(aggregateId, options.context, ({ softDeletedBefore: _was, ...rest }) => rest),
@@ -348,6 +351,7 @@ export class ElasticsearchEventStore implements EventStore {
     options: { reason: string; context: WriteContext },
   ): Promise<StreamMetadata> {
     assertAggregateId(aggregateId);
+    assertNotProtected(aggregateId);
     validateRetention(retention);
     this.assertReady();
     const meta = await this.lifecycleCall('setStreamRetention', () =>

@@ -57,6 +57,8 @@ export class StreamLifecycleStore {
       }
       if (lifecycle.hardDeleted) await this.purge(doc);
       else await this.syncSearch(doc, firstVisibleVersion(doc.lifecycle, doc.version), firstVisibleVersion(lifecycle, doc.version));
+      // Search (and the event-by-id fallback through it) reflects the change at once, not at the next refresh.
+      await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
       return metadataOf(updated);
     }
     throw new EventStoreUnavailableError(`could not change the lifecycle of ${aggregateId} (too much contention)`);

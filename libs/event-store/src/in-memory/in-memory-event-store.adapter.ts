@@ -1,5 +1,6 @@
 import { DuplicateEventError, EventNotFoundError, InvalidQueryError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
 import {
+  assertNotProtected,
   emptyScavengeReport,
   LIFECYCLE_AGGREGATE_TYPE,
   LIFECYCLE_STREAM,
@@ -334,6 +335,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async deleteStream(aggregateId: string, options: DeleteStreamOptions): Promise<StreamMetadata> {
+    assertNotProtected(aggregateId);
     const stream = this.ownedStream(aggregateId, options.context);
     if (stream.lifecycle.hardDeleted) throw new StreamDeletedError(aggregateId);
     const version = stream.events.length;
@@ -355,6 +357,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async restoreStream(aggregateId: string, options: { reason: string; context: WriteContext }): Promise<StreamMetadata> {
+    assertNotProtected(aggregateId);
     const stream = this.ownedStream(aggregateId, options.context);
     if (stream.lifecycle.hardDeleted) throw new StreamDeletedError(aggregateId);
     const { softDeletedBefore: _was, ...rest } = stream.lifecycle;
@@ -368,6 +371,7 @@ export class InMemoryEventStore implements EventStore {
     retention: StreamRetention,
     options: { reason: string; context: WriteContext },
   ): Promise<StreamMetadata> {
+    assertNotProtected(aggregateId);
     validateRetention(retention);
     const stream = this.ownedStream(aggregateId, options.context);
     if (stream.lifecycle.hardDeleted) throw new StreamDeletedError(aggregateId);
