@@ -8,6 +8,8 @@ export const EVENT_LIMITS = {
   maxEventTypeLength: 200,
   maxAggregateIdLength: 256,
   maxAggregateTypeLength: 100,
+  /** The events index maps schemaVersion as an Elasticsearch `integer`, which refuses larger values. */
+  maxSchemaVersion: 2_147_483_647,
   /** Correlation, causation, user, organization and source ids: indexed as keywords, which Elasticsearch refuses past 32 KB. */
   maxContextIdLength: 512,
 } as const;
@@ -66,8 +68,15 @@ export function validateAppend(aggregateId: unknown, aggregateType: unknown, eve
     }
     if (!isPlainObject(e.eventData)) details.push({ field: `${at}.eventData`, message: 'must be an object' });
     if (e.metadata !== undefined && !isPlainObject(e.metadata)) details.push({ field: `${at}.metadata`, message: 'must be an object' });
-    if (e.schemaVersion !== undefined && !(Number.isSafeInteger(e.schemaVersion) && (e.schemaVersion as number) >= 1)) {
-      details.push({ field: `${at}.schemaVersion`, message: 'must be a positive integer' });
+    if (
+      e.schemaVersion !== undefined &&
+      !(
+        Number.isSafeInteger(e.schemaVersion) &&
+        (e.schemaVersion as number) >= 1 &&
+        (e.schemaVersion as number) <= EVENT_LIMITS.maxSchemaVersion
+      )
+    ) {
+      details.push({ field: `${at}.schemaVersion`, message: `must be an integer from 1 to ${EVENT_LIMITS.maxSchemaVersion}` });
     }
     if (e.personal !== undefined) {
       try {

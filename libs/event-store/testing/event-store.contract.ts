@@ -303,6 +303,20 @@ export function eventStoreContract(name: string, make: () => Promise<ContractHar
       });
     });
 
+    describe('when an event carries a schemaVersion past what the events index can hold (2^31)', () => {
+      it('refuses the append with InvalidEventError and stores nothing, so the stream is never left unindexable', async () => {
+        const a = id();
+        await expect(
+          store.appendToStream(a, [ev('A', {}, { schemaVersion: 2_454_449_249 })], {
+            aggregateType: 'Thing',
+            expectedVersion: 'any',
+            context: writer(),
+          }),
+        ).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(store.readStream(a, reader())).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+    });
+
     describe('when the writer context carries an id Elasticsearch could not index (a 40 KB correlation id)', () => {
       it('refuses the append with InvalidEventError and stores nothing', async () => {
         const a = id();

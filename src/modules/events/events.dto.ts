@@ -48,7 +48,7 @@ export class NewEventDto {
   @ObjectField({ description: 'Free metadata; userId, organizationId and source are always set from the caller' })
   metadata?: JsonObject;
 
-  @IntegerField({ minimum: 1, maximum: MAX_POSITION, default: 1 })
+  @IntegerField({ minimum: 1, maximum: EVENT_LIMITS.maxSchemaVersion, default: 1 })
   schemaVersion?: number;
 
   @ApiProperty({

@@ -42,7 +42,7 @@ export class StreamLifecycleController {
   @Roles('admin')
   @ApiOperation({ summary: 'Delete a stream: soft (hidden, restorable) or hard (tombstone, payloads purged from every index)' })
   @ApiOkResponse({ type: StreamMetadataDto })
-  @ApiErrors({ 410: 'StreamDeleted: the stream is already hard-deleted' })
+  @ApiErrors({ 409: 'StreamProtected: the admin stream of lifecycle changes', 410: 'StreamDeleted: the stream is already hard-deleted' })
   delete(@Param() { aggregateId }: AggregateIdParam, @Query() q: DeleteStreamQuery): Promise<StreamMetadataDto> {
     return this.store.deleteStream(aggregateId, { mode: q.mode, reason: q.reason, context: writeContextOf() });
   }
@@ -52,7 +52,10 @@ export class StreamLifecycleController {
   @Roles('admin')
   @ApiOperation({ summary: 'Undo a soft delete (what scavenging has removed does not come back)' })
   @ApiOkResponse({ type: StreamMetadataDto })
-  @ApiErrors({ 410: 'StreamDeleted: a hard-deleted stream cannot be restored' })
+  @ApiErrors({
+    409: 'StreamProtected: the admin stream of lifecycle changes',
+    410: 'StreamDeleted: a hard-deleted stream cannot be restored',
+  })
   restore(@Param() { aggregateId }: AggregateIdParam, @Body() body: RestoreStreamDto): Promise<StreamMetadataDto> {
     return this.store.restoreStream(aggregateId, { reason: body.reason, context: writeContextOf() });
   }
@@ -61,7 +64,7 @@ export class StreamLifecycleController {
   @Roles('admin')
   @ApiOperation({ summary: "Set a stream's retention (replaces it; absent fields are cleared); reads honour it at once" })
   @ApiOkResponse({ type: StreamMetadataDto })
-  @ApiErrors({ 410: 'StreamDeleted: the stream is hard-deleted' })
+  @ApiErrors({ 409: 'StreamProtected: the admin stream of lifecycle changes', 410: 'StreamDeleted: the stream is hard-deleted' })
   retention(@Param() { aggregateId }: AggregateIdParam, @Body() body: SetRetentionDto): Promise<StreamMetadataDto> {
     const retention: StreamRetention = {};
     if (body.maxAge !== undefined) retention.maxAge = body.maxAge;
