@@ -118,6 +118,20 @@ export class StreamLifecycleStore {
     let floor = lifecycle.hardDeleted ? doc.version + 1 : firstVisibleVersion(lifecycle, doc.version);
     if (lifecycle.maxAge && !lifecycle.hardDeleted) floor = await this.firstWithinMaxAge(doc, floor);
     if (floor <= purged) return { events: 0, logDocs: 0, bytes: 0 };
+    // Record how far the disk will be purged before purging it: reads never go below it from then on (and a restore
+    // cannot bring those versions back). A head that moved meanwhile is left for the next run.
+    try {
+      await this.ctx.client.index({
+        index: this.ctx.names.streams,
+        id: aggregateId,
+        if_seq_no: head.seqNo,
+        if_primary_term: head.primaryTerm,
+        document: { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } },
+      });
+    } catch (e) {
+      if (statusOf(e) === 409) return { events: 0, logDocs: 0, bytes: 0 };
+      throw e;
+    }
     const commits = await this.commitsOf(aggregateId);
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
@@ -142,18 +156,6 @@ export class StreamLifecycleStore {
       }
     }
     await this.bulkWithDeletes(ops, docs);
-    // Record how far the disk was purged: reads never go below it, and a restore cannot bring those versions back.
-    await this.ctx.client
-      .index({
-        index: this.ctx.names.streams,
-        id: aggregateId,
-        if_seq_no: head.seqNo,
-        if_primary_term: head.primaryTerm,
-        document: { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } },
-      })
-      .catch((e: unknown) => {
-        if (statusOf(e) !== 409) throw e; // moved on meanwhile: the next run records it
-      });
     return { events, logDocs, bytes };
   }
 

@@ -81,11 +81,17 @@ export class StreamReader {
         _source_excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'],
       });
       r.docs.forEach((d, k) => {
-        if (!('found' in d) || !d.found || !d._source) {
-          throw new EventStoreUnavailableError(`event ${aggregateId}@${chunk[k]} is committed but its document is missing`);
-        }
-        byVersion.set(chunk[k], fromSearchDocument(d._source));
+        if ('found' in d && d.found && d._source) byVersion.set(chunk[k], fromSearchDocument(d._source));
       });
+    }
+    const missing = fromDocs.filter((v) => !byVersion.has(v));
+    if (missing.length > 0) {
+      // A deletion or a scavenge may have removed them after the head was read: what it hides now is not missing.
+      const now = (await this.getHeads([aggregateId])).get(aggregateId)?.doc;
+      const hiddenNow = firstVisibleVersion(now?.lifecycle, now?.version ?? version);
+      const lost = now?.lifecycle?.hardDeleted ? [] : missing.filter((v) => v >= hiddenNow);
+      if (lost.length > 0) throw new EventStoreUnavailableError(`event ${aggregateId}@${lost[0]} is committed but its document is missing`);
+      if (now?.lifecycle?.hardDeleted || !streamExists(now?.lifecycle, now?.version ?? 0)) throw new StreamNotFoundError(aggregateId);
     }
     return {
       aggregateId,
@@ -93,6 +99,7 @@ export class StreamReader {
       organizationId: doc.organizationId,
       version,
       events: versions
+        .filter((v) => byVersion.has(v))
         .map((v) => byVersion.get(v) as StoredEvent)
         .filter((e) => !byAge || withinMaxAge(doc.lifecycle, e.timestamp, Date.now()))
         .slice(0, maxCount)
