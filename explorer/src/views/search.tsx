@@ -24,6 +24,8 @@ export function SearchView({ route }: { route: Route }) {
 
   const [events, setEvents] = useState<StoredEvent[]>([]);
   const [total, setTotal] = useState<number | null>(null);
+  /** The filters the shown total answers (stale while a new search is on its way, for a moment after navigation). */
+  const [totalFor, setTotalFor] = useState<string | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -43,6 +45,7 @@ export function SearchView({ route }: { route: Route }) {
       if (gen !== generation.current) return;
       setEvents((prev) => (after ? [...prev, ...page.events] : page.events));
       setTotal(page.total);
+      setTotalFor(key);
       setCursor(page.nextCursor);
       setError(null);
     } catch (e) {
@@ -56,6 +59,7 @@ export function SearchView({ route }: { route: Route }) {
     const gen = ++generation.current;
     setEvents([]);
     setTotal(null);
+    setTotalFor(null);
     setCursor(null);
     void load(null, gen);
   }, [key]);
@@ -81,7 +85,7 @@ export function SearchView({ route }: { route: Route }) {
           {error}
         </p>
       )}
-      <p class="total" aria-live="polite" data-testid="search-total">
+      <p class="total" aria-live="polite" data-testid="search-total" data-filters={totalFor ?? undefined}>
         {total === null ? 'Searching…' : `${total.toLocaleString('en-US')} ${total === 1 ? 'event' : 'events'} match`}
       </p>
       <div class="table-wrap">
