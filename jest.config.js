@@ -1,6 +1,7 @@
 /** One run for unit (*.spec.ts), integration (*.int-spec.ts) and e2e (test/e2e) tests. */
 const moduleNameMapper = {
   '^@gyroscops/event-store$': '<rootDir>/libs/event-store/src',
+  '^@gyroscops/event-store/elasticsearch$': '<rootDir>/libs/event-store/src/elasticsearch',
 
   '^@gyroscops/context$': '<rootDir>/libs/context/src',
   '^@gyroscops/projections$': '<rootDir>/libs/projections/src',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, hostname, totalmem } from 'node:os';
-import { ElasticsearchEventStore, indexNames } from '@gyroscops/event-store';
+import { ElasticsearchEventStore, indexNames } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../src/search-fields';
 import { failedRow, type BenchContext, type Progress, type Scenario } from './core/context';
 import { assertBulkOk, createTwinIndex, dropPrefix, elasticsearchInfo, makeClient, resolveElasticsearchUrl } from './core/elasticsearch';

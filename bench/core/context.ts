@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore, IndexNames } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore, IndexNames } from '@gyroscops/event-store/elasticsearch';
 import type { DataGenerator } from './generator';
 import type { MemorySampler } from './measure';
 import type { ServiceHandle } from './service';

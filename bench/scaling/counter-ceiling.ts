@@ -17,7 +17,8 @@ import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, type estypes } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, type StoreObserver } from '@gyroscops/event-store';
+import { type StoreObserver } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 
 interface Options {
   seconds: number;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ElasticsearchEventStore, WrongExpectedVersionError, type EventStore, type NewEvent } from '@gyroscops/event-store';
+import { WrongExpectedVersionError, type EventStore, type NewEvent } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
 import { fmtRate, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { makeClient } from '../core/elasticsearch';

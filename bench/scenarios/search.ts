@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { eventFilters, MAX_PAGE_SIZE, type EventQuery, type ReadScope } from '@gyroscops/event-store';
+import { MAX_PAGE_SIZE, type EventQuery, type ReadScope } from '@gyroscops/event-store';
+import { eventFilters } from '@gyroscops/event-store/elasticsearch';
 import { fmtMs, fmtRate, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { SEARCH_WORDS } from '../core/generator';
 import { latencyStats, now } from '../core/measure';

@@ -1,5 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, type StoredEvent } from '@gyroscops/event-store';
+import { type StoredEvent } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
 import { fmtRate, row, type BenchContext, type Scenario } from '../core/context';
 import { assertBulkOk } from '../core/elasticsearch';

@@ -4,7 +4,7 @@
  * documents. Usage: node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/tools/trace-appends.ts [appends] [--max-batches=N]
  */
 import type { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, indexNames, type IndexNames } from '@gyroscops/event-store';
+import { ElasticsearchEventStore, indexNames, type IndexNames } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
 import { createTwinIndex, dropPrefix, makeClient, resolveElasticsearchUrl } from '../core/elasticsearch';
 import { DataGenerator } from '../core/generator';

@@ -1,5 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { indexNames } from '@gyroscops/event-store';
+import { indexNames } from '@gyroscops/event-store/elasticsearch';
 
 /**
  * Backup and restore of an event store's indices with Elasticsearch's snapshot API (README "Backup and restore").

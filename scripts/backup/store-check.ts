@@ -1,11 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import {
-  ElasticsearchEventStore,
-  StreamNotFoundError,
-  indexNames,
-  type ReadScope,
-  type SearchFieldDeclarations,
-} from '@gyroscops/event-store';
+import { StreamNotFoundError, type ReadScope, type SearchFieldDeclarations } from '@gyroscops/event-store';
+import { ElasticsearchEventStore, indexNames } from '@gyroscops/event-store/elasticsearch';
 import type { Progress } from './store-backup';
 
 /**

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, type StoredEvent } from '@gyroscops/event-store';
+import { type StoredEvent } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { signAccessToken } from '../../src/auth/dev-token';
 import type { ServiceProcess } from '../support/service-process';
 

@@ -1,4 +1,5 @@
-import { ElasticsearchEventStore, type NewEvent, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
+import { type NewEvent, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
 import { refreshAll, startTestApp, type TestApp } from '../support/e2e-app';
 

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { RequestContextStore, systemContext } from '@gyroscops/context';
-import { ElasticsearchEventStore, dropIndices, type EventStore } from '@gyroscops/event-store';
+import { type EventStore } from '@gyroscops/event-store';
+import { ElasticsearchEventStore, dropIndices } from '@gyroscops/event-store/elasticsearch';
 import type { Decider, DomainEvent } from './decider';
 import { EventSourcedRepository } from './event-sourced-repository';
 

@@ -1,8 +1,6 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import type { Client } from '@elastic/elasticsearch';
 import { EVENT_STORE, type EventStore } from './event-store.port';
-import { EventStoreHealthIndicator } from './event-store.health';
 import { ElasticsearchEventStore, type EsEventStoreOptions } from './elasticsearch/es-event-store.adapter';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store.adapter';
 import type { Upcaster } from './upcasting';
@@ -36,14 +34,14 @@ function createStore(options: EventStoreModuleOptions): EventStore {
   return store;
 }
 
-/** The event store as a Nest module. Exports the EVENT_STORE token and its health indicator. */
+/** The event store as a Nest module. Exports the EVENT_STORE token (readiness: `EventStore.isReady()`). */
 @Module({})
 export class EventStoreModule {
   static forRootAsync(options: EventStoreModuleAsyncOptions): DynamicModule {
     return {
       module: EventStoreModule,
       global: true,
-      imports: [...(options.imports ?? []), TerminusModule],
+      imports: options.imports ?? [],
       providers: [
         {
           provide: EVENT_STORE_OPTIONS,
@@ -51,10 +49,9 @@ export class EventStoreModule {
           useFactory: options.useFactory as (...args: unknown[]) => EventStoreModuleOptions,
         },
         { provide: EVENT_STORE, inject: [EVENT_STORE_OPTIONS], useFactory: createStore },
-        EventStoreHealthIndicator,
         EventStoreLifecycle,
       ],
-      exports: [EVENT_STORE, EventStoreHealthIndicator],
+      exports: [EVENT_STORE],
     };
   }
 }

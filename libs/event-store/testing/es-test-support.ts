@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, dropIndices, type EsEventStoreOptions } from '@gyroscops/event-store';
+import { ElasticsearchEventStore, dropIndices, type EsEventStoreOptions } from '@gyroscops/event-store/elasticsearch';
 
 /** A real Elasticsearch client for tests; jest's global set-up found or started the node and set ES_NODE. */
 export function testClient(): Client {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore, StoredEvent } from '@gyroscops/event-store';
+import type { StoredEvent } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ConsumerGroups, groupRef, type GroupCaller, type GroupDelivery } from '@gyroscops/projections';
 import { dropAll, eventually, ev, FAST, makeStore, testClient, testPrefix, writer } from '../testing/projections-test-support';
 

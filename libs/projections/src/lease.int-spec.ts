@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore, StoredEvent } from '@gyroscops/event-store';
+import type { StoredEvent } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { readModelAlias, type ProjectionDefinition, type ProjectionEngine } from '@gyroscops/projections';
 import {
   accountsProjection,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ProjectionEngine, readModelAlias, type BulkSender, type ProjectionDefinition } from '@gyroscops/projections';
 import {
   accountsProjection,

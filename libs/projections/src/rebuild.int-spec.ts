@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { readModelAlias, type ProjectionEngine, type RebuildProgress } from '@gyroscops/projections';
 import {
   accountsProjection,

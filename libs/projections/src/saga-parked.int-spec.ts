@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore, StoredEvent } from '@gyroscops/event-store';
+import type { StoredEvent } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import type { ProjectionEngine, SagaDefinition } from '@gyroscops/projections';
 import { dropAll, eventually, ev, makeEngine, makeStore, testClient, testPrefix, writer } from '../testing/projections-test-support';
 

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { RequestContextStore } from '@gyroscops/context';
-import type { ElasticsearchEventStore, StoredEvent } from '@gyroscops/event-store';
+import type { StoredEvent } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import type { ProjectionEngine, SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
 import { dropAll, eventually, ev, makeEngine, makeStore, testClient, testPrefix, writer } from '../testing/projections-test-support';
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, type EventStore, type NewEvent, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
+import { type EventStore, type NewEvent, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ProjectionEngine, type ProjectionDefinition, type ProjectionEngineOptions, type ProjectionTimings } from '@gyroscops/projections';
 
 /** Short timings so failover and retries take a second, not ten. */

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { Client } from '@elastic/elasticsearch';
-import { indexNames } from '@gyroscops/event-store';
+import { indexNames } from '@gyroscops/event-store/elasticsearch';
 import { AppConfig } from '../../config/app-config';
 import { ES_CLIENT } from '../../infrastructure/elasticsearch/elasticsearch.tokens';
 import { AnalyticsController } from './analytics.controller';

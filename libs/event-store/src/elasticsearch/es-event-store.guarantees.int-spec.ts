@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { WrongExpectedVersionError, type ElasticsearchEventStore, type StoredEvent } from '@gyroscops/event-store';
+import { WrongExpectedVersionError, type StoredEvent } from '@gyroscops/event-store';
+import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
 

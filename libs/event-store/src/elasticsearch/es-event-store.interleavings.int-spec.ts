@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors, type Client } from '@elastic/elasticsearch';
-import { AppendOutcomeUnknownError, type ElasticsearchEventStore } from '@gyroscops/event-store';
+import { AppendOutcomeUnknownError } from '@gyroscops/event-store';
+import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
 

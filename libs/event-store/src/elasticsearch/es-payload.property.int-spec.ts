@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Client } from '@elastic/elasticsearch';
-import type { ElasticsearchEventStore, JsonObject } from '@gyroscops/event-store';
+import type { JsonObject } from '@gyroscops/event-store';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
 

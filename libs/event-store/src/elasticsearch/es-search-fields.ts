@@ -8,20 +8,45 @@ export interface NumericFieldDeclaration {
   path: string;
   type: 'long' | 'double';
   /** Restrict to these event types (all when absent). */
-  eventTypes?: string[];
+  eventTypes?: readonly string[];
 }
 
 /** A keyword field declared for exact terms aggregations (e.g. currency, step kind). */
 export interface KeywordFieldDeclaration {
   name: string;
   path: string;
-  eventTypes?: string[];
+  eventTypes?: readonly string[];
 }
 
 export interface SearchFieldDeclarations {
-  numeric?: NumericFieldDeclaration[];
-  keyword?: KeywordFieldDeclaration[];
+  numeric?: readonly NumericFieldDeclaration[];
+  keyword?: readonly KeywordFieldDeclaration[];
 }
+
+/** The searchable document of one event in the events index (its mapping: `es-indices.ts`). */
+export type EventSearchDocument = {
+  eventId: string;
+  aggregateId: string;
+  aggregateType: string;
+  eventType: string;
+  version: number;
+  position: number;
+  timestamp: string;
+  correlationId: string;
+  causationId: string | null;
+  schemaVersion: number;
+  userId: string;
+  organizationId: string;
+  source: string;
+  eventData: JsonObject;
+  metadata: StoredEvent['metadata'];
+  dataFlat: Record<string, string[]> | null;
+  text: string[];
+  num: Record<string, number>;
+  kw: Record<string, string>;
+  personal?: StoredEvent['personal'];
+  subjectHash?: string;
+};
 
 // Bounds of what gets indexed for search. The event itself is always stored whole in `_source`.
 const MAX_LEAVES = 10_000;
@@ -91,7 +116,7 @@ function toNumber(v: unknown, type: 'long' | 'double'): number | undefined {
 }
 
 /** The searchable document of one event: fixed top-level fields, so no payload can grow or conflict the mapping. */
-export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations): Record<string, unknown> {
+export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations): EventSearchDocument {
   const data = leaves(e.eventData);
   leaves(e.metadata, data.text, false);
   const num: Record<string, number> = {};

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, InMemoryEventStore, type EventStore } from '@gyroscops/event-store';
+import { InMemoryEventStore, type EventStore } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { eventIdFor } from '@gyroscops/ddd';
 import { commandIdOf, counterStream } from './command-workload';
 import { ElasticsearchModel } from './elasticsearch-model';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import { dropIndices, ElasticsearchEventStore, indexNames, type NewEvent, type StoredEvent } from '@gyroscops/event-store';
+import { type NewEvent, type StoredEvent } from '@gyroscops/event-store';
+import { dropIndices, ElasticsearchEventStore, indexNames } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../../search-fields';
 import { ElasticsearchAnalyticsReader } from './es-analytics.adapter';
 

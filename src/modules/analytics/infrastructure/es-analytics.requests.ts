@@ -1,8 +1,10 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { eventFilters, type ReadScope } from '@gyroscops/event-store';
+import { type ReadScope } from '@gyroscops/event-store';
+import { eventFilters, eventsIndexFields } from '@gyroscops/event-store/elasticsearch';
 import type { EventFilter } from '../analytics.port';
 import { BILLING, PAYMENT, WORKFLOW } from '../domain/event-catalog';
 import { CALENDAR_INTERVAL, finestInterval, type Interval } from '../domain/time-buckets';
+import { SEARCH_FIELDS } from '../../../search-fields';
 
 /**
  * The Elasticsearch requests behind every figure, as plain builders: the adapter runs them, and the benchmark runs
@@ -20,7 +22,9 @@ export const REQUEST_BUCKET_BUDGET = 40_000;
 
 export type AfterKey = Record<string, string | number | null>;
 
-const TIMESTAMP = 'timestamp';
+/** The events index's fields as the store indexes them for the service's declarations: a wrong name does not compile. */
+const FIELD = eventsIndexFields(SEARCH_FIELDS);
+const TIMESTAMP = FIELD.event.timestamp;
 
 export function analyticsQuery(
   filter: EventFilter,
@@ -84,8 +88,8 @@ export function statisticsRequest(
     aggs: {
       byHour: { date_histogram: histogram('hour', timeZone, false) },
       byDay: { date_histogram: histogram('day', timeZone, false) },
-      byOrganization: { composite: composite('organizationId', pageSize) },
-      byUser: { composite: composite('userId', pageSize) },
+      byOrganization: { composite: composite(FIELD.event.organizationId, pageSize) },
+      byUser: { composite: composite(FIELD.event.userId, pageSize) },
     },
   };
 }
@@ -99,7 +103,7 @@ export function keyPageRequest(
   after: AfterKey,
   pageSize = COMPOSITE_PAGE_SIZE,
 ): estypes.SearchRequest {
-  const field = name === 'byOrganization' ? 'organizationId' : 'userId';
+  const field = name === 'byOrganization' ? FIELD.event.organizationId : FIELD.event.userId;
   return {
     index,
     size: 0,
@@ -128,7 +132,9 @@ export function trendsRequest(
 
 const sumOf = (field: string): estypes.AggregationsAggregationContainer => ({ sum: { field } });
 const byType = (eventType: string, ...more: estypes.QueryDslQueryContainer[]): estypes.QueryDslQueryContainer =>
-  more.length === 0 ? { term: { eventType } } : { bool: { filter: [{ term: { eventType } }, ...more] } };
+  more.length === 0
+    ? { term: { [FIELD.event.eventType]: eventType } }
+    : { bool: { filter: [{ term: { [FIELD.event.eventType]: eventType } }, ...more] } };
 
 /** PaymentProcessed amounts per currency (paged) and per bucket, with the filter's eventType fixed. */
 export function paymentVolumeRequest(
@@ -147,12 +153,12 @@ export function paymentVolumeRequest(
     query: analyticsQuery({ ...filter, eventType: PAYMENT.processed, aggregateType: PAYMENT.aggregateType }, scope),
     aggs: {
       currencies: {
-        composite: composite('kw.currency', pageSize, after),
+        composite: composite(FIELD.kw.currency, pageSize, after),
         aggs: {
-          volume: sumOf('num.amountMinor'),
+          volume: sumOf(FIELD.num.amountMinor),
           series: {
             date_histogram: histogram(interval, timeZone, { from: filter.from, to: filter.to }),
-            aggs: { volume: sumOf('num.amountMinor') },
+            aggs: { volume: sumOf(FIELD.num.amountMinor) },
           },
         },
       },
@@ -175,10 +181,10 @@ export function refundsRequest(
     query: analyticsQuery({ ...filter, eventType: [PAYMENT.processed, PAYMENT.refunded], aggregateType: PAYMENT.aggregateType }, scope),
     aggs: {
       currencies: {
-        composite: composite('kw.currency', pageSize, after),
+        composite: composite(FIELD.kw.currency, pageSize, after),
         aggs: {
-          processed: { filter: byType(PAYMENT.processed), aggs: { amount: sumOf('num.amountMinor') } },
-          refunded: { filter: byType(PAYMENT.refunded), aggs: { amount: sumOf('num.amountMinor') } },
+          processed: { filter: byType(PAYMENT.processed), aggs: { amount: sumOf(FIELD.num.amountMinor) } },
+          refunded: { filter: byType(PAYMENT.refunded), aggs: { amount: sumOf(FIELD.num.amountMinor) } },
         },
       },
     },
@@ -206,19 +212,19 @@ export function billingTotalsRequest(
         composite: {
           size: pageSize,
           sources: [
-            { organizationId: { terms: { field: 'organizationId', missing_bucket: true } } },
-            { period: { terms: { field: 'kw.period', missing_bucket: true } } },
-            { currency: { terms: { field: 'kw.currency', missing_bucket: true } } },
+            { organizationId: { terms: { field: FIELD.event.organizationId, missing_bucket: true } } },
+            { period: { terms: { field: FIELD.kw.period, missing_bucket: true } } },
+            { currency: { terms: { field: FIELD.kw.currency, missing_bucket: true } } },
           ],
           ...(after ? { after } : {}),
         },
         aggs: {
-          issued: { filter: byType(BILLING.issued), aggs: { amount: sumOf('num.totalMinor') } },
+          issued: { filter: byType(BILLING.issued), aggs: { amount: sumOf(FIELD.num.totalMinor) } },
           voided: {
-            filter: byType(BILLING.voided, { terms: { 'dataFlat.previousStatus': [...BILLING.voidedAfterIssue] } }),
-            aggs: { amount: sumOf('num.totalMinor') },
+            filter: byType(BILLING.voided, { terms: { [FIELD.dataFlat('previousStatus')]: [...BILLING.voidedAfterIssue] } }),
+            aggs: { amount: sumOf(FIELD.num.totalMinor) },
           },
-          paid: { filter: byType(BILLING.paymentApplied), aggs: { amount: sumOf('num.amountMinor') } },
+          paid: { filter: byType(BILLING.paymentApplied), aggs: { amount: sumOf(FIELD.num.amountMinor) } },
         },
       },
     },
@@ -226,8 +232,8 @@ export function billingTotalsRequest(
 }
 
 const durationFigures = (): Record<string, estypes.AggregationsAggregationContainer> => ({
-  durations: { stats: { field: 'num.durationMs' } },
-  percentiles: { percentiles: { field: 'num.durationMs', percents: [50, 95], keyed: false } },
+  durations: { stats: { field: FIELD.num.durationMs } },
+  percentiles: { percentiles: { field: FIELD.num.durationMs, percents: [50, 95], keyed: false } },
 });
 
 /**
@@ -251,10 +257,10 @@ export function workflowStepsRequest(
     ),
     aggs: {
       steps: {
-        filter: { terms: { eventType: [WORKFLOW.stepCompleted, WORKFLOW.stepFailed] } },
+        filter: { terms: { [FIELD.event.eventType]: [WORKFLOW.stepCompleted, WORKFLOW.stepFailed] } },
         aggs: {
           stepKinds: {
-            composite: composite('kw.stepKind', pageSize, after),
+            composite: composite(FIELD.kw.stepKind, pageSize, after),
             aggs: {
               completed: { filter: byType(WORKFLOW.stepCompleted), aggs: durationFigures() },
               failed: { filter: byType(WORKFLOW.stepFailed) },

@@ -1,0 +1,11 @@
+/**
+ * The event store's Elasticsearch entry (`@gyroscops/event-store/elasticsearch`): for code that reads or manages the
+ * store's indices directly (analytics, benchmarks, backup, integration tests). Services that only append and read
+ * use `@gyroscops/event-store`.
+ */
+export { ElasticsearchEventStore, type EsEventStoreOptions } from './es-event-store.adapter';
+export { ensureIndices, dropIndices, indexNames, type IndexNames } from './es-indices';
+export { eventFilters, tenantFilter } from './es-query';
+/** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */
+export { toSearchDocument, eventDocumentId, type EventSearchDocument } from './es-search-fields';
+export { EVENT_FIELDS, eventsIndexFields, type EventFieldName, type EventsIndexFields } from './es-index-schema';
