@@ -6,6 +6,7 @@ const moduleNameMapper = {
   '^@gyroscops/context$': '<rootDir>/libs/context/src',
   '^@gyroscops/projections$': '<rootDir>/libs/projections/src',
   '^@gyroscops/ddd$': '<rootDir>/libs/ddd/src',
+  '^@gyroscops/ddd/testing$': '<rootDir>/libs/ddd/testing',
 };
 module.exports = {
   rootDir: '.',

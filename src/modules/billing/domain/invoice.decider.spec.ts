@@ -1,29 +1,10 @@
-import { DomainError, replay } from '@gyroscops/ddd';
+import { replay } from '@gyroscops/ddd';
+import { givenWhenThen } from '@gyroscops/ddd/testing';
 import { periodOf } from './invoice-amounts';
 import { invoiceDecider, invoiceView, MAX_LINES, type InvoiceCommand, type NewLine } from './invoice.decider';
 import type { InvoiceEvent } from './invoice.events';
 
-const given = (events: InvoiceEvent[]) => ({
-  when: (command: InvoiceCommand) => {
-    const run = () => invoiceDecider.decide(command, replay(invoiceDecider, events));
-    return {
-      run,
-      then: (expected: { type: InvoiceEvent['type']; data?: object }[]) =>
-        expect(run()).toEqual(expected.map((e) => expect.objectContaining({ type: e.type, data: expect.objectContaining(e.data ?? {}) }))),
-      thenNothing: () => expect(run()).toEqual([]),
-      thenError: (code: string) => {
-        let error: unknown;
-        try {
-          run();
-        } catch (e) {
-          error = e;
-        }
-        expect(error).toBeInstanceOf(DomainError);
-        expect((error as DomainError).code).toBe(code);
-      },
-    };
-  },
-});
+const given = givenWhenThen(invoiceDecider);
 
 /** Runs commands in order from nothing and returns the events they recorded. */
 function history(...commands: InvoiceCommand[]): InvoiceEvent[] {

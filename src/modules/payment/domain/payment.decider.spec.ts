@@ -1,26 +1,9 @@
-import { DomainError, replay } from '@gyroscops/ddd';
-import { paymentDecider, type PaymentCommand } from './payment.decider';
+import { replay } from '@gyroscops/ddd';
+import { givenWhenThen } from '@gyroscops/ddd/testing';
+import { paymentDecider } from './payment.decider';
 import type { PaymentEvent } from './payment.events';
 
-const given = (events: PaymentEvent[]) => ({
-  when: (command: PaymentCommand) => {
-    const run = () => paymentDecider.decide(command, replay(paymentDecider, events));
-    return {
-      then: (expected: Partial<PaymentEvent>[]) =>
-        expect(run()).toEqual(expected.map((e) => expect.objectContaining({ ...e, data: expect.objectContaining(e.data) }))),
-      thenError: (code: string) => {
-        try {
-          run();
-        } catch (e) {
-          expect(e).toBeInstanceOf(DomainError);
-          expect((e as DomainError).code).toBe(code);
-          return;
-        }
-        throw new Error(`expected ${code}`);
-      },
-    };
-  },
-});
+const given = givenWhenThen(paymentDecider);
 
 const processed: PaymentEvent = {
   type: 'PaymentProcessed',

@@ -1,26 +1,9 @@
-import { DomainError, replay } from '@gyroscops/ddd';
+import { replay } from '@gyroscops/ddd';
+import { givenWhenThen } from '@gyroscops/ddd/testing';
 import { TRANSITIONS, workflowDecider, workflowView, type WorkflowCommand } from './workflow.decider';
 import type { WorkflowEvent } from './workflow.events';
 
-const given = (events: WorkflowEvent[]) => ({
-  when: (command: WorkflowCommand) => {
-    const run = () => workflowDecider.decide(command, replay(workflowDecider, events));
-    return {
-      then: (expected: { type: WorkflowEvent['type']; data?: object }[]) =>
-        expect(run()).toEqual(expected.map((e) => expect.objectContaining({ type: e.type, data: expect.objectContaining(e.data ?? {}) }))),
-      thenError: (code: string) => {
-        let error: unknown;
-        try {
-          run();
-        } catch (e) {
-          error = e;
-        }
-        expect(error).toBeInstanceOf(DomainError);
-        expect((error as DomainError).code).toBe(code);
-      },
-    };
-  },
-});
+const given = givenWhenThen(workflowDecider);
 
 const id = 'wf-1';
 const t0 = new Date('2026-11-01T10:00:00.000Z');
