@@ -25,7 +25,8 @@ import {
   type ConsumerGroupState,
   type GroupDoc,
 } from './consumer-group.state';
-import { messageOf, sleep } from './es-support';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from './es-support';
 import type { LogFilter } from './log-filter';
 import { ReadModelIndices } from './read-model-index';
 import type { ProjectionLogger, RunnerEnv } from './runner-env';

@@ -1,5 +1,4 @@
 export type { ProjectionDefinition, SagaDefinition, SagaHandlerContext } from './projection.definition';
-export { deterministicId } from './deterministic-id';
 export {
   ProjectionError,
   ProjectionStaleError,

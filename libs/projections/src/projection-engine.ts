@@ -13,7 +13,8 @@ import {
   type RebuildRecord,
 } from './consumer-state';
 import type { ConsumerRunner } from './consumer-runner';
-import { messageOf, sleep } from './es-support';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { messageOf } from './es-support';
 import { ProjectionFailedError, ProjectionNotFoundError, ProjectionStaleError, RebuildFailedError } from './projection.errors';
 import { ParkedEventNotFoundError, SagaNotFoundError } from './consumer-group.errors';
 import type { ProjectionDefinition, SagaDefinition } from './projection.definition';

@@ -43,7 +43,7 @@ export interface SagaHandlerContext {
  * A process manager fed from the global log, with its own checkpoint and lease. `handle` runs at least
  * once per event, inside a RequestContext (correlationId of the event, causationId = its eventId,
  * source `saga`, the event's organization, role writer), so commands it dispatches are stamped with it.
- * Make its effects idempotent with ids from `context.idFor()` / `deterministicId()`.
+ * Make its effects idempotent with ids from `context.idFor()` (UUIDs derived from the event id).
  */
 export interface SagaDefinition {
   readonly name: string;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { errorTypeOf, messageOf, statusOf } from './es-support';
+import { errorTypeOf, statusOf } from '@gyroscops/event-store/elasticsearch';
+import { messageOf } from './es-support';
 import type { DocWrite, StoredReadModel } from './fold';
 
 export function readModelAlias(prefix: string, name: string): string {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { isAdmin, RequestContextStore } from '@gyroscops/context';
 import type { ReadScope } from '@gyroscops/event-store';
-import { errorTypeOf, statusOf } from './es-support';
+import { errorTypeOf, statusOf } from '@gyroscops/event-store/elasticsearch';
 import { InvalidReadModelQueryError } from './projection.errors';
 import type { StoredReadModel } from './fold';
 import { readModelAlias } from './read-model-index';

@@ -2,7 +2,7 @@ import { RequestContextStore, type RequestContext } from '@gyroscops/context';
 import type { StoredEvent } from '@gyroscops/event-store';
 import { initialState, withParkedEvents, type ConsumerStateDoc, type ParkedEvent } from './consumer-state';
 import { ConsumerRunner } from './consumer-runner';
-import { deterministicId } from './deterministic-id';
+import { uuidFromEvent } from './uuid-from-event';
 import { isTransient, messageOf } from './es-support';
 import type { SagaDefinition, SagaHandlerContext } from './projection.definition';
 import { RateMeter } from './rate-meter';
@@ -27,7 +27,7 @@ export function sagaHandlerContext(sagaName: string, event: StoredEvent, attempt
     sagaName,
     attempt,
     requestContext: sagaRequestContext(sagaName, event),
-    idFor: (discriminator = '') => deterministicId(`saga:${sagaName}:${discriminator}`, event.eventId),
+    idFor: (discriminator = '') => uuidFromEvent(`saga:${sagaName}:${discriminator}`, event.eventId),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { normalizeState, type ConsumerStateDoc } from './consumer-state';
-import { errorTypeOf, statusOf } from './es-support';
+import { errorTypeOf, statusOf } from '@gyroscops/event-store/elasticsearch';
 
 export interface VersionedState {
   doc: ConsumerStateDoc;

@@ -1,24 +1,35 @@
 import { errors } from '@elastic/elasticsearch';
 import { EventStoreError, EventStoreUnavailableError } from '../event-store.errors';
 
+/** HTTP status of a failed Elasticsearch request (the client's `ResponseError`), if it has one. */
 export function statusOf(e: unknown): number | undefined {
-  return (
-    (e as { statusCode?: number; meta?: { statusCode?: number } })?.statusCode ??
-    (e as { meta?: { statusCode?: number } })?.meta?.statusCode
-  );
+  const x = e as { statusCode?: number; meta?: { statusCode?: number } } | undefined;
+  return x?.statusCode ?? x?.meta?.statusCode;
 }
 
-function errorType(e: unknown): string | undefined {
-  return (e as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body?.error?.type;
+/** Elasticsearch's error type (`version_conflict_engine_exception`, …) of a failed request, if it answered one. */
+export function errorTypeOf(e: unknown): string | undefined {
+  return (e as { meta?: { body?: { error?: { type?: string } } } } | undefined)?.meta?.body?.error?.type;
 }
 
-/** True for failures worth retrying or reporting as "unavailable": network, overload, blocks (read-only indices). */
-export function isTransient(e: unknown): boolean {
+/**
+ * Failures of any Elasticsearch request worth retrying: the network, overload (429, 502-504), a cluster block
+ * (read-only indices) or shards not yet allocated. Shared by the store and the libraries that read its indices.
+ */
+export function isTransientElasticsearchError(e: unknown): boolean {
   if (e instanceof errors.ConnectionError || e instanceof errors.TimeoutError || e instanceof errors.NoLivingConnectionsError) return true;
   const status = statusOf(e);
   if (status === 429 || status === 502 || status === 503 || status === 504) return true;
-  const type = errorType(e);
-  return type === 'cluster_block_exception' || type === 'index_not_found_exception' || type === 'no_shard_available_action_exception';
+  const type = errorTypeOf(e);
+  return type === 'cluster_block_exception' || type === 'no_shard_available_action_exception';
+}
+
+/**
+ * The store's transient failures, reported as "unavailable" and retried: those of any request, and a missing index
+ * of its own (set-up has not run yet, or the indices were dropped; the set-up loop puts them back).
+ */
+export function isTransient(e: unknown): boolean {
+  return isTransientElasticsearchError(e) || errorTypeOf(e) === 'index_not_found_exception';
 }
 
 /** Translates driver errors into the store's own: anything not ours is the store being unavailable, never a 500. */

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
+import { errorTypeOf } from './es-errors';
 import { FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fields';
 
 /**
@@ -103,11 +104,7 @@ export function definitions(names: IndexNames, decl: SearchFieldDeclarations): R
   };
 }
 
-function errorType(e: unknown): string | undefined {
-  return (e as { meta?: { body?: { error?: { type?: string } } } })?.meta?.body?.error?.type;
-}
-
-const isAlreadyExists = (e: unknown): boolean => errorType(e) === 'resource_already_exists_exception';
+const isAlreadyExists = (e: unknown): boolean => errorTypeOf(e) === 'resource_already_exists_exception';
 
 type Properties = Record<string, estypes.MappingProperty>;
 
@@ -135,7 +132,7 @@ async function growMapping(client: Client, index: string, mapping: estypes.Mappi
   try {
     await client.indices.putMapping({ index, ...mapping });
   } catch (e) {
-    if (errorType(e) !== 'illegal_argument_exception') throw e;
+    if (errorTypeOf(e) !== 'illegal_argument_exception') throw e;
     const current = (await client.indices.getMapping({ index }))[index]?.mappings?.properties ?? {};
     const missing = missingProperties(current, mapping.properties ?? {});
     if (Object.keys(missing).length > 0) await client.indices.putMapping({ index, properties: missing });

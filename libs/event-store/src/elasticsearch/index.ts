@@ -9,3 +9,5 @@ export { eventFilters, tenantFilter } from './es-query';
 /** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */
 export { toSearchDocument, eventDocumentId, type EventSearchDocument } from './es-search-fields';
 export { EVENT_FIELDS, eventsIndexFields, type EventFieldName, type EventsIndexFields } from './es-index-schema';
+/** Elasticsearch error helpers for libraries that talk to the same cluster (one list of transient failures). */
+export { statusOf, errorTypeOf, isTransientElasticsearchError } from './es-errors';

@@ -6,7 +6,7 @@ import { CorrelationNotFoundError } from '../../analytics.errors';
 import { causationTree } from '../../domain/causation-tree';
 import { CorrelationTreeQuery, MAX_CORRELATION_EVENTS, type CorrelationTree } from './correlation-tree.query';
 
-/** The seed's getEventCorrelations, with the causation tree: which event caused which, across aggregates. */
+/** The events of one correlation and their causation tree: which event caused which, across aggregates. */
 @QueryHandler(CorrelationTreeQuery)
 export class CorrelationTreeHandler implements IQueryHandler<CorrelationTreeQuery> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

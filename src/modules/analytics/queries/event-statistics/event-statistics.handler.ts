@@ -8,7 +8,7 @@ import { EventStatisticsQuery, type EventStatistics } from './event-statistics.q
 
 const byKey = (counts: { key: string; count: number }[]): Record<string, number> => Object.fromEntries(counts.map((c) => [c.key, c.count]));
 
-/** The seed's getEventStatistics from aggregations: exact totals per hour, day, organization and user. */
+/** Exact event counts per hour, day, organization and user, from aggregations (no capped terms counts). */
 @QueryHandler(EventStatisticsQuery)
 export class EventStatisticsHandler implements IQueryHandler<EventStatisticsQuery> {
   constructor(@Inject(ANALYTICS_READER) private readonly reader: AnalyticsReader) {}

@@ -6,7 +6,7 @@ import { assertBucketLimit, keyedCounts, parseInterval, parseWindow } from '../.
 import { closedRange } from '../closed-range';
 import { EventTrendsQuery, type EventTrends } from './event-trends.query';
 
-/** The seed's getEventTrends from a date histogram: ordered buckets, empty ones included. */
+/** Event counts per calendar interval from a date histogram: ordered buckets, empty ones included. */
 @QueryHandler(EventTrendsQuery)
 export class EventTrendsHandler implements IQueryHandler<EventTrendsQuery> {
   constructor(@Inject(ANALYTICS_READER) private readonly reader: AnalyticsReader) {}

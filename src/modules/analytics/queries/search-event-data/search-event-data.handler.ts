@@ -5,7 +5,7 @@ import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { parseWindow } from '../../domain/time-buckets';
 import { SearchEventDataQuery, type EventDataPage } from './search-event-data.query';
 
-/** The seed's searchEventData: free text and filters over every event, newest first, cursor paging past 10,000 hits. */
+/** Free text and filters over every event the caller may read, newest first; the cursor pages past 10,000 hits. */
 @QueryHandler(SearchEventDataQuery)
 export class SearchEventDataHandler implements IQueryHandler<SearchEventDataQuery> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

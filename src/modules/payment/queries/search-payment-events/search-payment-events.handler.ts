@@ -6,7 +6,7 @@ import { PAYMENT_AGGREGATE } from '../../domain/payment.events';
 import { eventResult } from '../../payment.views';
 import { SearchPaymentEventsQuery, type PaymentEventsPage } from './search-payment-events.query';
 
-/** The seed's searchEvents: Payment events only, newest first, full text over their data. */
+/** Payment events only, newest first, with free text over their data and the common search filters. */
 @QueryHandler(SearchPaymentEventsQuery)
 export class SearchPaymentEventsHandler implements IQueryHandler<SearchPaymentEventsQuery> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

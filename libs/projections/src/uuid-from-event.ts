@@ -4,7 +4,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Namespace of namespaces that are not UUIDs themselves (a v4 UUID picked once for this library). */
 const ROOT_NAMESPACE = '8d4f7c36-2f0e-4d5a-9b1e-6c3a51f2e0a7';
 
-function uuidV5(namespace: string, name: string): string {
+/** RFC 4122 version 5 (SHA-1) UUID of `name` in the `namespace` UUID. */
+export function uuidV5(namespace: string, name: string): string {
   const hash = createHash('sha1')
     .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
     .update(name, 'utf8')
@@ -22,11 +23,8 @@ function uuidV5(namespace: string, name: string): string {
  * ids, and the event store's idempotent retries make the second append a no-op.
  * `namespace` is either a UUID or any string (e.g. `'payment-saga:refund'`), hashed into one first.
  */
-export function deterministicId(namespace: string, eventId: string): string {
-  if (!namespace) throw new Error('deterministicId needs a namespace');
+export function uuidFromEvent(namespace: string, eventId: string): string {
+  if (!namespace) throw new Error('uuidFromEvent needs a namespace');
   const ns = UUID.test(namespace) ? namespace.toLowerCase() : uuidV5(ROOT_NAMESPACE, namespace);
   return uuidV5(ns, eventId.toLowerCase());
 }
-
-/** Exposed for tests against RFC 4122 vectors. */
-export const uuidV5ForTests = uuidV5;
