@@ -1,6 +1,6 @@
 export * from './event-store.port';
 export * from './event-store.errors';
-export { LIFECYCLE_STREAM, LIFECYCLE_AGGREGATE_TYPE, type StreamRetention } from './stream-lifecycle';
+export { LIFECYCLE_STREAM, type StreamRetention } from './stream-lifecycle';
 export * from './event-store.module';
 export { SUBJECT_ID_PATTERN } from './personal-data';
 export { EVENT_LIMITS, AGGREGATE_ID_PATTERN, AGGREGATE_TYPE_PATTERN } from './event-validation';
@@ -8,4 +8,4 @@ export type { Upcaster } from './upcasting';
 export { NO_OBSERVER, type StoreObserver, type AppendOutcome, type StoreStep, type RetryReason } from './store-observer';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store.adapter';
 export { MAX_PAGE_SIZE } from './cursor';
-export type { SearchFieldDeclarations, NumericFieldDeclaration, KeywordFieldDeclaration } from './elasticsearch/es-search-fields';
+export type { SearchFieldDeclarations } from './elasticsearch/es-search-fields';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
-import { ProjectionEngine, readModelAlias, type BulkSender, type ProjectionDefinition } from '@gyroscops/projections';
+import { ProjectionEngine, readModelAlias, type ProjectionDefinition } from '@gyroscops/projections';
+import type { BulkSender } from './read-model-index';
 import {
   accountsProjection,
   dropAll,

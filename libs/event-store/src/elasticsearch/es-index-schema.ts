@@ -20,8 +20,6 @@ export const EVENT_FIELDS = {
   subjectHash: 'subjectHash',
 } as const satisfies { [K in EnvelopeField]-?: K };
 
-export type EventFieldName = (typeof EVENT_FIELDS)[keyof typeof EVENT_FIELDS];
-
 type DeclaredNames<L> = L extends readonly { readonly name: infer N extends string }[] ? N : never;
 
 /**

@@ -4,10 +4,10 @@
  * use `@gyroscops/event-store`.
  */
 export { ElasticsearchEventStore, type EsEventStoreOptions } from './es-event-store.adapter';
-export { ensureIndices, dropIndices, indexNames, type IndexNames } from './es-indices';
-export { eventFilters, tenantFilter } from './es-query';
+export { dropIndices, indexNames, type IndexNames } from './es-indices';
+export { eventFilters } from './es-query';
 /** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */
-export { toSearchDocument, eventDocumentId, type EventSearchDocument } from './es-search-fields';
-export { EVENT_FIELDS, eventsIndexFields, type EventFieldName, type EventsIndexFields } from './es-index-schema';
+export { toSearchDocument, eventDocumentId } from './es-search-fields';
+export { eventsIndexFields } from './es-index-schema';
 /** Elasticsearch error helpers for libraries that talk to the same cluster (one list of transient failures). */
 export { statusOf, errorTypeOf, isTransientElasticsearchError } from './es-errors';
