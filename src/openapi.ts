@@ -1,13 +1,19 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { compileValidators, compiledSchemaClasses, pruneUnreferenced } from './common/openapi/compiled-validation';
 import { ErrorResponseDto } from './common/openapi/error-response.dto';
 import { addJsonSchemas } from './common/openapi/json-schemas';
 import { addStandardResponses } from './common/openapi/standard-responses';
 
 export const DOCS_PATH = 'docs';
 
-/** The OpenAPI document the service serves: its decorators, plus the answers every operation shares (addStandardResponses). */
+/**
+ * The OpenAPI document the service serves: its decorators, plus the answers every operation shares (addStandardResponses).
+ * The DTOs marked for compiled validation are explored with it, their schemas compiled from it (compileValidators),
+ * and those nothing refers to (query DTOs) left out of the served document again.
+ */
 export function createOpenApiDocument(app: INestApplication, version: string) {
+  const compiled = compiledSchemaClasses();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -21,7 +27,12 @@ export function createOpenApiDocument(app: INestApplication, version: string) {
       .setVersion(version)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
-    { extraModels: [ErrorResponseDto] },
+    { extraModels: [ErrorResponseDto, ...compiled] },
+  );
+  compileValidators(document);
+  pruneUnreferenced(
+    document,
+    compiled.map((c) => c.name),
   );
   addJsonSchemas(document);
   return addStandardResponses(document);

@@ -2,6 +2,7 @@ import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@ne
 import { classToPlain, plainToInstance, type ClassConstructor, type ClassTransformOptions } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { freeObjectFieldsOfClass, restoreFreeObjects } from '../dto/fields';
+import { compiledTransform } from '../openapi/compiled-validation';
 
 export interface FieldValidationError {
   /** Dotted path of the offending property, e.g. `lines.0.amount`. */
@@ -41,6 +42,13 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
 class ObjectBodyValidationPipe extends ValidationPipe {
   private bodyType: unknown = undefined;
 
+  constructor(
+    options: ConstructorParameters<typeof ValidationPipe>[0],
+    private readonly compiled: boolean,
+  ) {
+    super(options);
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDtoBody =
       metadata.type === 'body' &&
@@ -49,6 +57,9 @@ class ObjectBodyValidationPipe extends ValidationPipe {
     if (isDtoBody && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new RequestValidationError([{ field: 'body', constraints: { isObject: 'the request body must be a JSON object' } }]);
     }
+    // Hot routes: what their compiled schema accepts goes to the handler as parsed; the rest is decided below.
+    const compiled = this.compiled ? compiledTransform(metadata.metatype, value, metadata.type) : undefined;
+    if (compiled !== undefined) return compiled;
     // super.transform strips keys synchronously, before its first await: the field covers this call only.
     this.bodyType = isDtoBody ? metadata.metatype : undefined;
     try {
@@ -94,13 +105,19 @@ const transformerPackage = {
   classToPlain,
 };
 
-/** The one validation pipe: unknown properties are refused, payloads become DTO instances. */
-export function createValidationPipe(): ValidationPipe {
-  return new ObjectBodyValidationPipe({
-    transformerPackage,
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => new RequestValidationError(flattenValidationErrors(errors)),
-  });
+/**
+ * The one validation pipe: unknown properties are refused, payloads become DTO instances, except that DTOs with a
+ * compiled schema (CompiledSchema) get what it accepts as parsed (`compiled: false`: class-validator alone, for tests).
+ */
+export function createValidationPipe(options: { compiled?: boolean } = {}): ValidationPipe {
+  return new ObjectBodyValidationPipe(
+    {
+      transformerPackage,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new RequestValidationError(flattenValidationErrors(errors)),
+    },
+    options.compiled ?? true,
+  );
 }

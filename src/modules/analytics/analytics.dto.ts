@@ -2,6 +2,7 @@ import { ApiProperty, IntersectionType } from '@nestjs/swagger';
 import { EventEnvelopeDto } from '../../common/dto/events.dto';
 import { AggregateTypeField, EnumField, PatternField, TextField } from '../../common/dto/fields';
 import { EventPageQueryDto, TimeRangeQueryDto } from '../../common/dto/list-query.dto';
+import { CompiledSchema } from '../../common/openapi/compiled-validation';
 import { INTERVALS, MAX_BUCKETS, UTC } from './domain/time-buckets';
 
 /**
@@ -54,6 +55,7 @@ export class TimeWindowDto extends TimeRangeQueryDto {
   timeZone?: string;
 }
 
+@CompiledSchema()
 export class EventFilterDto extends TimeWindowDto {
   @TextField({ maxLength: 200, example: 'PaymentProcessed' }) eventType?: string;
   @AggregateTypeField({ example: 'Payment' }) aggregateType?: string;
@@ -63,6 +65,7 @@ export const BUCKET_LIMIT_DESCRIPTION =
   `At most ${MAX_BUCKETS} buckets per series: a range (from..to, or the first..last matching event when a bound is absent) ` +
   'that would produce more is refused with 400 ANALYTICS.TOO_MANY_BUCKETS.';
 
+@CompiledSchema()
 export class IntervalDto extends EventFilterDto {
   @EnumField(INTERVALS, { default: 'day', description: `Bucket size. ${BUCKET_LIMIT_DESCRIPTION}` })
   interval?: string;

@@ -16,9 +16,11 @@ import {
 } from '../../common/dto/fields';
 import { EventEnvelopeDto } from '../../common/dto/events.dto';
 import { EventPageQueryDto } from '../../common/dto/list-query.dto';
+import { CompiledSchema } from '../../common/openapi/compiled-validation';
 
 const EXPECTED_WORDS = ['any', 'no_stream', 'stream_exists'];
 
+@CompiledSchema()
 export class AggregateIdParam {
   @IdField({ required: true })
   aggregateId!: string;
@@ -63,6 +65,7 @@ export class NewEventDto {
   personal?: PersonalDataDto;
 }
 
+@CompiledSchema()
 export class AppendEventsDto {
   @AggregateTypeField({ required: true, example: 'Order' })
   aggregateType!: string;
@@ -105,6 +108,7 @@ export class AppendResultDto {
   position!: number;
 }
 
+@CompiledSchema()
 export class ReadStreamQuery {
   @IntegerField({ minimum: 1, maximum: MAX_POSITION, default: 1, description: 'First version to read (forward) or last (backward)' })
   fromVersion?: number;
@@ -129,6 +133,7 @@ const ID_LIKE_RULE = '1-256 characters of letters, digits and . _ : @ -, startin
 const IdLikeField = (o: { required?: boolean; description?: string } = {}) =>
   PatternField(ID_LIKE, ID_LIKE_RULE, { minLength: 1, maxLength: 256, ...o });
 
+@CompiledSchema()
 export class SearchEventsQuery extends EventPageQueryDto {
   @TextField({ maxLength: 200 }) eventType?: string;
   @AggregateTypeField() aggregateType?: string;
