@@ -10,8 +10,8 @@ export { lagReport } from './lag';
 export { ProjectionsModule, overrideProjectionsAutoStart, projectionsAutoStart } from './projections.module';
 export { aggregateProjection, aggregateSummary, type AggregateDocument, type AggregateSummary } from './aggregate-projection';
 export { logEventMatcher, readFilteredLog, type LogFilter } from './log-filter';
+export { ConsumerGroups } from './consumer-groups';
 export {
-  ConsumerGroups,
   groupRef,
   GROUP_NAME_PATTERN,
   CONSUMER_NAME_PATTERN,
@@ -25,4 +25,4 @@ export {
   type NackOutcome,
   type ParkedList,
   type StartFrom,
-} from './consumer-groups';
+} from './consumer-group.api';
