@@ -4,6 +4,12 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The npm workspaces (libs/*, packages/*): their manifests, so that npm ci links them as the lockfile says.
+COPY libs/context/package.json libs/context/
+COPY libs/event-store/package.json libs/event-store/
+COPY libs/ddd/package.json libs/ddd/
+COPY libs/projections/package.json libs/projections/
+COPY packages/event-store-client/package.json packages/event-store-client/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY libs ./libs

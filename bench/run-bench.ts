@@ -14,13 +14,25 @@ import { analytics } from './scenarios/analytics';
 import { batchedAppends, singleAppends } from './scenarios/appends';
 import { hotAggregate } from './scenarios/hot-aggregate';
 import { loadAggregate } from './scenarios/load-aggregate';
+import { logDelivery } from './scenarios/log-delivery';
 import { memory } from './scenarios/memory';
 import { scan } from './scenarios/scan';
 import { search } from './scenarios/search';
 import { storage } from './scenarios/storage';
 
 /** In run order. Memory (7) reads what 1-2 sampled, so it follows them; 5 and 6 share the big data set, loaded last. */
-export const SCENARIOS: Scenario[] = [batchedAppends, singleAppends, memory, hotAggregate, loadAggregate, search, analytics, scan, storage];
+export const SCENARIOS: Scenario[] = [
+  batchedAppends,
+  singleAppends,
+  memory,
+  hotAggregate,
+  loadAggregate,
+  search,
+  analytics,
+  scan,
+  storage,
+  logDelivery,
+];
 
 export function machineInfo(): MachineInfo {
   const c = cpus();

@@ -41,7 +41,7 @@ function compileDir(dir) {
 
 const t0 = Date.now();
 fs.rmSync(out, { recursive: true, force: true });
-for (const dir of ['src', 'libs', 'bench']) compileDir(dir);
+for (const dir of ['src', 'libs', 'packages', 'bench']) compileDir(dir);
 fs.copyFileSync(path.join(root, 'package.json'), path.join(out, 'package.json')); // src/app.factory.ts imports it
 process.stdout.write(`[bench] compiled the project into ${path.relative(root, out)} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
