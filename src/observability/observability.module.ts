@@ -219,7 +219,7 @@ export class Observability implements OnModuleInit, OnApplicationBootstrap, OnAp
     const execute = bus.execute.bind(bus) as (command: object, ...rest: unknown[]) => Promise<unknown>;
     const run = (command: object, rest: unknown[], span: Span | null): Promise<unknown> => {
       const started = performance.now();
-      const name = command.constructor?.name ?? 'Command';
+      const name = commandNameOf(command);
       const finish = (outcome: string) => {
         this.metrics?.commands.observe({ command: name, outcome }, (performance.now() - started) / 1000);
         span?.end();
@@ -241,7 +241,7 @@ export class Observability implements OnModuleInit, OnApplicationBootstrap, OnAp
     // Patched on the one CommandBus instance: controllers, handlers and sagas all execute through it.
     (bus as unknown as { execute: typeof execute }).execute = (command: object, ...rest: unknown[]) =>
       this.tracing
-        ? tracer.startActiveSpan(`command ${command.constructor?.name ?? 'Command'}`, (span) => run(command, rest, span))
+        ? tracer.startActiveSpan(`command ${commandNameOf(command)}`, (span) => run(command, rest, span))
         : run(command, rest, null);
   }
 
@@ -254,6 +254,12 @@ export class Observability implements OnModuleInit, OnApplicationBootstrap, OnAp
       metrics.esErrors.inc({ type: error.name, status_code: status === null ? '' : String(status) });
     });
   }
+}
+
+/** A command's name in metrics and traces: its own `commandName` (one class carrying a decider's commands), else its class's. */
+function commandNameOf(command: object): string {
+  const named = (command as { commandName?: unknown }).commandName;
+  return typeof named === 'string' ? named : (command.constructor?.name ?? 'Command');
 }
 
 function routeOf(request: FastifyRequest): string {

@@ -4,7 +4,7 @@ import { RequestContextStore, systemContext } from '@gyroscops/context';
 import { type EventStore } from '@gyroscops/event-store';
 import { ElasticsearchEventStore, dropIndices } from '@gyroscops/event-store/elasticsearch';
 import type { Decider, DomainEvent } from './decider';
-import { EventSourcedRepository } from './event-sourced-repository';
+import { EventSourcedRepository, redecide } from './event-sourced-repository';
 
 type Deposited = DomainEvent<'Deposited', { amount: number }>;
 interface Deposit {
@@ -76,16 +76,16 @@ describe('EventSourcedRepository on Elasticsearch, two instances', () => {
       const id = `acc-${randomUUID()}`;
       const ctx = systemContext('test', 'org-a');
       const first = new EventSourcedRepository(store, account);
-      await RequestContextStore.run(ctx, () => first.execute(id, { amount: 10 }, { commandId: randomUUID() }));
+      await RequestContextStore.run(ctx, () => first.execute(id, { amount: 10 }, { commandId: randomUUID(), conflict: redecide() }));
 
       const second = new EventSourcedRepository(slow.store, account);
       const commandId = randomUUID();
       // The slow instance has checked for an earlier run, decided and started its append; its head read waits while
       // the other instance runs the whole command.
-      const onSlow = RequestContextStore.run(ctx, () => second.execute(id, { amount: 100 }, { commandId }));
+      const onSlow = RequestContextStore.run(ctx, () => second.execute(id, { amount: 100 }, { commandId, conflict: redecide() }));
       for (let i = 0; i < 200 && !slow.armed(); i++) await new Promise((r) => setTimeout(r, 10));
       expect(slow.armed()).toBe(true);
-      const onFast = await RequestContextStore.run(ctx, () => first.execute(id, { amount: 100 }, { commandId }));
+      const onFast = await RequestContextStore.run(ctx, () => first.execute(id, { amount: 100 }, { commandId, conflict: redecide() }));
       // Let the fast instance finish its append completely (head finalised) before the slow head read answers.
       for (let i = 0; i < 200; i++) {
         const head = await clients[0].get<{ pending: unknown }>({ index: `${prefix}-streams`, id });

@@ -34,18 +34,49 @@ export interface Loaded<S> {
 }
 
 export interface LoadOptions {
+  /** Whose events may be read; the caller's (from the request context) when absent. */
+  scope?: ReadScope;
   /** State as of this version (replay). */
   toVersion?: number;
   /** State as of this moment (replay): events with a later timestamp are left out. */
   at?: Date;
 }
 
+/**
+ * What a command does when its stream changed between load and append. Every command states it: a retry is only
+ * right when the decision depends on nothing but the loaded state, which the command's author knows, not the store.
+ */
+export type ConflictPolicy =
+  /** Load, decide and append again on the newer state, `maxAttempts` runs in all; then 409 CONCURRENCY.CONFLICT. */
+  | { onConflict: 'redecide'; maxAttempts: number }
+  /** 409 CONCURRENCY.CONFLICT at once. */
+  | { onConflict: 'fail' };
+
+/** Decide again on the newer state (five runs in all unless told): invariants are checked against what won. */
+export function redecide(maxAttempts = 5): ConflictPolicy {
+  return { onConflict: 'redecide', maxAttempts };
+}
+
+export const FAIL_ON_CONFLICT: ConflictPolicy = Object.freeze({ onConflict: 'fail' });
+
 export interface ExecuteOptions {
-  /** Id of the command: the seed of its events' ids, and their causation id unless the context already names a cause. */
+  /**
+   * Id of the command. Its events' ids are derived from it (so a retried command stores nothing twice), and it is
+   * their causation id unless the context already names a cause.
+   */
   commandId: string;
-  /** Re-run the whole command on a concurrency conflict (safe when the decision only depends on loaded state). */
-  retryOnConflict?: boolean;
-  maxAttempts?: number;
+  conflict: ConflictPolicy;
+}
+
+export interface RepositoryOptions<S> {
+  /** Save a snapshot each time the version crosses a multiple of this. */
+  snapshotEvery?: number;
+  stateSchemaVersion?: number;
+  /**
+   * Called after each append this repository commits (not for a command found already applied), e.g. to wake the
+   * log's consumers at once rather than at their next poll. Synchronous; what it throws is ignored: the append stands.
+   */
+  afterCommit?: (result: AppendResult, state: S) => void;
 }
 
 export interface ExecuteResult<S> {
@@ -79,14 +110,15 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
   constructor(
     private readonly store: EventStore,
     private readonly decider: Decider<S, C, E>,
-    private readonly options: { snapshotEvery?: number; stateSchemaVersion?: number } = {},
+    private readonly options: RepositoryOptions<S> = {},
   ) {}
 
   get aggregateType(): string {
     return this.decider.aggregateType;
   }
 
-  async load(aggregateId: string, scope: ReadScope = readScopeOf(), opts: LoadOptions = {}): Promise<Loaded<S>> {
+  async load(aggregateId: string, opts: LoadOptions = {}): Promise<Loaded<S>> {
+    const scope = opts.scope ?? readScopeOf();
     const replaying = opts.toVersion !== undefined || opts.at !== undefined;
     let state = this.decider.initialState();
     let version = 0;
@@ -113,9 +145,9 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
     return { state, version, lastEvent };
   }
 
-  /** Load, decide, append; on a conflict, re-run it all when allowed, else answer 409. */
+  /** Load, decide, append; on a conflict, what the command's policy says (decide again, or 409). */
   async execute(aggregateId: string, command: C, options: ExecuteOptions): Promise<ExecuteResult<S>> {
-    const maxAttempts = options.retryOnConflict === false ? 1 : (options.maxAttempts ?? 5);
+    const maxAttempts = options.conflict.onConflict === 'redecide' ? options.conflict.maxAttempts : 1;
     // At the edge (an API request) the command is the cause; inside a saga reaction the context already names the
     // triggering event, so a correlation's events link event to event across modules.
     const causationId = RequestContextStore.require().causationId ?? options.commandId;
@@ -140,6 +172,7 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
             },
           );
           const state = events.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
+          this.committed(result, state);
           await this.maybeSnapshot(aggregateId, loaded.version, result.version, state);
           return { result, state, version: result.version, replayed: false };
         } catch (e) {
@@ -174,6 +207,14 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
     } catch (e) {
       if (e instanceof EventNotFoundError) return null;
       throw e;
+    }
+  }
+
+  private committed(result: AppendResult, state: S): void {
+    try {
+      this.options.afterCommit?.(result, state);
+    } catch {
+      // A hook is a notification: the append has happened whatever it does.
     }
   }
 

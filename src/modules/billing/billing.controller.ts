@@ -10,7 +10,6 @@ import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ApiProjectionRead, MinPosition, readYourWriteLink } from '../../common/read-models/min-position';
 import { instantOf, timeRangeOf } from '../../common/time/time-bound';
-import { StoreWakeUp } from '../events/store-wake-up';
 import {
   AddInvoiceLineDto,
   CreateInvoiceDto,
@@ -23,10 +22,8 @@ import {
   ListInvoicesQueryDto,
   VoidInvoiceDto,
 } from './billing.dto';
-import { AddInvoiceLineCommand } from './commands/add-invoice-line/add-invoice-line.command';
-import { CreateInvoiceCommand } from './commands/create-invoice/create-invoice.command';
-import { IssueInvoiceCommand } from './commands/issue-invoice/issue-invoice.command';
-import { VoidInvoiceCommand } from './commands/void-invoice/void-invoice.command';
+import { DecideInvoiceCommand } from './commands/decide-invoice/decide-invoice.command';
+import type { InvoiceCommand } from './domain/invoice.decider';
 import { GetInvoiceQuery } from './queries/get-invoice/get-invoice.query';
 import { InvoiceHistoryQuery } from './queries/invoice-history/invoice-history.query';
 import { ListInvoicesQuery } from './queries/list-invoices/list-invoices.query';
@@ -56,12 +53,14 @@ export class BillingController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    private readonly wakeUp: StoreWakeUp,
   ) {}
 
-  private done(r: AppendResult): InvoiceCommandResultDto {
-    this.wakeUp.appended(r.position);
-    return resultOf(r);
+  /** The commands of the API: each appends at least one event (or is refused). */
+  private async decide(
+    commandId: string,
+    command: Exclude<InvoiceCommand, { kind: 'ApplyInvoicePayment' }>,
+  ): Promise<InvoiceCommandResultDto> {
+    return resultOf(await this.commands.execute(new DecideInvoiceCommand(commandId, command)));
   }
 
   @Post()
@@ -73,7 +72,7 @@ export class BillingController {
   @ApiErrors({ 409: 'INVOICE.ALREADY_EXISTS' })
   async create(@Body() body: CreateInvoiceDto, @CommandId() commandId: string): Promise<InvoiceCommandResultDto> {
     const invoiceId = body.invoiceId ?? `inv-${randomUUID()}`;
-    return this.done(await this.commands.execute(new CreateInvoiceCommand(commandId, invoiceId, body.period, body.currency)));
+    return this.decide(commandId, { kind: 'CreateInvoice', invoiceId, period: body.period, currency: body.currency });
   }
 
   @Post(':id/lines')
@@ -103,18 +102,18 @@ export class BillingController {
           ...(body.cloudResource.resourceId ? { resourceId: body.cloudResource.resourceId } : {}),
         }
       : undefined;
-    return this.done(
-      await this.commands.execute(
-        new AddInvoiceLineCommand(commandId, id, {
-          lineId,
-          description: body.description,
-          quantity: body.quantity,
-          unitPrice: body.unitPrice,
-          currency: body.currency,
-          cloudResource,
-        }),
-      ),
-    );
+    return this.decide(commandId, {
+      kind: 'AddInvoiceLine',
+      invoiceId: id,
+      line: {
+        lineId,
+        description: body.description,
+        quantity: body.quantity,
+        unitPrice: body.unitPrice,
+        currency: body.currency,
+        cloudResource,
+      },
+    });
   }
 
   @Post(':id/issue')
@@ -125,7 +124,7 @@ export class BillingController {
   @ApiOkResponse({ type: InvoiceCommandResultDto })
   @ApiErrors({ 404: 'INVOICE.NOT_FOUND', 409: 'INVOICE.EMPTY, INVOICE.ALREADY_ISSUED, INVOICE.VOIDED' })
   async issue(@Param() { id }: InvoiceIdParam, @CommandId() commandId: string): Promise<InvoiceCommandResultDto> {
-    return this.done(await this.commands.execute(new IssueInvoiceCommand(commandId, id)));
+    return this.decide(commandId, { kind: 'IssueInvoice', invoiceId: id });
   }
 
   @Post(':id/void')
@@ -140,7 +139,7 @@ export class BillingController {
     @Body() body: VoidInvoiceDto,
     @CommandId() commandId: string,
   ): Promise<InvoiceCommandResultDto> {
-    return this.done(await this.commands.execute(new VoidInvoiceCommand(commandId, id, body.reason)));
+    return this.decide(commandId, { kind: 'VoidInvoice', invoiceId: id, reason: body.reason });
   }
 
   @Get()

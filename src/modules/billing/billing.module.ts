@@ -1,17 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { EventSourcedRepository } from '@gyroscops/ddd';
-import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { ProjectionsModule } from '@gyroscops/projections';
-import { ProjectionsAdminModule } from '../projections/projections.module';
+import { repositoryProvider } from '../../infrastructure/event-store/repository.provider';
+import { ProjectionsEngineModule } from '../../infrastructure/projections/projections-engine.module';
 import { BillingController } from './billing.controller';
 import { INVOICE_REPOSITORY } from './billing.tokens';
-import { AddInvoiceLineHandler } from './commands/add-invoice-line/add-invoice-line.handler';
-import { ApplyInvoicePaymentHandler } from './commands/apply-invoice-payment/apply-invoice-payment.handler';
 import { BillProvisionedResourceHandler } from './commands/bill-provisioned-resource/bill-provisioned-resource.handler';
-import { CreateInvoiceHandler } from './commands/create-invoice/create-invoice.handler';
-import { IssueInvoiceHandler } from './commands/issue-invoice/issue-invoice.handler';
-import { VoidInvoiceHandler } from './commands/void-invoice/void-invoice.handler';
+import { DecideInvoiceHandler } from './commands/decide-invoice/decide-invoice.handler';
 import { invoiceDecider } from './domain/invoice.decider';
 import { invoicesProjection } from './projections/invoices.projection';
 import { GetInvoiceHandler } from './queries/get-invoice/get-invoice.handler';
@@ -26,25 +21,16 @@ import { ProvisioningBillingSaga } from './sagas/provisioning-billing.saga';
  * (payments naming an invoice; provisioned resources billed on the open invoice of the month).
  */
 @Module({
-  // The projections engine (read models, saga runners) is a dependency: Nest keeps one instance of
-  // ProjectionsAdminModule however many modules import it.
+  // The projections engine (read models, saga runners) is a dependency.
   imports: [
     CqrsModule,
-    ProjectionsAdminModule,
+    ProjectionsEngineModule,
     ProjectionsModule.forFeature({ projections: [invoicesProjection], sagas: [InvoicePaymentSaga, ProvisioningBillingSaga] }),
   ],
   controllers: [BillingController],
   providers: [
-    {
-      provide: INVOICE_REPOSITORY,
-      inject: [EVENT_STORE],
-      useFactory: (store: EventStore) => new EventSourcedRepository(store, invoiceDecider, { snapshotEvery: 50 }),
-    },
-    CreateInvoiceHandler,
-    AddInvoiceLineHandler,
-    IssueInvoiceHandler,
-    VoidInvoiceHandler,
-    ApplyInvoicePaymentHandler,
+    repositoryProvider(INVOICE_REPOSITORY, invoiceDecider, { snapshotEvery: 50 }),
+    DecideInvoiceHandler,
     BillProvisionedResourceHandler,
     GetInvoiceHandler,
     ListInvoicesHandler,

@@ -5,8 +5,8 @@ import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { ConsumerGroups, ProjectionEngine, projectionsAutoStart } from '@gyroscops/projections';
 import { AppConfig } from '../../config/app-config';
 import { ES_CLIENT } from '../../infrastructure/elasticsearch/elasticsearch.tokens';
-import { StoreWakeUp } from '../events/store-wake-up';
-import { ProjectionsAdminModule } from '../projections/projections.module';
+import { StoreWakeUp } from '../../infrastructure/event-store/store-wake-up';
+import { ProjectionsEngineModule } from '../../infrastructure/projections/projections-engine.module';
 import { AckDeliveriesHandler } from './commands/ack-deliveries/ack-deliveries.handler';
 import { DeleteConsumerGroupHandler } from './commands/delete-consumer-group/delete-consumer-group.handler';
 import { FetchDeliveriesHandler } from './commands/fetch-deliveries/fetch-deliveries.handler';
@@ -29,7 +29,7 @@ import { LogStreamHub } from './stream/log-stream.hub';
  * (GET /v1/log/stream), durable consumer groups (/v1/consumer-groups), and the sagas' parked events (/v1/sagas).
  */
 @Module({
-  imports: [CqrsModule, ProjectionsAdminModule],
+  imports: [CqrsModule, ProjectionsEngineModule],
   controllers: [LogController, ConsumerGroupsController, SagasParkedController],
   providers: [
     LogStreamHub,

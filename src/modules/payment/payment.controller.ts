@@ -9,9 +9,7 @@ import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ApiProjectionRead, MinPosition, readYourWriteLink } from '../../common/read-models/min-position';
 import { instantOf, timeRangeOf } from '../../common/time/time-bound';
-import { StoreWakeUp } from '../events/store-wake-up';
-import { ProcessPaymentCommand } from './commands/process-payment/process-payment.command';
-import { RefundPaymentCommand } from './commands/refund-payment/refund-payment.command';
+import { DecidePaymentCommand } from './commands/decide-payment/decide-payment.command';
 import {
   CorrelationParam,
   GetPaymentQueryDto,
@@ -50,7 +48,6 @@ export class PaymentController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    private readonly wakeUp: StoreWakeUp,
   ) {}
 
   @Post()
@@ -63,9 +60,15 @@ export class PaymentController {
   async process(@Body() body: ProcessPaymentDto, @CommandId() commandId: string): Promise<PaymentCommandResultDto> {
     const paymentId = body.paymentId ?? `pay-${randomUUID()}`;
     const r = await this.commands.execute(
-      new ProcessPaymentCommand(commandId, paymentId, body.amount, body.currency, body.invoiceId, body.description),
+      new DecidePaymentCommand(commandId, {
+        kind: 'ProcessPayment',
+        paymentId,
+        amount: body.amount,
+        currency: body.currency,
+        invoiceId: body.invoiceId,
+        description: body.description,
+      }),
     );
-    this.wakeUp.appended(r.position);
     return { paymentId: r.aggregateId, status: 'completed', version: r.version, position: r.position };
   }
 
@@ -84,8 +87,9 @@ export class PaymentController {
     @Body() body: RefundPaymentDto,
     @CommandId() commandId: string,
   ): Promise<PaymentCommandResultDto> {
-    const r = await this.commands.execute(new RefundPaymentCommand(commandId, id, body.amount, body.reason));
-    this.wakeUp.appended(r.position);
+    const r = await this.commands.execute(
+      new DecidePaymentCommand(commandId, { kind: 'RefundPayment', paymentId: id, amount: body.amount, reason: body.reason }),
+    );
     const last = r.events[r.events.length - 1];
     return { paymentId: id, status: String(last.eventData.status), version: r.version, position: r.position };
   }

@@ -10,12 +10,7 @@ import { ReplayQueryDto } from '../../common/dto/replay-query.dto';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ApiProjectionRead, MinPosition, readYourWriteLink } from '../../common/read-models/min-position';
 import { instantOf, timeRangeOf } from '../../common/time/time-bound';
-import { StoreWakeUp } from '../events/store-wake-up';
-import { CancelWorkflowCommand } from './commands/cancel-workflow/cancel-workflow.command';
-import { CompleteStepCommand } from './commands/complete-step/complete-step.command';
-import { FailStepCommand } from './commands/fail-step/fail-step.command';
-import { RetryStepCommand } from './commands/retry-step/retry-step.command';
-import { StartWorkflowCommand } from './commands/start-workflow/start-workflow.command';
+import { DecideWorkflowCommand, type WorkflowCommandInput } from './commands/decide-workflow/decide-workflow.command';
 import { GetWorkflowQuery } from './queries/get-workflow/get-workflow.query';
 import { ListWorkflowsQuery } from './queries/list-workflows/list-workflows.query';
 import { ReplayWorkflowQuery } from './queries/replay-workflow/replay-workflow.query';
@@ -64,12 +59,10 @@ export class WorkflowController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    private readonly wakeUp: StoreWakeUp,
   ) {}
 
-  private done(r: AppendResult): WorkflowCommandResultDto {
-    this.wakeUp.appended(r.position);
-    return resultOf(r);
+  private async decide(commandId: string, command: WorkflowCommandInput): Promise<WorkflowCommandResultDto> {
+    return resultOf(await this.commands.execute(new DecideWorkflowCommand(commandId, command)));
   }
 
   @Post()
@@ -82,7 +75,7 @@ export class WorkflowController {
   async start(@Body() body: StartWorkflowDto, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
     const workflowId = body.workflowId ?? `wf-${randomUUID()}`;
     const steps = body.steps.map((s) => ({ id: s.id, name: s.name, kind: s.kind }));
-    return this.done(await this.commands.execute(new StartWorkflowCommand(commandId, workflowId, steps, body.name)));
+    return this.decide(commandId, { kind: 'StartWorkflow', workflowId, steps, name: body.name });
   }
 
   @Post(':id/steps/:stepId/complete')
@@ -100,7 +93,7 @@ export class WorkflowController {
     @Body() body: CompleteStepDto,
     @CommandId() commandId: string,
   ): Promise<WorkflowCommandResultDto> {
-    return this.done(await this.commands.execute(new CompleteStepCommand(commandId, id, stepId, body.output)));
+    return this.decide(commandId, { kind: 'CompleteStep', workflowId: id, stepId, output: body.output });
   }
 
   @Post(':id/steps/:stepId/fail')
@@ -116,7 +109,7 @@ export class WorkflowController {
     @CommandId() commandId: string,
   ): Promise<WorkflowCommandResultDto> {
     const error = { message: body.error.message, ...(body.error.code ? { code: body.error.code } : {}) };
-    return this.done(await this.commands.execute(new FailStepCommand(commandId, id, stepId, error)));
+    return this.decide(commandId, { kind: 'FailStep', workflowId: id, stepId, error });
   }
 
   @Post(':id/steps/:stepId/retry')
@@ -127,7 +120,7 @@ export class WorkflowController {
   @ApiOkResponse({ type: WorkflowCommandResultDto })
   @ApiErrors({ 404: 'WORKFLOW.NOT_FOUND, WORKFLOW.STEP_NOT_FOUND', 409: REFUSALS })
   async retry(@Param() { id, stepId }: WorkflowStepParam, @CommandId() commandId: string): Promise<WorkflowCommandResultDto> {
-    return this.done(await this.commands.execute(new RetryStepCommand(commandId, id, stepId)));
+    return this.decide(commandId, { kind: 'RetryStep', workflowId: id, stepId });
   }
 
   @Post(':id/cancel')
@@ -142,7 +135,7 @@ export class WorkflowController {
     @Body() body: CancelWorkflowDto,
     @CommandId() commandId: string,
   ): Promise<WorkflowCommandResultDto> {
-    return this.done(await this.commands.execute(new CancelWorkflowCommand(commandId, id, body.reason)));
+    return this.decide(commandId, { kind: 'CancelWorkflow', workflowId: id, reason: body.reason });
   }
 
   @Get()

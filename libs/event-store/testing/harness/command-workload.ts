@@ -1,5 +1,5 @@
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
-import { EventSourcedRepository, type Decider } from '@gyroscops/ddd';
+import { EventSourcedRepository, redecide, type Decider } from '@gyroscops/ddd';
 import type { EventStore } from '@gyroscops/event-store';
 import type { History } from './history';
 import { ORGS } from './workload';
@@ -76,7 +76,7 @@ export async function runCommandActor(actor: CommandActor, a: number, stores: Ev
     history.add(record);
     try {
       const r = await RequestContextStore.run(context(c.command), () =>
-        repository.execute(aggregateId, { amount: c.amount }, { commandId }),
+        repository.execute(aggregateId, { amount: c.amount }, { commandId, conflict: redecide() }),
       );
       record.outcome = { kind: r.replayed ? 'replayed' : 'applied', eventIds: (r.result?.events ?? []).map((e) => e.eventId) };
     } catch (e) {

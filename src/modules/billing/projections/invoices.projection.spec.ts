@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestContextStore } from '@gyroscops/context';
-import { EventSourcedRepository } from '@gyroscops/ddd';
+import { EventSourcedRepository, redecide } from '@gyroscops/ddd';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
 import { invoiceDecider, type InvoiceCommand } from '../domain/invoice.decider';
 import { invoicesProjection, invoiceSummary, type InvoiceDocument } from './invoices.projection';
@@ -16,7 +16,8 @@ describe('invoices projection', () => {
       { kind: 'ApplyInvoicePayment', invoiceId: 'inv-1', paymentId: 'p1', amount: '1.00', currency: 'EUR' },
     ];
     const ctx = { correlationId: 'c', causationId: null, userId: 'u', organizationId: 'org-a', roles: ['writer' as const], source: 'api' };
-    for (const c of commands) await RequestContextStore.run(ctx, () => repo.execute('inv-1', c, { commandId: randomUUID() }));
+    for (const c of commands)
+      await RequestContextStore.run(ctx, () => repo.execute('inv-1', c, { commandId: randomUUID(), conflict: redecide() }));
     const events = (await store.readStream('inv-1', { organizationId: 'org-a', isAdmin: false })).events;
     const doc = events.reduce<InvoiceDocument | null>((d, e: StoredEvent) => invoicesProjection.evolve(d, e), null);
     expect(invoicesProjection.idOf(events[0])).toBe('inv-1');

@@ -2,45 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { CommandBus, ICommand } from '@nestjs/cqrs';
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
 import { EventSourcedRepository, replay } from '@gyroscops/ddd';
+import { TEST_CALLER } from '@gyroscops/ddd/testing';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
-import { AddInvoiceLineCommand } from '../commands/add-invoice-line/add-invoice-line.command';
-import { AddInvoiceLineHandler } from '../commands/add-invoice-line/add-invoice-line.handler';
-import { ApplyInvoicePaymentCommand } from '../commands/apply-invoice-payment/apply-invoice-payment.command';
-import { ApplyInvoicePaymentHandler } from '../commands/apply-invoice-payment/apply-invoice-payment.handler';
-import { CreateInvoiceCommand } from '../commands/create-invoice/create-invoice.command';
-import { CreateInvoiceHandler } from '../commands/create-invoice/create-invoice.handler';
-import { IssueInvoiceCommand } from '../commands/issue-invoice/issue-invoice.command';
-import { IssueInvoiceHandler } from '../commands/issue-invoice/issue-invoice.handler';
+import { DecideInvoiceCommand } from '../commands/decide-invoice/decide-invoice.command';
+import { DecideInvoiceHandler } from '../commands/decide-invoice/decide-invoice.handler';
 import { invoiceDecider } from '../domain/invoice.decider';
 import type { InvoiceEvent } from '../domain/invoice.events';
+import { invoiceCommands } from '../testing/invoice-handler-harness';
 import { InvoicePaymentSaga } from './invoice-payment.saga';
 
-const api = (org: string): RequestContext => ({
-  correlationId: `corr-${org}`,
-  causationId: null,
-  userId: 'alice',
-  organizationId: org,
-  roles: ['writer'],
-  source: 'api',
-});
+const api = (org: string): RequestContext => ({ ...TEST_CALLER, correlationId: `corr-${org}`, organizationId: org });
 
 describe('InvoicePaymentSaga', () => {
   const store = new InMemoryEventStore();
   const repo = new EventSourcedRepository(store, invoiceDecider);
-  const apply = new ApplyInvoicePaymentHandler(repo);
+  const invoices = new DecideInvoiceHandler(repo);
+  const decide = invoiceCommands(repo);
   const bus = {
     execute: (c: ICommand) =>
-      c instanceof ApplyInvoicePaymentCommand ? apply.execute(c) : Promise.reject(new Error('unexpected command')),
+      c instanceof DecideInvoiceCommand && c.command.kind === 'ApplyInvoicePayment'
+        ? invoices.execute(c)
+        : Promise.reject(new Error('unexpected command')),
   };
   const saga = new InvoicePaymentSaga(bus as unknown as CommandBus);
 
   const invoice = async (org: string, id: string, currency = 'EUR') =>
     RequestContextStore.run(api(org), async () => {
-      await new CreateInvoiceHandler(repo).execute(new CreateInvoiceCommand(randomUUID(), id, '2026-11', currency));
-      await new AddInvoiceLineHandler(repo).execute(
-        new AddInvoiceLineCommand(randomUUID(), id, { lineId: 'l1', description: 'vm', quantity: 1, unitPrice: '50.00' }),
-      );
-      await new IssueInvoiceHandler(repo).execute(new IssueInvoiceCommand(randomUUID(), id));
+      await decide({ kind: 'CreateInvoice', invoiceId: id, period: '2026-11', currency });
+      await decide({ kind: 'AddInvoiceLine', invoiceId: id, line: { lineId: 'l1', description: 'vm', quantity: 1, unitPrice: '50.00' } });
+      await decide({ kind: 'IssueInvoice', invoiceId: id });
     });
   /** A PaymentProcessed as the Payment module stores it. */
   const payment = async (org: string, data: Record<string, unknown>): Promise<StoredEvent> => {

@@ -1,11 +1,10 @@
 import { runSagaReaction } from '@gyroscops/projections';
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@gyroscops/ddd';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
-import { StoreWakeUp } from '../../events/store-wake-up';
-import { ApplyInvoicePaymentCommand } from '../commands/apply-invoice-payment/apply-invoice-payment.command';
+import { DecideInvoiceCommand } from '../commands/decide-invoice/decide-invoice.command';
 
 /** What this saga reads of the Payment module's published event (its stored contract, not its code). */
 interface PaymentProcessedData {
@@ -26,10 +25,7 @@ export class InvoicePaymentSaga implements SagaDefinition {
   readonly eventTypes = ['PaymentProcessed'];
   private readonly logger = new Logger('InvoicePaymentSaga');
 
-  constructor(
-    private readonly commands: CommandBus,
-    @Optional() private readonly wakeUp?: StoreWakeUp,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   /** The reaction to one event, in the runner's context (see runSagaReaction). */
   onEvent(event: StoredEvent): Promise<void> {
@@ -41,10 +37,15 @@ export class InvoicePaymentSaga implements SagaDefinition {
     if (typeof data.invoiceId !== 'string' || data.invoiceId === '') return;
     const paymentId = typeof data.paymentId === 'string' ? data.paymentId : event.aggregateId;
     try {
-      const command = new ApplyInvoicePaymentCommand(context.idFor('apply'), data.invoiceId, paymentId, data.amount, data.currency);
-      const r = await this.commands.execute(command);
-      // The next link of the chain (the workflow resume) reacts to this append: wake the runners now.
-      if (r) this.wakeUp?.appended(r.position);
+      await this.commands.execute(
+        new DecideInvoiceCommand(context.idFor('apply'), {
+          kind: 'ApplyInvoicePayment',
+          invoiceId: data.invoiceId,
+          paymentId,
+          amount: data.amount,
+          currency: data.currency,
+        }),
+      );
     } catch (e) {
       if (e instanceof DomainError && e.code === 'INVOICE.NOT_FOUND') {
         this.logger.warn(

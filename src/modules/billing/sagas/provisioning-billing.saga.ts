@@ -1,9 +1,8 @@
 import { runSagaReaction } from '@gyroscops/projections';
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
-import { StoreWakeUp } from '../../events/store-wake-up';
 import { BillProvisionedResourceCommand } from '../commands/bill-provisioned-resource/bill-provisioned-resource.command';
 import { periodOf } from '../domain/invoice-amounts';
 
@@ -29,10 +28,7 @@ export class ProvisioningBillingSaga implements SagaDefinition {
   readonly name = 'billing-provisioning';
   readonly eventTypes = ['WorkflowStepCompleted'];
 
-  constructor(
-    private readonly commands: CommandBus,
-    @Optional() private readonly wakeUp?: StoreWakeUp,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   onEvent(event: StoredEvent): Promise<void> {
     return runSagaReaction(this, event);
@@ -61,7 +57,6 @@ export class ProvisioningBillingSaga implements SagaDefinition {
         origin: { workflowId, stepId },
       },
     );
-    const billed = await this.commands.execute(command);
-    if (billed.result) this.wakeUp?.appended(billed.result.position);
+    await this.commands.execute(command);
   }
 }

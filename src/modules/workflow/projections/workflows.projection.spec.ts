@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestContextStore } from '@gyroscops/context';
-import { EventSourcedRepository } from '@gyroscops/ddd';
+import { EventSourcedRepository, redecide } from '@gyroscops/ddd';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
 import { workflowDecider, type WorkflowCommand } from '../domain/workflow.decider';
 import { workflowsProjection, workflowSummary, type WorkflowDocument } from './workflows.projection';
@@ -25,7 +25,8 @@ describe('workflows projection', () => {
       { kind: 'CompleteStep', workflowId: 'wf-1', stepId: 'a', output: { x: 1 }, now },
     ];
     const ctx = { correlationId: 'c', causationId: null, userId: 'u', organizationId: 'org-a', roles: ['writer' as const], source: 'api' };
-    for (const c of commands) await RequestContextStore.run(ctx, () => repo.execute('wf-1', c, { commandId: randomUUID() }));
+    for (const c of commands)
+      await RequestContextStore.run(ctx, () => repo.execute('wf-1', c, { commandId: randomUUID(), conflict: redecide() }));
     const events = (await store.readStream('wf-1', { organizationId: 'org-a', isAdmin: false })).events;
     const doc = events.reduce<WorkflowDocument | null>((d, e: StoredEvent) => workflowsProjection.evolve(d, e), null);
     expect(workflowSummary(doc as WorkflowDocument)).toMatchObject({

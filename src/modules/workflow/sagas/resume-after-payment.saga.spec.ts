@@ -2,27 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { CommandBus, ICommand } from '@nestjs/cqrs';
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
 import { EventSourcedRepository } from '@gyroscops/ddd';
+import { TEST_CALLER } from '@gyroscops/ddd/testing';
 import { InMemoryEventStore, type StoredEvent } from '@gyroscops/event-store';
-import { CancelWorkflowCommand } from '../commands/cancel-workflow/cancel-workflow.command';
-import { CancelWorkflowHandler } from '../commands/cancel-workflow/cancel-workflow.handler';
-import { CompleteStepCommand } from '../commands/complete-step/complete-step.command';
-import { CompleteStepHandler } from '../commands/complete-step/complete-step.handler';
-import { ResumeWorkflowCommand } from '../commands/resume-workflow/resume-workflow.command';
-import { ResumeWorkflowHandler } from '../commands/resume-workflow/resume-workflow.handler';
-import { StartWorkflowCommand } from '../commands/start-workflow/start-workflow.command';
-import { StartWorkflowHandler } from '../commands/start-workflow/start-workflow.handler';
+import { DecideWorkflowCommand, type WorkflowCommandInput } from '../commands/decide-workflow/decide-workflow.command';
+import { DecideWorkflowHandler } from '../commands/decide-workflow/decide-workflow.handler';
 import { workflowDecider } from '../domain/workflow.decider';
 import { ResumeAfterPaymentSaga } from './resume-after-payment.saga';
 
 const org = 'org-a';
-const api: RequestContext = {
-  correlationId: 'corr-chain',
-  causationId: null,
-  userId: 'bob',
-  organizationId: org,
-  roles: ['writer'],
-  source: 'api',
-};
+const api: RequestContext = { ...TEST_CALLER, correlationId: 'corr-chain', userId: 'bob', organizationId: org };
 const scope = { organizationId: org, isAdmin: false };
 const vmOutput = { resourceType: 'vm', quantity: 1, unitPrice: '10.00', currency: 'EUR' };
 
@@ -31,9 +19,13 @@ describe('ResumeAfterPaymentSaga', () => {
   const store = new InMemoryEventStore({ clock: () => now });
   const repo = new EventSourcedRepository(store, workflowDecider);
   const clock = () => now;
-  const resume = new ResumeWorkflowHandler(repo, clock);
+  const workflows = new DecideWorkflowHandler(repo, clock);
+  const decide = (command: WorkflowCommandInput) => workflows.execute(new DecideWorkflowCommand(randomUUID(), command));
   const bus = {
-    execute: (c: ICommand) => (c instanceof ResumeWorkflowCommand ? resume.execute(c) : Promise.reject(new Error('unexpected command'))),
+    execute: (c: ICommand) =>
+      c instanceof DecideWorkflowCommand && c.command.kind === 'ResumeWorkflow'
+        ? workflows.execute(c)
+        : Promise.reject(new Error('unexpected command')),
   };
   const saga = new ResumeAfterPaymentSaga(bus as unknown as CommandBus, store);
   const run = <T>(fn: () => Promise<T>) => RequestContextStore.run(api, fn);
@@ -41,13 +33,15 @@ describe('ResumeAfterPaymentSaga', () => {
   /** A workflow waiting for the payment of its provision-resource step. */
   const waiting = async (id: string) =>
     run(async () => {
-      await new StartWorkflowHandler(repo, clock).execute(
-        new StartWorkflowCommand(randomUUID(), id, [
+      await decide({
+        kind: 'StartWorkflow',
+        workflowId: id,
+        steps: [
           { id: 'vm', name: 'VM', kind: 'provision-resource' },
           { id: 'notify', name: 'Notify', kind: 'notification' },
-        ]),
-      );
-      await new CompleteStepHandler(repo, clock).execute(new CompleteStepCommand(randomUUID(), id, 'vm', vmOutput));
+        ],
+      });
+      await decide({ kind: 'CompleteStep', workflowId: id, stepId: 'vm', output: vmOutput });
     });
   /** An invoice stream as Billing stores it: lines naming their origin, then the payment. */
   const invoice = async (
@@ -117,7 +111,7 @@ describe('ResumeAfterPaymentSaga', () => {
   it('leaves alone workflows cancelled meanwhile or unknown, and still resumes the others', async () => {
     await waiting('wf-5');
     await waiting('wf-6');
-    await run(() => new CancelWorkflowHandler(repo, clock).execute(new CancelWorkflowCommand(randomUUID(), 'wf-5')));
+    await run(() => decide({ kind: 'CancelWorkflow', workflowId: 'wf-5' }));
     await saga.onEvent(
       await invoice('inv-5', [
         { workflowId: 'wf-5', stepId: 'vm' },

@@ -1,11 +1,10 @@
 import { runSagaReaction } from '@gyroscops/projections';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError, readScopeOf } from '@gyroscops/ddd';
 import { EVENT_STORE, StreamNotFoundError, type EventStore, type StoredEvent } from '@gyroscops/event-store';
 import type { SagaDefinition, SagaHandlerContext } from '@gyroscops/projections';
-import { StoreWakeUp } from '../../events/store-wake-up';
-import { ResumeWorkflowCommand } from '../commands/resume-workflow/resume-workflow.command';
+import { DecideWorkflowCommand } from '../commands/decide-workflow/decide-workflow.command';
 
 /** What this saga reads of the Billing module's published events (their stored contract, not its code). */
 interface PaymentAppliedData {
@@ -34,7 +33,6 @@ export class ResumeAfterPaymentSaga implements SagaDefinition {
   constructor(
     private readonly commands: CommandBus,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Optional() private readonly wakeUp?: StoreWakeUp,
   ) {}
 
   onEvent(event: StoredEvent): Promise<void> {
@@ -49,16 +47,16 @@ export class ResumeAfterPaymentSaga implements SagaDefinition {
     for (const { workflowId, stepId } of await this.billedSteps(invoiceId, event.version)) {
       try {
         // The payment's moment is the resume's: a redelivery decides the same, and the wait is measured to the payment.
-        const command = new ResumeWorkflowCommand(
-          context.idFor(`${workflowId}:${stepId}`),
-          workflowId,
-          stepId,
-          invoiceId,
-          paymentId,
-          new Date(event.timestamp),
+        await this.commands.execute(
+          new DecideWorkflowCommand(context.idFor(`${workflowId}:${stepId}`), {
+            kind: 'ResumeWorkflow',
+            workflowId,
+            stepId,
+            invoiceId,
+            paymentId,
+            now: new Date(event.timestamp),
+          }),
         );
-        const r = await this.commands.execute(command);
-        this.wakeUp?.appended(r.position);
       } catch (e) {
         if (e instanceof DomainError && NOTHING_TO_RESUME.has(e.code)) {
           this.logger.log(`invoice ${invoiceId} paid: workflow ${workflowId} step ${stepId} not resumed (${e.code})`);

@@ -1,30 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { RequestContextStore, type RequestContext } from '@gyroscops/context';
 import { EventSourcedRepository, replay } from '@gyroscops/ddd';
+import { runAs, TEST_SCOPE } from '@gyroscops/ddd/testing';
 import { InMemoryEventStore } from '@gyroscops/event-store';
 import { invoiceDecider } from '../../domain/invoice.decider';
 import type { InvoiceEvent } from '../../domain/invoice.events';
 import { openInvoiceId } from '../../domain/open-invoice';
-import { IssueInvoiceCommand } from '../issue-invoice/issue-invoice.command';
-import { IssueInvoiceHandler } from '../issue-invoice/issue-invoice.handler';
+import { invoiceCommands } from '../../testing/invoice-handler-harness';
 import { BillProvisionedResourceCommand } from './bill-provisioned-resource.command';
 import { BillProvisionedResourceHandler } from './bill-provisioned-resource.handler';
-
-const ctx: RequestContext = {
-  correlationId: 'corr-1',
-  causationId: 'evt-1',
-  userId: 'saga:billing',
-  organizationId: 'org-a',
-  roles: ['writer'],
-  source: 'saga',
-};
-const scope = { organizationId: 'org-a', isAdmin: false };
 
 describe('BillProvisionedResourceHandler against the in-memory store', () => {
   const store = new InMemoryEventStore();
   const repo = new EventSourcedRepository(store, invoiceDecider);
   const bill = new BillProvisionedResourceHandler(repo);
-  const run = <T>(fn: () => Promise<T>) => RequestContextStore.run(ctx, fn);
+  const decide = invoiceCommands(repo);
+  const run = runAs({ causationId: 'evt-1', userId: 'saga:billing', source: 'saga' });
   const command = (lineId: string, commandId = randomUUID(), period = '2026-11') =>
     new BillProvisionedResourceCommand(commandId, period, 'EUR', {
       lineId,
@@ -37,7 +27,7 @@ describe('BillProvisionedResourceHandler against the in-memory store', () => {
   const invoice = async (id: string) =>
     replay(
       invoiceDecider,
-      (await store.readStream(id, scope)).events.map((e) => ({ type: e.eventType, data: e.eventData }) as InvoiceEvent),
+      (await store.readStream(id, TEST_SCOPE)).events.map((e) => ({ type: e.eventType, data: e.eventData }) as InvoiceEvent),
     );
 
   it('opens the open invoice of the period with the line when there is none', async () => {
@@ -69,7 +59,7 @@ describe('BillProvisionedResourceHandler against the in-memory store', () => {
   it('moves on to the next invoice of the period once the open one is issued', async () => {
     await run(() => bill.execute(command('a1', randomUUID(), '2026-08')));
     const first = openInvoiceId('org-a', '2026-08', 'EUR', 1);
-    await run(() => new IssueInvoiceHandler(repo).execute(new IssueInvoiceCommand(randomUUID(), first)));
+    await run(() => decide({ kind: 'IssueInvoice', invoiceId: first }));
     const r = await run(() => bill.execute(command('a2', randomUUID(), '2026-08')));
     expect(r.invoiceId).toBe(openInvoiceId('org-a', '2026-08', 'EUR', 2));
     expect((await invoice(first)).lines).toHaveLength(1);

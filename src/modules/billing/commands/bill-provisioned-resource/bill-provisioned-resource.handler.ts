@@ -2,8 +2,9 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { RequestContextStore } from '@gyroscops/context';
 import { DomainError } from '@gyroscops/ddd';
-import { CONFLICT_ATTEMPTS, INVOICE_REPOSITORY, type InvoiceRepository } from '../../billing.tokens';
+import { INVOICE_REPOSITORY, type InvoiceRepository } from '../../billing.tokens';
 import { openInvoiceId } from '../../domain/open-invoice';
+import { INVOICE_CONFLICTS } from '../decide-invoice/decide-invoice.handler';
 import { BillProvisionedResourceCommand, type BilledLine } from './bill-provisioned-resource.command';
 
 /** How many closed invoices of one period and currency are walked past before giving up. */
@@ -30,7 +31,7 @@ export class BillProvisionedResourceHandler implements ICommandHandler<BillProvi
             line: { ...c.line, currency: c.currency },
             openIfMissing: { period: c.period, currency: c.currency },
           },
-          { commandId: c.commandId, retryOnConflict: true, maxAttempts: CONFLICT_ATTEMPTS },
+          { commandId: c.commandId, conflict: INVOICE_CONFLICTS.AddInvoiceLine },
         );
         return { invoiceId: result?.aggregateId ?? invoiceId, lineId: c.line.lineId, result };
       } catch (e) {

@@ -11,7 +11,7 @@ export class ReplayInvoiceHandler implements IQueryHandler<ReplayInvoiceQuery> {
   constructor(@Inject(INVOICE_REPOSITORY) private readonly invoices: InvoiceRepository) {}
 
   async execute({ invoiceId, version, at }: ReplayInvoiceQuery): Promise<InvoiceReplay> {
-    const loaded = await this.invoices.load(invoiceId, undefined, { toVersion: version, at });
+    const loaded = await this.invoices.load(invoiceId, { toVersion: version, at });
     if (loaded.version === 0) throw at ? InvoiceErrors.notFoundAt(invoiceId, at) : InvoiceErrors.notFound(invoiceId);
     return { ...invoiceView(loaded.state), version: loaded.version, asOf: loaded.lastEvent?.timestamp ?? null };
   }

@@ -11,7 +11,7 @@ export class ReplayWorkflowHandler implements IQueryHandler<ReplayWorkflowQuery>
   constructor(@Inject(WORKFLOW_REPOSITORY) private readonly workflows: WorkflowRepository) {}
 
   async execute({ workflowId, version, at }: ReplayWorkflowQuery): Promise<WorkflowReplay> {
-    const loaded = await this.workflows.load(workflowId, undefined, { toVersion: version, at });
+    const loaded = await this.workflows.load(workflowId, { toVersion: version, at });
     if (loaded.version === 0) throw at ? WorkflowErrors.notFoundAt(workflowId, at) : WorkflowErrors.notFound(workflowId);
     return { ...workflowView(loaded.state), version: loaded.version, asOf: loaded.lastEvent?.timestamp ?? null };
   }
