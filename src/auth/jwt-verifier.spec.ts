@@ -73,6 +73,28 @@ describe('JwtVerifier', () => {
       expect(verifier.verify(token).userId).toBe('user-1');
     });
 
+    describe('when a token it verified before comes again', () => {
+      afterEach(() => jest.restoreAllMocks());
+
+      it('refuses it once it has expired beyond the tolerance, as a first verification would', () => {
+        const fresh = new JwtVerifier(hs256);
+        const token = signAccessToken(CLAIMS, { algorithm: 'HS256', secret: SECRET }, { expiresInSeconds: 60 });
+        expect(fresh.verify(token).userId).toBe('user-1');
+        const t = Date.now();
+        jest.spyOn(Date, 'now').mockReturnValue(t + 89_000);
+        expect(fresh.verify(token).userId).toBe('user-1');
+        jest.spyOn(Date, 'now').mockReturnValue(t + 92_000);
+        expect(rejection(fresh, token)).toBe('Token expired');
+      });
+
+      it('still refuses a token whose signature is altered', () => {
+        const fresh = new JwtVerifier(hs256);
+        const token = signAccessToken(CLAIMS, { algorithm: 'HS256', secret: SECRET });
+        fresh.verify(token);
+        expect(rejection(fresh, `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}A`)).toMatch(/Invalid token/);
+      });
+    });
+
     it('refuses a token not valid yet (nbf beyond the tolerance)', () => {
       const token = signAccessToken(CLAIMS, { algorithm: 'HS256', secret: SECRET }, { notBeforeSeconds: 120 });
       expect(rejection(verifier, token)).toBe('Token not yet valid (nbf)');

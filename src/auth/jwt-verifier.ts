@@ -20,6 +20,15 @@ export class TokenRejectedError extends Error {
 
 export const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_CLAIM_LENGTH = 256;
+/** Verified tokens remembered (a client sends its token with every request); the oldest is forgotten first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+interface Verified {
+  caller: Caller;
+  /** exp and nbf of the token, in seconds: the only checks whose outcome changes with time. */
+  exp: number;
+  nbf: number | undefined;
+}
 
 /**
  * Verifies bearer tokens. The accepted algorithm is pinned to the configured key: HS256 for a secret,
@@ -28,6 +37,7 @@ const MAX_CLAIM_LENGTH = 256;
 export class JwtVerifier {
   private readonly algorithm: 'HS256' | 'RS256';
   private readonly key: KeyObject;
+  private readonly verified = new Map<string, Verified>();
 
   constructor(private readonly config: AuthConfig) {
     this.algorithm = config.key.algorithm;
@@ -37,7 +47,26 @@ export class JwtVerifier {
       config.key.algorithm === 'HS256' ? createSecretKey(Buffer.from(config.key.secret, 'utf8')) : createPublicKey(config.key.publicKey);
   }
 
+  /**
+   * The caller a token names. A token verified before is not verified again while its time window still holds: its
+   * signature, algorithm, issuer, audience and claims cannot have changed (the key is the whole token), only the
+   * clock, so exp and nbf are checked again on every use, with the same tolerance. Refusals are never remembered.
+   */
   verify(token: string): Caller {
+    const known = this.verified.get(token);
+    if (known) {
+      const now = Math.floor(Date.now() / 1000);
+      if (now < known.exp + CLOCK_TOLERANCE_SECONDS && (known.nbf === undefined || now >= known.nbf - CLOCK_TOLERANCE_SECONDS))
+        return known.caller;
+      this.verified.delete(token);
+    }
+    const { caller, exp, nbf } = this.verifyFully(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { caller, exp, nbf });
+    return caller;
+  }
+
+  private verifyFully(token: string): Verified {
     const header = jwt.decode(token, { complete: true })?.header;
     if (!header) throw new TokenRejectedError('Malformed token');
     if (header.alg !== this.algorithm)
@@ -67,7 +96,11 @@ export class JwtVerifier {
     }
     // Unknown roles are ignored rather than refused, so an identity provider may carry others.
     const known = ((roles as string[] | undefined) ?? []).filter((r): r is Role => (ROLES as readonly string[]).includes(r));
-    return { userId: sub, organizationId: org, roles: [...new Set(known)] };
+    return {
+      caller: { userId: sub, organizationId: org, roles: [...new Set(known)] },
+      exp: payload.exp,
+      nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
+    };
   }
 }
 
