@@ -3,6 +3,7 @@ import type { EventStore, StoredEvent } from '@gyroscops/event-store';
 import { ConsumerGroupRunner } from './consumer-group-runner';
 import type { Backoff } from './consumer-group.state';
 import { messageOf } from './es-support';
+import { HeadPoller } from './head-poller';
 import type { ProjectionLogger, RunnerEnv } from './runner-env';
 import type { StateStore } from './state-store';
 
@@ -15,7 +16,7 @@ export interface GroupSupervisorOptions {
   backoff: Backoff;
   /** How often to look for groups created or deleted on other instances. */
   discoveryIntervalMs: number;
-  /** How often to compare the log head with the runners' cursors. */
+  /** How often to compare the log head with the runners' cursors (HeadPoller). */
   pollIntervalMs: number;
   /** A runner read these events. */
   remember: (events: readonly StoredEvent[]) => void;
@@ -25,17 +26,19 @@ export interface GroupSupervisorOptions {
 
 /**
  * The runners of this instance, one per group: started for every group found (each follows the log only while
- * it holds the group's lease), stopped for groups deleted elsewhere, woken when the log head passes their cursor.
+ * it holds the group's lease), stopped for groups deleted elsewhere, woken when the log head passes their cursor
+ * (HeadPoller).
  */
 export class GroupSupervisor {
   private readonly runners = new Map<string, { runner: ConsumerGroupRunner; startedAt: number }>();
   private discoveryTimer: NodeJS.Timeout | null = null;
-  private headTimer: NodeJS.Timeout | null = null;
-  private polling = false;
+  private readonly head: HeadPoller;
   private started = false;
   private closed = false;
 
-  constructor(private readonly o: GroupSupervisorOptions) {}
+  constructor(private readonly o: GroupSupervisorOptions) {
+    this.head = new HeadPoller(o.store, () => [...this.runners.values()].map((r) => r.runner), o.logger, 'consumer groups: ');
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -47,8 +50,7 @@ export class GroupSupervisor {
     void this.discover();
     this.discoveryTimer = setInterval(() => void this.discover(), this.o.discoveryIntervalMs);
     this.discoveryTimer.unref();
-    this.headTimer = setInterval(() => void this.pollHead(), this.o.pollIntervalMs);
-    this.headTimer.unref();
+    this.head.start(this.o.pollIntervalMs);
   }
 
   /** Stops the runners after their current step and releases their leases. */
@@ -132,28 +134,9 @@ export class GroupSupervisor {
     }
   }
 
-  private async pollHead(): Promise<void> {
-    if (this.polling) return;
-    const active = [...this.runners.values()].map((r) => r.runner).filter((r) => r.isActive());
-    if (active.length === 0) return;
-    this.polling = true;
-    try {
-      const head = await this.o.store.headPosition();
-      for (const r of active) {
-        const cursor = r.cursor();
-        if (cursor !== null && cursor < head) r.wake();
-      }
-    } catch (e) {
-      this.o.logger.warn(`consumer groups: head poll failed: ${messageOf(e)}`);
-    } finally {
-      this.polling = false;
-    }
-  }
-
   private clearTimers(): void {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
-    if (this.headTimer) clearInterval(this.headTimer);
+    this.head.stop();
     this.discoveryTimer = null;
-    this.headTimer = null;
   }
 }

@@ -39,7 +39,7 @@ import {
   type GroupDoc,
 } from './consumer-group.state';
 import { messageOf } from './es-support';
-import { GroupWaiters } from './group-waiters';
+import { ChangeWaiters } from './change-waiters';
 import { LogEventCache } from './log-event-cache';
 import type { LogFilter } from './log-filter';
 import { ReadModelIndices } from './read-model-index';
@@ -81,7 +81,7 @@ export class ConsumerGroups {
   private readonly states: StateStore;
   private readonly logger: ProjectionLogger;
   private readonly events: LogEventCache;
-  private readonly waiters = new GroupWaiters();
+  private readonly waiters = new ChangeWaiters();
   private readonly runners: GroupSupervisor;
   private readonly fetchPollMs: number;
 

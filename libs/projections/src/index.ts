@@ -1,5 +1,6 @@
 export type { ProjectionDefinition, SagaDefinition, SagaHandlerContext } from './projection.definition';
-export { ProjectionEngine, type ProjectionEngineOptions, type ProjectionStatus, type RebuildProgress } from './projection-engine';
+export { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
+export type { ProjectionStatus, RebuildProgress } from './projection-status';
 export type { ParkedEvent } from './consumer-state';
 export { ReadModels, type FilterValue } from './read-models';
 export { readModelAlias } from './read-model-index';

@@ -1,5 +1,5 @@
 import { lagReport } from './lag';
-import type { ProjectionStatus } from './projection-engine';
+import type { ProjectionStatus } from './projection-status';
 
 const status = (over: Partial<ProjectionStatus>): ProjectionStatus => ({
   name: 'p',

@@ -1,4 +1,4 @@
-import type { ProjectionStatus } from './projection-engine';
+import type { ProjectionStatus } from './projection-status';
 
 export interface LagReport {
   /** True when a projection lags beyond the threshold or is stopped on a failure. */

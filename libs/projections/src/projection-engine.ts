@@ -2,25 +2,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Client } from '@elastic/elasticsearch';
 import type { EventStore } from '@gyroscops/event-store';
-import {
-  deriveState,
-  initialState,
-  stateDocId,
-  type ConsumerKind,
-  type ConsumerState,
-  type ConsumerStateDoc,
-  type ParkedEvent,
-  type RebuildRecord,
-} from './consumer-state';
+import { initialState, stateDocId, type ConsumerKind, type ConsumerStateDoc } from './consumer-state';
+import { CheckpointWatch } from './checkpoint-watch';
 import type { ConsumerRunner } from './consumer-runner';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { messageOf } from './es-support';
+import { HeadPoller } from './head-poller';
 import { ProjectionFailedError, ProjectionNotFoundError, ProjectionStaleError, RebuildFailedError } from './projection.errors';
 import { ParkedEventNotFoundError, SagaNotFoundError } from './consumer-group.errors';
 import type { ProjectionDefinition, SagaDefinition } from './projection.definition';
 import { ProjectionRegistry } from './projection.registry';
 import { ProjectionRunner } from './projection-runner';
 import { ReadModelIndices } from './read-model-index';
+import { rebuildProgressOf, toStatus, type ProjectionStatus, type RebuildProgress, type SagaParked } from './projection-status';
 import { ReadModels } from './read-models';
 import type { ProjectionFaults, ProjectionLogger, RunnerEnv } from './runner-env';
 import { SagaRunner } from './saga-runner';
@@ -40,54 +33,6 @@ export interface ProjectionEngineOptions {
   registry?: ProjectionRegistry;
   /** Tests only. */
   faults?: ProjectionFaults;
-}
-
-export interface RebuildProgress {
-  rebuildId: string;
-  state: 'requested' | 'running' | 'failed' | 'completed';
-  index: string | null;
-  /** Position the new index has reached. */
-  position: number;
-  headPosition: number;
-  /** Log positions processed so far. */
-  eventsDone: number;
-  eventsPerSecond: number;
-  /** headPosition - position. */
-  remaining: number;
-  startedAt: string | null;
-  error: string | null;
-}
-
-export interface ProjectionStatus {
-  name: string;
-  /** Consumer groups have their own status (ConsumerGroups.status). */
-  kind: Exclude<ConsumerKind, 'group'>;
-  version: number;
-  /** Checkpoint: every event up to it is applied (projections) or handled (sagas). */
-  position: number;
-  headPosition: number;
-  lag: number;
-  state: ConsumerState;
-  eventsPerSecond: number;
-  lastError: string | null;
-  failedPosition: number | null;
-  owner: string | null;
-  leaseExpiresAt: string | null;
-  rebuild: RebuildProgress | null;
-  lastRebuild: RebuildRecord | null;
-  /** Sagas: events whose handler kept failing (most recent first), and how many in all. */
-  parked?: ParkedEvent[];
-  parkedCount?: number;
-}
-
-export interface SagaParked {
-  saga: string;
-  /** Most recent first; at most MAX_PARKED_KEPT (100) are kept. */
-  parked: ParkedEvent[];
-  /** Events parked in all. */
-  parkedCount: number;
-  /** Event ids whose replay was asked for and has not run yet. */
-  replayRequested: string[];
 }
 
 export interface RebuildOptions {
@@ -111,11 +56,8 @@ export class ProjectionEngine {
   private readonly states: StateStore;
   private readonly env: RunnerEnv;
   private readonly runners = new Map<string, ConsumerRunner>();
-  private readonly checkpoints = new Map<string, number>();
-  private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly statePolls = new Map<string, Promise<ConsumerStateDoc | null>>();
-  private headTimer: NodeJS.Timeout | null = null;
-  private polling = false;
+  private readonly checkpoints: CheckpointWatch;
+  private readonly head: HeadPoller;
   private autoRun = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
@@ -126,6 +68,7 @@ export class ProjectionEngine {
     this.timings = resolveTimings(options.timings);
     this.store = options.store;
     this.states = new StateStore(options.client, options.indexPrefix, options.numberOfReplicas ?? 0);
+    this.checkpoints = new CheckpointWatch(this.states);
     const indices = new ReadModelIndices(options.client, options.indexPrefix, options.numberOfReplicas ?? 0, options.faults?.bulk);
     this.env = {
       store: options.store,
@@ -137,6 +80,7 @@ export class ProjectionEngine {
       faults: options.faults ?? {},
       onCheckpoint: (kind, name, checkpoint) => this.recordCheckpoint(kind, name, checkpoint),
     };
+    this.head = new HeadPoller(options.store, () => this.runners.values(), this.env.logger, '');
     this.readModels = new ReadModels(options.client, options.indexPrefix, this);
   }
 
@@ -174,7 +118,7 @@ export class ProjectionEngine {
     }
     this.runners.set(id, runner);
     runner.start();
-    this.ensureHeadPolling();
+    if (!this.closed) this.head.start(this.timings.pollIntervalMs);
   }
 
   /** Wakes the runners this instance holds: call it after appending (the in-process bus does it too). */
@@ -186,8 +130,7 @@ export class ProjectionEngine {
   async stop(): Promise<void> {
     this.closed = true;
     this.unsubscribe?.();
-    if (this.headTimer) clearInterval(this.headTimer);
-    this.headTimer = null;
+    this.head.stop();
     await Promise.all([...this.runners.values()].map((r) => r.stop().catch(() => undefined)));
     this.runners.clear();
   }
@@ -196,8 +139,7 @@ export class ProjectionEngine {
   kill(): void {
     this.closed = true;
     this.unsubscribe?.();
-    if (this.headTimer) clearInterval(this.headTimer);
-    this.headTimer = null;
+    this.head.stop();
     for (const r of this.runners.values()) r.kill();
     this.runners.clear();
   }
@@ -282,14 +224,14 @@ export class ProjectionEngine {
    */
   async waitForPosition(name: string, position: number, timeoutMs = this.timings.waitTimeoutMs): Promise<void> {
     if (!this.registry.projection(name)) throw new ProjectionNotFoundError(name);
-    if ((this.checkpoints.get(name) ?? -1) >= position) return;
+    if ((this.checkpoints.seen(name) ?? -1) >= position) return;
     const deadline = Date.now() + timeoutMs;
     this.notify();
     const local = this.runners.get(stateDocId('projection', name));
     for (;;) {
-      let seen = this.checkpoints.get(name) ?? 0;
+      let seen = this.checkpoints.seen(name) ?? 0;
       if (seen >= position) return;
-      const doc = local?.stateDoc() ?? (await this.pollState(name));
+      const doc = local?.stateDoc() ?? (await this.checkpoints.poll(name));
       if (doc) {
         this.recordCheckpoint('projection', name, doc.checkpoint);
         seen = Math.max(seen, doc.checkpoint);
@@ -301,7 +243,7 @@ export class ProjectionEngine {
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new ProjectionStaleError(name, position, seen, timeoutMs);
-      await this.checkpointChange(name, Math.min(left, this.timings.statePollMs));
+      await this.checkpoints.changed(name, Math.min(left, this.timings.statePollMs));
     }
   }
 
@@ -356,146 +298,6 @@ export class ProjectionEngine {
   }
 
   private recordCheckpoint(kind: ConsumerKind, name: string, checkpoint: number): void {
-    if (kind !== 'projection') return;
-    if (checkpoint <= (this.checkpoints.get(name) ?? -1)) return;
-    this.checkpoints.set(name, checkpoint);
-    const waiting = this.waiters.get(name);
-    if (waiting) for (const w of [...waiting]) w();
+    if (kind === 'projection') this.checkpoints.record(name, checkpoint);
   }
-
-  private checkpointChange(name: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(name);
-      if (!set) this.waiters.set(name, (set = new Set()));
-      const waiters = set;
-      const done = (): void => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0 && this.waiters.get(name) === waiters) this.waiters.delete(name);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
-  }
-
-  /** One state read at a time per projection, shared by every waiter. */
-  private pollState(name: string): Promise<ConsumerStateDoc | null> {
-    let poll = this.statePolls.get(name);
-    if (!poll) {
-      poll = this.states
-        .get(stateDocId('projection', name))
-        .then((s) => s?.doc ?? null)
-        // Unknown for now (index being created, Elasticsearch busy): the next poll will tell.
-        .catch(() => null)
-        .finally(() => this.statePolls.delete(name));
-      this.statePolls.set(name, poll);
-    }
-    return poll;
-  }
-
-  /** One head read per poll interval wakes every runner this instance holds that is behind it. */
-  private ensureHeadPolling(): void {
-    if (this.headTimer || this.closed) return;
-    this.headTimer = setInterval(() => void this.pollHead(), this.timings.pollIntervalMs);
-    this.headTimer.unref();
-  }
-
-  private async pollHead(): Promise<void> {
-    if (this.polling) return;
-    const active = [...this.runners.values()].filter((r) => r.isActive());
-    if (active.length === 0) return;
-    this.polling = true;
-    try {
-      const head = await this.store.headPosition();
-      for (const r of active) {
-        const cursor = r.cursor();
-        if (cursor !== null && cursor < head) r.wake();
-      }
-    } catch (e) {
-      this.env.logger.warn(`head poll failed: ${messageOf(e)}`);
-    } finally {
-      this.polling = false;
-    }
-  }
-}
-
-function rebuildProgressOf(doc: ConsumerStateDoc, head: number | null, rebuildId?: string): RebuildProgress | null {
-  const headPosition = Math.max(head ?? 0, doc.headPosition);
-  if (doc.rebuild && (!rebuildId || doc.rebuild.id === rebuildId)) {
-    const r = doc.rebuild;
-    const h = Math.max(headPosition, r.headPosition);
-    return {
-      rebuildId: r.id,
-      state: r.failure ? 'failed' : 'running',
-      index: r.index,
-      position: r.position,
-      headPosition: h,
-      eventsDone: r.eventsDone,
-      eventsPerSecond: r.eventsPerSecond,
-      remaining: Math.max(0, h - r.position),
-      startedAt: r.startedAt,
-      error: r.failure?.message ?? null,
-    };
-  }
-  if (doc.rebuildRequest && (!rebuildId || doc.rebuildRequest.id === rebuildId)) {
-    return {
-      rebuildId: doc.rebuildRequest.id,
-      state: 'requested',
-      index: null,
-      position: 0,
-      headPosition,
-      eventsDone: 0,
-      eventsPerSecond: 0,
-      remaining: headPosition,
-      startedAt: null,
-      error: null,
-    };
-  }
-  if (rebuildId && doc.lastRebuild?.id === rebuildId) {
-    const last = doc.lastRebuild;
-    const seconds = Math.max(0.001, (Date.parse(last.completedAt) - Date.parse(last.startedAt)) / 1000);
-    return {
-      rebuildId,
-      state: 'completed',
-      index: last.index,
-      position: last.position,
-      headPosition,
-      eventsDone: last.position,
-      // Over the whole rebuild.
-      eventsPerSecond: Math.round(last.position / seconds),
-      remaining: Math.max(0, headPosition - doc.checkpoint),
-      startedAt: last.startedAt,
-      error: null,
-    };
-  }
-  return null;
-}
-
-function toStatus(doc: ConsumerStateDoc, head: number | null, now: number): ProjectionStatus {
-  const headPosition = Math.max(head ?? 0, doc.headPosition, doc.checkpoint);
-  const state = deriveState(doc, now);
-  const leaseLive = !!doc.owner && doc.leaseExpiresAt > now;
-  const failure = doc.failure ?? doc.rebuild?.failure ?? null;
-  const status: ProjectionStatus = {
-    name: doc.name,
-    kind: doc.kind === 'saga' ? 'saga' : 'projection',
-    version: doc.version,
-    position: doc.checkpoint,
-    headPosition,
-    lag: Math.max(0, headPosition - doc.checkpoint),
-    state,
-    eventsPerSecond: leaseLive ? doc.eventsPerSecond : 0,
-    lastError: failure?.message ?? doc.lastError,
-    failedPosition: failure?.position ?? null,
-    owner: leaseLive ? doc.owner : null,
-    leaseExpiresAt: leaseLive ? new Date(doc.leaseExpiresAt).toISOString() : null,
-    rebuild: rebuildProgressOf(doc, head),
-    lastRebuild: doc.lastRebuild,
-  };
-  if (doc.kind === 'saga') {
-    status.parked = [...doc.parked].reverse();
-    status.parkedCount = doc.parkedCount;
-  }
-  return status;
 }

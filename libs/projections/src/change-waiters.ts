@@ -1,8 +1,8 @@
-/** Fetches of this instance waiting for a group to change, woken when it does (or when their time is up). */
-export class GroupWaiters {
+/** Callers of this instance waiting for something named to change (a group, a projection's checkpoint). */
+export class ChangeWaiters {
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  /** Wakes the fetches waiting on the group. */
+  /** Wakes everyone waiting on `key`. */
   wake(key: string): void {
     const set = this.waiters.get(key);
     if (set) for (const w of [...set]) w();
@@ -12,7 +12,7 @@ export class GroupWaiters {
     for (const key of this.waiters.keys()) this.wake(key);
   }
 
-  /** Resolves when the group changes, after `ms`, or when `signal` aborts, whichever comes first. */
+  /** Resolves when `key` changes, after `ms`, or when `signal` aborts, whichever comes first. */
   changed(key: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       let set = this.waiters.get(key);
