@@ -42,6 +42,7 @@ import type { EventLocation } from '../idempotency';
 import { InMemorySubjectKeys, openEvents, sealEvents, subjectHash, validatePersonal } from '../personal-data';
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../cursor';
+import { matchesQuery } from './in-memory-query';
 
 interface Stream {
   aggregateType: string;
@@ -51,31 +52,6 @@ interface Stream {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
-
-function stringLeaves(v: unknown, out: string[]): string[] {
-  if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) v.forEach((x) => stringLeaves(x, out));
-  else if (v && typeof v === 'object') Object.values(v).forEach((x) => stringLeaves(x, out));
-  return out;
-}
-
-function leafAt(obj: unknown, path: string): unknown[] {
-  let cur: unknown[] = [obj];
-  for (const seg of path.split('.')) {
-    cur = cur
-      .flatMap((c) => (Array.isArray(c) ? c : [c]))
-      .flatMap((c) =>
-        c && typeof c === 'object' && Object.prototype.hasOwnProperty.call(c, seg) ? [(c as Record<string, unknown>)[seg]] : [],
-      );
-  }
-  return cur.flatMap((c) => (Array.isArray(c) ? c : [c]));
-}
-
-const tokens = (s: string) =>
-  s
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
 
 /** In-memory adapter of the same port, for fast unit tests of domain logic. Passes the same contract suite. */
 export class InMemoryEventStore implements EventStore {
@@ -197,17 +173,14 @@ export class InMemoryEventStore implements EventStore {
       aggregateType: stream.aggregateType,
       organizationId: stream.organizationId,
       version,
-      events: await openEvents(
-        events.map((e) => this.upcasters.apply(clone(e))),
-        this.keys,
-      ),
+      events: await this.present(events),
     };
   }
 
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
     const window = this.log.slice(after, after + maxCount);
-    const events = window.filter((e) => !this.purged.has(e.position)).map((e) => this.upcasters.apply(clone(e)));
-    return { events: await openEvents(events, this.keys), checkpoint: after + window.length, head: this.log.length };
+    const events = await this.present(window.filter((e) => !this.purged.has(e.position)));
+    return { events, checkpoint: after + window.length, head: this.log.length };
   }
 
   async headPosition(): Promise<number> {
@@ -220,7 +193,7 @@ export class InMemoryEventStore implements EventStore {
     if (!e || !this.isVisible(e) || !(scope.isAdmin || scope.organizationId === e.metadata.organizationId)) {
       throw new EventNotFoundError(eventId);
     }
-    return (await openEvents([this.upcasters.apply(clone(e))], this.keys))[0];
+    return (await this.present([e]))[0];
   }
 
   /** False for events a deletion or the stream's retention hides. */
@@ -234,30 +207,15 @@ export class InMemoryEventStore implements EventStore {
   }
 
   private matches(e: StoredEvent, q: EventQuery, scope: ReadScope): boolean {
-    if (!this.isVisible(e)) return false;
-    const org = e.metadata.organizationId;
-    if (!scope.isAdmin && org !== scope.organizationId) return false;
-    if (q.aggregateType && e.aggregateType !== q.aggregateType) return false;
-    if (q.aggregateId && e.aggregateId !== q.aggregateId) return false;
-    if (q.eventType !== undefined) {
-      const types = Array.isArray(q.eventType) ? q.eventType : [q.eventType];
-      if (types.length > 0 && !types.includes(e.eventType)) return false;
-    }
-    if (q.correlationId && e.correlationId !== q.correlationId) return false;
-    if (q.causationId && e.causationId !== q.causationId) return false;
-    if (q.userId && e.metadata.userId !== q.userId) return false;
-    if (q.organizationId && org !== q.organizationId) return false;
-    const t = Date.parse(e.timestamp);
-    if (q.from && t < q.from.getTime()) return false;
-    if (q.to && t > q.to.getTime()) return false;
-    for (const [k, v] of Object.entries(q.data ?? {})) {
-      if (!leafAt(e.eventData, k).some((x) => String(x) === String(v))) return false;
-    }
-    if (q.q && q.q.trim() !== '') {
-      const have = new Set(stringLeaves([e.eventData, e.metadata], []).flatMap(tokens));
-      if (!tokens(q.q).every((tok) => have.has(tok))) return false;
-    }
-    return true;
+    return this.isVisible(e) && matchesQuery(e, q, scope);
+  }
+
+  /** Copies as readers get them: upcast, personal sections opened. */
+  private async present(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    return openEvents(
+      events.map((e) => this.upcasters.apply(clone(e))),
+      this.keys,
+    );
   }
 
   async search(query: EventQuery, scope: ReadScope): Promise<EventPage> {
@@ -278,20 +236,17 @@ export class InMemoryEventStore implements EventStore {
     const last = page[page.length - 1];
     return {
       total: all.length,
-      events: await openEvents(
-        page.map((e) => this.upcasters.apply(clone(e))),
-        this.keys,
-      ),
+      events: await this.present(page),
       nextCursor: page.length === size && last ? encodeCursor(key(last)) : null,
     };
   }
 
   async readCorrelation(correlationId: string, scope: ReadScope): Promise<StoredEvent[]> {
-    const events = this.log
-      .filter((e) => this.matches(e, { correlationId }, scope))
-      .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.position - b.position)
-      .map((e) => this.upcasters.apply(clone(e)));
-    return openEvents(events, this.keys);
+    return this.present(
+      this.log
+        .filter((e) => this.matches(e, { correlationId }, scope))
+        .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.position - b.position),
+    );
   }
 
   async saveSnapshot(snapshot: Omit<Snapshot, 'timestamp'>, scope: ReadScope): Promise<void> {
