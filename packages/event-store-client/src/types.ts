@@ -1,6 +1,6 @@
 /**
  * The shapes of the event store's HTTP API as this client sends and receives them (the service's OpenAPI document,
- * `/docs-json`, is the reference; `test/client/api-types.typecheck.ts` in the service's repository checks that its DTOs
+ * `/docs-json`, is the reference; `test/e2e/client-package/api-types.typecheck.ts` in the service's repository checks that its DTOs
  * still fit these types).
  */
 
