@@ -1,5 +1,25 @@
-import { groupCounts, type ConsumerGroupState, type GroupDoc } from './consumer-group.state';
+import type { ConsumerGroupState, GroupDoc } from './consumer-group.state';
 import type { ConsumerGroupStatus } from './consumer-group.api';
+
+/** Pending events of a group by state (lapsed deliveries count as retrying). */
+export interface GroupCounts {
+  pending: number;
+  ready: number;
+  inFlight: number;
+  retrying: number;
+}
+
+export function groupCounts(group: ConsumerGroupState, now: number): GroupCounts {
+  let ready = 0;
+  let inFlight = 0;
+  let retrying = 0;
+  for (const p of group.pending) {
+    if (p.state === 'inflight' && (p.deadline ?? 0) > now) inFlight++;
+    else if (p.state === 'ready') ready++;
+    else retrying++;
+  }
+  return { pending: group.pending.length, ready, inFlight, retrying };
+}
 
 /** A group's status as callers see it: its document's counts, with the lag against the log head. */
 export function groupStatus(doc: GroupDoc, head: number | null, now: number): ConsumerGroupStatus {

@@ -7,7 +7,6 @@ import {
   deliver,
   deliverable,
   GROUP_WINDOW,
-  groupCounts,
   moveTo,
   refilter,
   refuse,
@@ -19,6 +18,7 @@ import {
   type Backoff,
   type GroupDoc,
 } from './consumer-group.state';
+import { groupCounts } from './consumer-group-status';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const backoff: Backoff = (attempts) => attempts * 100;

@@ -398,27 +398,3 @@ export function moveTo(doc: GroupDoc, position: number): GroupDoc {
 export function refilter(doc: GroupDoc, filter: LogFilter): GroupDoc {
   return moveTo({ ...doc, group: { ...doc.group, filter } }, doc.checkpoint);
 }
-
-export interface GroupCounts {
-  pending: number;
-  ready: number;
-  inFlight: number;
-  retrying: number;
-}
-
-export function groupCounts(group: ConsumerGroupState, now: number): GroupCounts {
-  let ready = 0;
-  let inFlight = 0;
-  let retrying = 0;
-  for (const p of group.pending) {
-    if (p.state === 'inflight' && (p.deadline ?? 0) > now) inFlight++;
-    else if (p.state === 'ready') ready++;
-    else retrying++;
-  }
-  return { pending: group.pending.length, ready, inFlight, retrying };
-}
-
-export function sameFilter(a: LogFilter, b: LogFilter): boolean {
-  const types = (f: LogFilter) => [...(f.eventTypes ?? [])].sort().join('\u0000');
-  return types(a) === types(b) && a.aggregateType === b.aggregateType && a.aggregateIdPrefix === b.aggregateIdPrefix;
-}

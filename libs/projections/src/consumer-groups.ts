@@ -31,7 +31,6 @@ import {
   refilter,
   refuse,
   replayParked,
-  sameFilter,
   settle,
   skipParked,
   undeliver,
@@ -41,7 +40,7 @@ import {
 import { messageOf } from './es-support';
 import { ChangeWaiters } from './change-waiters';
 import { LogEventCache } from './log-event-cache';
-import type { LogFilter } from './log-filter';
+import { normalizeFilter, sameFilter } from './log-filter';
 import { ReadModelIndices } from './read-model-index';
 import type { ProjectionLogger, RunnerEnv } from './runner-env';
 import { StateStore } from './state-store';
@@ -386,14 +385,6 @@ export class ConsumerGroups {
 
 /** Exponential backoff with jitter, from the group's settings (the same function sagas and projections use). */
 const groupBackoff: Backoff = (attempts, settings) => backoffMs(attempts, settings);
-
-function normalizeFilter(filter: LogFilter): LogFilter {
-  const out: LogFilter = {};
-  if (filter.eventTypes && filter.eventTypes.length > 0) out.eventTypes = [...new Set(filter.eventTypes)].sort();
-  if (filter.aggregateType !== undefined) out.aggregateType = filter.aggregateType;
-  if (filter.aggregateIdPrefix !== undefined) out.aggregateIdPrefix = filter.aggregateIdPrefix;
-  return out;
-}
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

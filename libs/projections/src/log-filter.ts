@@ -70,3 +70,18 @@ export async function readFilteredLog(
   }
   return { events, checkpoint, head };
 }
+
+/** Whether two filters match the same events (event types in any order). */
+export function sameFilter(a: LogFilter, b: LogFilter): boolean {
+  const types = (f: LogFilter) => [...(f.eventTypes ?? [])].sort().join('\u0000');
+  return types(a) === types(b) && a.aggregateType === b.aggregateType && a.aggregateIdPrefix === b.aggregateIdPrefix;
+}
+
+/** The filter as a group stores it: event types sorted and unique, absent fields left out. */
+export function normalizeFilter(filter: LogFilter): LogFilter {
+  const out: LogFilter = {};
+  if (filter.eventTypes && filter.eventTypes.length > 0) out.eventTypes = [...new Set(filter.eventTypes)].sort();
+  if (filter.aggregateType !== undefined) out.aggregateType = filter.aggregateType;
+  if (filter.aggregateIdPrefix !== undefined) out.aggregateIdPrefix = filter.aggregateIdPrefix;
+  return out;
+}
