@@ -5,12 +5,10 @@ import { EnumField, IdField, ObjectField, PatternField, TextField } from '../../
 import { NextCursorProperty, PositionPageQueryDto } from '../../common/dto/list-query.dto';
 import { ProjectionReadQueryDto } from '../../common/read-models/min-position';
 import type { WorkflowStatus } from './domain/workflow.events';
+import { MAX_STEPS, STEP_ID, STEP_KIND } from './domain/workflow.validation';
 
-const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 const STEP_ID_RULE = '1-100 letters, digits, . _ : -, starting with a letter or digit';
-const STEP_KIND = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const STATUSES: WorkflowStatus[] = ['running', 'failed', 'awaiting_payment', 'completed', 'cancelled'];
-export const MAX_STEPS = 100;
 
 export class WorkflowStepDto {
   @PatternField(STEP_ID, STEP_ID_RULE, {
