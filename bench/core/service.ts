@@ -194,3 +194,35 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
     },
   };
 }
+
+/**
+ * CPU the service process uses while the bench waits for its answers, summed over requests and divided by their
+ * number. /proc counts in 10 ms ticks, so one request's figure means nothing; over hundreds the ticks fall inside
+ * request windows in proportion to the CPU used there.
+ */
+export class ServiceCpu {
+  private ms = 0;
+  private requests = 0;
+
+  constructor(private readonly service: ServiceHandle | null) {}
+
+  start(): number | null {
+    return this.service?.cpuMs() ?? null;
+  }
+
+  stop(before: number | null): void {
+    const after = this.service?.cpuMs() ?? null;
+    if (before === null || after === null) return;
+    this.ms += after - before;
+    this.requests++;
+  }
+
+  perRequestMs(): number | null {
+    return this.requests > 0 ? this.ms / this.requests : null;
+  }
+
+  describe(): string {
+    const ms = this.perRequestMs();
+    return ms === null ? '' : ` (service CPU ${ms.toFixed(2)} ms per HTTP request)`;
+  }
+}

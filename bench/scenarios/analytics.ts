@@ -4,7 +4,7 @@ import { ElasticsearchAnalyticsReader } from '../../src/modules/analytics/infras
 import { COMPOSITE_PAGE_SIZE, statisticsRequest, trendsRequest } from '../../src/modules/analytics/infrastructure/es-analytics.requests';
 import { fmtMs, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { latencyStats, now } from '../core/measure';
-import type { ServiceHandle } from '../core/service';
+import { ServiceCpu, type ServiceHandle } from '../core/service';
 import type { Row } from '../core/types';
 import { ensureDataset } from './dataset';
 import { querySpecs } from './search';
@@ -99,22 +99,35 @@ export const analytics: Scenario = {
           throw new Error(`${kind}: the sides disagree (${sides.map((s, i) => `${s} ${totals[i]}`).join(', ')})`);
       }
       const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
+      const serviceCpu = new ServiceCpu(ctx.service);
       for (let i = 0; i < iterations; i++) {
         const spec = specs[i % specs.length];
         for (const side of rotated(sides, i)) {
+          const cpu0 = side === 'http' ? serviceCpu.start() : null;
           const t0 = now();
           await once(side, spec);
           samples.get(side)?.push(now() - t0);
+          if (cpu0 !== null) serviceCpu.stop(cpu0);
         }
       }
       const st = (s: Side) => latencyStats(samples.get(s) ?? []);
-      ctx.progress.step(5, `${kind}: ${sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ')}`);
+      ctx.progress.step(
+        5,
+        `${kind}: ${sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ')}${serviceCpu.describe()}`,
+      );
       const title = `Analytics: event ${kind} over ${dataset.totalEvents.toLocaleString('en-US')} events`;
       const target = { op: '<=' as const, value: 1.3 };
       for (const via of ['library', 'http'] as const) {
         const have = via === 'library' || http.service !== null;
         const note = have ? undefined : `not available: ${http.missing}`;
-        const details = have ? { queries: st(via).count, meanMs: st(via).meanMs, rawMeanMs: st('raw').meanMs } : undefined;
+        const details = have
+          ? {
+              queries: st(via).count,
+              meanMs: st(via).meanMs,
+              rawMeanMs: st('raw').meanMs,
+              ...(via === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
+            }
+          : undefined;
         rows.push(
           row({
             scenario: 5,

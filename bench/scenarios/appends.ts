@@ -27,6 +27,8 @@ interface AppendShape {
   eventsPerAppend: number;
   clients: number;
   target: number;
+  /** The HTTP row's target when it differs (issue 16 asks more of single-event appends over HTTP). */
+  httpTarget?: number;
   /** How the raw side writes one append's documents: one `_bulk` of creates, or one `_create` call. */
   raw: 'bulk' | 'create';
   /** Also run the seed design's `_bulk` of the same envelopes as a second raw side (and report both ratios). */
@@ -191,7 +193,7 @@ async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]>
       unit,
       service: http.service ? tally.http.rate : null,
       baseline: tally.raw.rate,
-      target,
+      target: { op: '>=' as const, value: shape.httpTarget ?? shape.target },
       ...(http.service ? { details: details('http') } : { note: `not available: ${http.missing}` }),
     }),
     ...(shape.seed
@@ -252,8 +254,9 @@ export const singleAppends: Scenario = {
       key: 's',
       ...s,
       eventsPerAppend: 1,
-      // Issue 8's target; issue 16 asks 0.6 of raw _create over HTTP.
+      // Issue 8's target through the library; issue 16's over HTTP.
       target: 0.5,
+      httpTarget: 0.6,
       raw: 'create',
     });
   },

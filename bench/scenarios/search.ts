@@ -5,7 +5,7 @@ import { fmtMs, fmtRate, httpFor, rotated, row, type BenchContext, type Scenario
 import { SEARCH_WORDS } from '../core/generator';
 import { latencyStats, now } from '../core/measure';
 import { Rng } from '../core/random';
-import { ROUTES, type ServiceHandle } from '../core/service';
+import { ROUTES, ServiceCpu, type ServiceHandle } from '../core/service';
 import type { Row } from '../core/types';
 import { ensureDataset } from './dataset';
 
@@ -126,17 +126,20 @@ export const search: Scenario = {
     );
 
     const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
+    const serviceCpu = new ServiceCpu(ctx.service);
     const { iterations } = ctx.sizes.search;
     for (let i = 0; i < iterations; i++) {
       const spec = specs[i % specs.length];
       for (const side of rotated(sides, i)) {
+        const cpu0 = side === 'http' ? serviceCpu.start() : null;
         const t0 = now();
         await once(side, spec);
         samples.get(side)?.push(now() - t0);
+        if (cpu0 !== null) serviceCpu.stop(cpu0);
       }
     }
     const st = (s: Side) => latencyStats(samples.get(s) ?? []);
-    ctx.progress.step(5, sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', '));
+    ctx.progress.step(5, sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ') + serviceCpu.describe());
 
     const quick = ctx.scale !== 'full' ? ` (${ctx.scale} mode: ${fmtRate(dataset.totalEvents)} events, not 1,000,000)` : '';
     const title = `Search, free text + filters, over ${fmtRate(dataset.totalEvents)} events${quick}`;
@@ -148,6 +151,7 @@ export const search: Scenario = {
       p90Ms: st(s).p90Ms,
       rawP90Ms: st('raw').p90Ms,
       eventsInIndex: dataset.totalEvents,
+      ...(s === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
     });
     const rows: Row[] = [...dataset.rows];
     for (const via of ['library', 'http'] as const) {
