@@ -35,6 +35,7 @@ interface Report {
   status: { position: number; acked: number; nacked: number; parkedCount: number; inFlight: number };
   errors: Record<string, { thrown: boolean; name?: string; status?: number; code?: string; retryable?: boolean }>;
   classes: Record<string, unknown>;
+  isolation: Record<string, unknown>;
   library: { eventId: string; position: number }[];
 }
 
@@ -105,6 +106,7 @@ describe('The client package, installed from its tarball by another application 
       env: cleanEnv({
         SERVICE_URL: await baseUrlOf(t.app),
         SERVICE_TOKEN: t.token('org-pkg', ['reader', 'writer']),
+        OTHER_TOKEN: t.token('org-other', ['reader', 'writer']),
         TAG: tag,
         ES_NODE: process.env.ES_NODE as string,
         ES_INDEX_PREFIX: t.prefix,
@@ -179,6 +181,17 @@ describe('The client package, installed from its tarball by another application 
     expect(report.stats).toMatchObject({ acked: 5, nacked: 1, stale: 0 });
     expect(report.status).toMatchObject({ acked: 5, nacked: 1, parkedCount: 0, inFlight: 0 });
     expect(report.status.position).toBeGreaterThanOrEqual(report.paged[report.paged.length - 1].position);
+  });
+
+  it('shows another organization none of it: pages, live tail, stream, group', () => {
+    expect(report.isolation).toEqual({
+      pageEvents: 0,
+      pageCheckpointPast: true,
+      liveEvents: 0,
+      stream: 'NotFoundError',
+      group: 'NotFoundError',
+      parked: 'NotFoundError',
+    });
   });
 
   it('maps the API’s error answers to typed errors', () => {

@@ -188,6 +188,28 @@ async function main(): Promise<void> {
   follow.close();
   await following;
 
+  // Another organization sees none of it: not in pages, not on its live tail (which still moves past it, by
+  // checkpoint messages), not the stream, not the group.
+  const other = new EventStoreClient({ baseUrl, token: env('OTHER_TOKEN') });
+  const lastPosition = paged[paged.length - 1].position;
+  const otherPage = await other.readLog({ after: start, aggregateIdPrefix: tag });
+  const otherLive: StoredEvent[] = [];
+  const otherFollow = other.followLog({ after: start, aggregateIdPrefix: tag });
+  const otherFollowing = (async () => {
+    for await (const e of otherFollow) otherLive.push(e);
+  })();
+  await until('the other organization’s tail to move past this run’s events', () => otherFollow.lastEventId >= lastPosition);
+  otherFollow.close();
+  await otherFollowing;
+  const isolation = {
+    pageEvents: otherPage.events.length,
+    pageCheckpointPast: otherPage.checkpoint >= lastPosition,
+    liveEvents: otherLive.length,
+    stream: (await errorOf(other.readStream(a))).name,
+    group: (await errorOf(other.getConsumerGroup(group))).name,
+    parked: (await errorOf(other.listParked(group))).name,
+  };
+
   // The library itself, from its tarball, on the service's indices: the same log, read directly from Elasticsearch.
   const es = new Client({ node: env('ES_NODE') });
   const store = new ElasticsearchEventStore({ client: es, indexPrefix: env('ES_INDEX_PREFIX') });
@@ -228,6 +250,7 @@ async function main(): Promise<void> {
     },
     errors,
     classes,
+    isolation,
     library: fromLibrary.map((e) => ({ eventId: e.eventId, position: e.position })),
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
