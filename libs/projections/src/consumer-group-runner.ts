@@ -3,7 +3,6 @@ import { initialState, type ConsumerStateDoc } from './consumer-state';
 import { ConsumerRunner } from './consumer-runner';
 import { appendScanned, isGroupDoc, settle, windowRoom, type Backoff, type ConsumerGroupState } from './consumer-group.state';
 import { logEventMatcher, readFilteredLog } from './log-filter';
-import { RateMeter } from './rate-meter';
 import type { RunnerEnv } from './runner-env';
 
 export function groupScope(group: Pick<ConsumerGroupState, 'organizationId' | 'allOrganizations'>): ReadScope {
@@ -26,8 +25,6 @@ export interface GroupRunnerHooks {
  * operators change the same document by compare-and-set, and every write of the runner is applied on top of theirs.
  */
 export class ConsumerGroupRunner extends ConsumerRunner {
-  private readonly meter = new RateMeter();
-
   constructor(
     env: RunnerEnv,
     /** `<organization>/<group>`, URI-encoded organization. */
@@ -49,16 +46,6 @@ export class ConsumerGroupRunner extends ConsumerRunner {
   protected refusal(): string {
     return 'the group does not exist (deleted)';
   }
-
-  protected onTake(doc: ConsumerStateDoc): ConsumerStateDoc {
-    return doc;
-  }
-
-  protected onRenew(doc: ConsumerStateDoc): ConsumerStateDoc {
-    return { ...doc, eventsPerSecond: this.meter.rate() };
-  }
-
-  protected async onAcquired(): Promise<void> {}
 
   cursor(): number | null {
     if (!this.lease.isHeld()) return null;

@@ -1,5 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import type { EventStore, StoredEvent } from '@gyroscops/event-store';
@@ -42,19 +41,12 @@ import { ChangeWaiters } from './change-waiters';
 import { LogEventCache } from './log-event-cache';
 import { normalizeFilter, sameFilter } from './log-filter';
 import { ReadModelIndices } from './read-model-index';
-import type { ProjectionLogger, RunnerEnv } from './runner-env';
+import { newInstanceId, silentLogger, type ProjectionLogger, type RunnerEnv, type RunnerHostOptions } from './runner-env';
 import { StateStore } from './state-store';
 import { backoffMs, resolveTimings, type ProjectionTimings } from './timings';
 
-export interface ConsumerGroupsOptions {
-  client: Client;
-  store: EventStore;
-  /** Same prefix as the event store and projections: groups live in `<prefix>-projection-state`. */
-  indexPrefix: string;
-  numberOfReplicas?: number;
-  timings?: Partial<ProjectionTimings>;
-  instanceId?: string;
-  logger?: ProjectionLogger;
+/** Groups live in `<prefix>-projection-state`, beside the projections' and sagas' state. */
+export interface ConsumerGroupsOptions extends RunnerHostOptions {
   /** How often an instance looks for groups created or deleted on other instances. */
   discoveryIntervalMs?: number;
   /** How often a waiting fetch re-reads the group's document (changes made on other instances). */
@@ -62,8 +54,6 @@ export interface ConsumerGroupsOptions {
   /** Events kept in memory for fetches (the runner's reads). */
   eventCacheSize?: number;
 }
-
-const silentLogger: ProjectionLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * Durable consumer groups (persistent subscriptions) over the global log, for other services: each group has a
@@ -85,7 +75,7 @@ export class ConsumerGroups {
   private readonly fetchPollMs: number;
 
   constructor(options: ConsumerGroupsOptions) {
-    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.instanceId = options.instanceId ?? newInstanceId();
     this.timings = resolveTimings(options.timings);
     this.client = options.client;
     this.store = options.store;

@@ -3,6 +3,7 @@ import { Lease } from './lease';
 import type { ConsumerKind, ConsumerStateDoc } from './consumer-state';
 import { stateDocId } from './consumer-state';
 import { isTransient, messageOf } from './es-support';
+import { RateMeter } from './rate-meter';
 import type { RunnerEnv } from './runner-env';
 import { backoffMs } from './timings';
 
@@ -41,16 +42,26 @@ export abstract class ConsumerRunner {
   protected abstract initialState(): Promise<ConsumerStateDoc>;
   /** False when this runner must not take the lease (e.g. the document belongs to a newer version). */
   protected abstract mayTake(doc: ConsumerStateDoc): boolean;
-  /** Adjusts the document in the write that takes the lease. */
-  protected abstract onTake(doc: ConsumerStateDoc): ConsumerStateDoc;
-  /** Runs once after taking the lease, before the first step. */
-  protected abstract onAcquired(): Promise<void>;
   /** One unit of work; false when there was nothing to do. */
   protected abstract step(): Promise<boolean>;
-  /** Refreshes fields written with every lease renewal (throughput). */
-  protected abstract onRenew(doc: ConsumerStateDoc): ConsumerStateDoc;
   /** Lowest log position this runner still has to read, for the engine's head poller. */
   abstract cursor(): number | null;
+
+  /** Events handled per second, written with every lease renewal. */
+  protected readonly meter = new RateMeter();
+
+  /** Adjusts the document in the write that takes the lease (as it is, by default). */
+  protected onTake(doc: ConsumerStateDoc): ConsumerStateDoc {
+    return doc;
+  }
+
+  /** Runs once after taking the lease, before the first step (nothing, by default). */
+  protected async onAcquired(): Promise<void> {}
+
+  /** Refreshes fields written with every lease renewal (the throughput, by default). */
+  protected onRenew(doc: ConsumerStateDoc): ConsumerStateDoc {
+    return { ...doc, eventsPerSecond: this.meter.rate() };
+  }
 
   start(): void {
     this.loopDone ??= this.loop();

@@ -1,6 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { Client } from '@elastic/elasticsearch';
+import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@gyroscops/event-store';
 import { initialState, stateDocId, type ConsumerKind, type ConsumerStateDoc } from './consumer-state';
 import { CheckpointWatch } from './checkpoint-watch';
@@ -15,21 +13,12 @@ import { ProjectionRunner } from './projection-runner';
 import { ReadModelIndices } from './read-model-index';
 import { rebuildProgressOf, toStatus, type ProjectionStatus, type RebuildProgress, type SagaParked } from './projection-status';
 import { ReadModels } from './read-models';
-import type { ProjectionFaults, ProjectionLogger, RunnerEnv } from './runner-env';
+import { newInstanceId, silentLogger, type ProjectionFaults, type RunnerEnv, type RunnerHostOptions } from './runner-env';
 import { SagaRunner } from './saga-runner';
 import { StateStore } from './state-store';
 import { resolveTimings, type ProjectionTimings } from './timings';
 
-export interface ProjectionEngineOptions {
-  client: Client;
-  store: EventStore;
-  /** Same prefix as the event store's indices: `<prefix>-projection-state`, `<prefix>-rm-<name>`. */
-  indexPrefix: string;
-  numberOfReplicas?: number;
-  timings?: Partial<ProjectionTimings>;
-  /** Identifies this process as a lease owner; unique by default. */
-  instanceId?: string;
-  logger?: ProjectionLogger;
+export interface ProjectionEngineOptions extends RunnerHostOptions {
   registry?: ProjectionRegistry;
   /** Tests only. */
   faults?: ProjectionFaults;
@@ -40,8 +29,6 @@ export interface RebuildOptions {
   /** Stop following (the rebuild itself goes on) when aborted. */
   signal?: AbortSignal;
 }
-
-const silentLogger: ProjectionLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * Runs the registered projections and sagas of this process (each only while it holds its lease), and
@@ -64,7 +51,7 @@ export class ProjectionEngine {
 
   constructor(options: ProjectionEngineOptions) {
     this.registry = options.registry ?? new ProjectionRegistry();
-    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.instanceId = options.instanceId ?? newInstanceId();
     this.timings = resolveTimings(options.timings);
     this.store = options.store;
     this.states = new StateStore(options.client, options.indexPrefix, options.numberOfReplicas ?? 0);

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Client } from '@elastic/elasticsearch';
 import type { EventStore } from '@gyroscops/event-store';
 import type { ConsumerKind } from './consumer-state';
 import type { BulkSender, ReadModelIndices } from './read-model-index';
@@ -30,3 +33,21 @@ export interface RunnerEnv {
   /** A runner stored a new checkpoint (wakes waitForPosition). */
   onCheckpoint(kind: ConsumerKind, name: string, checkpoint: number): void;
 }
+
+/** Where and as whom a host of runners (ProjectionEngine, ConsumerGroups) works. */
+export interface RunnerHostOptions {
+  client: Client;
+  store: EventStore;
+  /** Same prefix as the event store's indices: state in `<prefix>-projection-state`, read models in `<prefix>-rm-<name>`. */
+  indexPrefix: string;
+  numberOfReplicas?: number;
+  timings?: Partial<ProjectionTimings>;
+  /** Identifies this process as a lease owner; unique by default. */
+  instanceId?: string;
+  logger?: ProjectionLogger;
+}
+
+/** A lease owner id unique to this process: host, pid and a random suffix. */
+export const newInstanceId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+export const silentLogger: ProjectionLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };

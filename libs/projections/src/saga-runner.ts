@@ -5,7 +5,6 @@ import { ConsumerRunner } from './consumer-runner';
 import { uuidFromEvent } from './uuid-from-event';
 import { isTransient, messageOf } from './es-support';
 import type { SagaDefinition, SagaHandlerContext } from './projection.definition';
-import { RateMeter } from './rate-meter';
 import type { RunnerEnv } from './runner-env';
 import { backoffMs } from './timings';
 
@@ -47,7 +46,6 @@ export function runSagaReaction(saga: Pick<SagaDefinition, 'name' | 'handle'>, e
  */
 export class SagaRunner extends ConsumerRunner {
   private readonly types: ReadonlySet<string>;
-  private readonly meter = new RateMeter();
 
   constructor(
     env: RunnerEnv,
@@ -65,16 +63,6 @@ export class SagaRunner extends ConsumerRunner {
   protected mayTake(): boolean {
     return true;
   }
-
-  protected onTake(doc: ConsumerStateDoc): ConsumerStateDoc {
-    return doc;
-  }
-
-  protected onRenew(doc: ConsumerStateDoc): ConsumerStateDoc {
-    return { ...doc, eventsPerSecond: this.meter.rate() };
-  }
-
-  protected async onAcquired(): Promise<void> {}
 
   cursor(): number | null {
     return this.lease.isHeld() ? this.lease.doc.checkpoint : null;

@@ -24,27 +24,30 @@ export interface SearchFieldDeclarations {
 }
 
 /** The searchable document of one event in the events index (its mapping: `es-indices.ts`). */
-export type EventSearchDocument = {
-  eventId: string;
-  aggregateId: string;
-  aggregateType: string;
-  eventType: string;
-  version: number;
-  position: number;
-  timestamp: string;
-  correlationId: string;
-  causationId: string | null;
-  schemaVersion: number;
+export type EventSearchDocument = Pick<
+  StoredEvent,
+  | 'eventId'
+  | 'aggregateId'
+  | 'aggregateType'
+  | 'eventType'
+  | 'version'
+  | 'position'
+  | 'timestamp'
+  | 'correlationId'
+  | 'causationId'
+  | 'schemaVersion'
+  | 'eventData'
+  | 'metadata'
+  | 'personal'
+> & {
+  /** The envelope's metadata fields as keywords. */
   userId: string;
   organizationId: string;
   source: string;
-  eventData: JsonObject;
-  metadata: StoredEvent['metadata'];
   dataFlat: Record<string, string[]> | null;
   text: string[];
   num: Record<string, number>;
   kw: Record<string, string>;
-  personal?: StoredEvent['personal'];
   subjectHash?: string;
 };
 
