@@ -1,9 +1,22 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-/** A TCP forwarder that can be cut and restored on the same port, to simulate a dependency going away. */
+interface Pair {
+  client: Socket;
+  upstream: Socket;
+  /** Piped both ways now; piping twice would send every byte twice. */
+  forwarding: boolean;
+}
+
+/**
+ * A TCP forwarder that can be cut and restored on the same port, to simulate a dependency going away, or frozen
+ * (connections stay open, nothing is forwarded either way) to simulate a node that stops answering without closing
+ * anything: a hung process, a partition, a full disk that blocks writes.
+ */
 export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<Pair>();
+  private frozen = false;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -23,7 +36,11 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      const pair: Pair = { client, upstream, forwarding: false };
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (this.frozen) this.hold(pair);
+      else this.forward(pair);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -32,6 +49,35 @@ export class TcpProxy {
     const address = server.address();
     if (address && typeof address === 'object') this.port = address.port;
     this.server = server;
+  }
+
+  /** Stops forwarding, both ways, on open and new connections, without closing any: requests hang. */
+  freeze(): void {
+    this.frozen = true;
+    for (const pair of this.pairs) this.hold(pair);
+  }
+
+  /** Forwards again whatever was held. */
+  thaw(): void {
+    this.frozen = false;
+    for (const pair of this.pairs) this.forward(pair);
+  }
+
+  private hold(pair: Pair): void {
+    const { client, upstream } = pair;
+    pair.forwarding = false;
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  }
+
+  private forward(pair: Pair): void {
+    if (pair.forwarding) return;
+    const { client, upstream } = pair;
+    pair.forwarding = true;
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
 
   /** Refuses new connections and drops open ones. */

@@ -3,7 +3,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { decideAppend } from '../append-decision';
 import { AppendOutcomeUnknownError, DuplicateEventError } from '../event-store.errors';
 import { buildEnvelopes } from '../event-validation';
-import { bulkPairs, type EsContext } from './es-context';
+import { bulkPairs, withRequestDeadline, type EsContext } from './es-context';
 import type { CommitSteps } from './es-commit-steps';
 import {
   streamOf,
@@ -24,6 +24,11 @@ import type { PositionAllocator } from './es-positions';
 import type { StreamReader } from './es-stream-reader';
 import { timed } from '../store-observer';
 
+/** How long clean-up requests may run past the deadline of the appends they followed. */
+const CLEANUP_GRACE_MS = 2000;
+
+const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
+
 /**
  * The commit protocol for one batch of appends to distinct streams (README "Appending"): round 1 reads heads and
  * event ids and allocates positions; round 2 takes leases and reserves ids; round 3 commits (one log document per
@@ -41,8 +46,25 @@ export class CommitProtocol {
     private readonly faults: ProtocolFaults = {},
   ) {}
 
-  /** One round of the commit protocol for appends to distinct streams. */
+  /**
+   * One round of the commit protocol for appends to distinct streams. Every request it makes is bounded by the latest
+   * deadline of the batch's appends, so a hung Elasticsearch makes them answer by then (unavailable before the
+   * commit, outcome unknown after it), not after the client's own timeouts and retries.
+   */
   async runBatch(batch: QueuedAppend[], releaseSlot: () => void = () => undefined): Promise<void> {
+    const deadline = Math.max(...batch.map((a) => a.deadline));
+    return withRequestDeadline(deadline, () => this.runBounded(batch, releaseSlot));
+  }
+
+  /**
+   * Clean-up that follows an append's answer (fencing positions nobody will commit, giving leases back, finalising
+   * heads) gets a short grace past the deadline: best effort, since readers fence and writers recover what it misses.
+   */
+  private cleanup<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+    return withRequestDeadline(Math.max(deadline, Date.now()) + CLEANUP_GRACE_MS, fn);
+  }
+
+  private async runBounded(batch: QueuedAppend[], releaseSlot: () => void): Promise<void> {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
@@ -69,7 +91,8 @@ export class CommitProtocol {
       const first = await allocation.catch(() => null);
       const ranges: [number, number][] =
         works.length > 0 ? works.map((w) => [w.first, w.last]) : first !== null ? [[first, first + total - 1]] : [];
-      await this.log.tombstone(ranges, 'failed round');
+      const deadline = Math.max(...batch.map((a) => a.deadline));
+      await this.cleanup(deadline, () => this.log.tombstone(ranges, 'failed round')).catch(() => undefined);
       throw e;
     }
   }
@@ -301,7 +324,7 @@ export class CommitProtocol {
           committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
         ),
       ),
-      this.steps.abortLocks(aborted, false),
+      this.cleanup(deadlineOf(aborted), () => this.steps.abortLocks(aborted, false)),
     ]);
     for (const w of aborted) this.hooks.retryLater(w.a, 1, 'commit-fenced');
 
@@ -322,9 +345,11 @@ export class CommitProtocol {
 
     // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
     const finalize = committed.filter((_, i) => derivedOk[i]);
-    await timed(this.ctx.observer, 'finalize', this.steps.finalizeHeads(finalize)).catch((e: unknown) =>
-      this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`),
-    );
+    await timed(
+      this.ctx.observer,
+      'finalize',
+      this.cleanup(deadlineOf(finalize), () => this.steps.finalizeHeads(finalize)),
+    ).catch((e: unknown) => this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`));
 
     await Promise.all(
       idempotent.map(async ({ w, from, to }) => {

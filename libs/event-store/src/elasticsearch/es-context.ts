@@ -1,4 +1,5 @@
-import type { Client, estypes } from '@elastic/elasticsearch';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { errors, type Client, type estypes, type TransportRequestOptions } from '@elastic/elasticsearch';
 import type { ReadScope } from '../event-store.port';
 import type { UpcasterRegistry } from '../upcasting';
 import type { IndexNames } from './es-indices';
@@ -45,4 +46,42 @@ export async function bulkPairs(
   ops.forEach((op, i) => operations.push(op, docs[i]));
   const r = await client.bulk({ operations });
   return r.items.map((it) => Object.values(it)[0]);
+}
+
+const requestDeadline = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `fn` with every request it makes through a `deadlineBound` client bounded by `deadline` (epoch ms): the
+ * caller stops waiting when the deadline passes. The commit protocol runs each batch so, so an append answers by its
+ * deadline when Elasticsearch hangs, instead of after the client's timeouts and retries (30 s × 4 in the service).
+ */
+export function withRequestDeadline<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+  return requestDeadline.run(deadline, fn);
+}
+
+/** The request methods the store's write and read paths use; namespaced APIs (indices, cluster) are never bounded. */
+const BOUNDED_METHODS = new Set(['bulk', 'get', 'mget', 'index', 'create', 'update', 'delete', 'search', 'count', 'msearch']);
+
+/**
+ * The client, with each request made inside `withRequestDeadline` bounded by that deadline: an abort signal over all
+ * its attempts fires when the deadline passes, and the caller gets a `RequestAbortedError` ("unavailable" before a
+ * commit, "unknown" at it; the connection that carried it is closed, so no late answer is read as another's).
+ * Outside such a scope the client is unchanged.
+ */
+export function deadlineBound(client: Client): Client {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || !BOUNDED_METHODS.has(prop) || typeof value !== 'function') return value;
+      const method = value as (params: unknown, options?: TransportRequestOptions) => Promise<unknown>;
+      return (params: unknown, options: TransportRequestOptions = {}) => {
+        const deadline = requestDeadline.getStore();
+        if (deadline === undefined) return method.call(target, params, options);
+        const left = deadline - Date.now();
+        if (left <= 0) return Promise.reject(new errors.RequestAbortedError(`the deadline passed before ${prop} was sent`));
+        const timeout = AbortSignal.timeout(left);
+        return method.call(target, params, { ...options, signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout });
+      };
+    },
+  });
 }

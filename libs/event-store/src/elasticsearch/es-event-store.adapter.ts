@@ -36,7 +36,7 @@ import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { CommitProtocol } from './es-commit-protocol';
 import { CommitSteps } from './es-commit-steps';
 import type { ProtocolFaults } from './es-commit-types';
-import { canRead, sleep, type EsContext, type StoreLogger } from './es-context';
+import { canRead, deadlineBound, sleep, type EsContext, type StoreLogger } from './es-context';
 import { translate } from './es-errors';
 import { EventLookup } from './es-event-lookup';
 import { GroupCommitter } from './es-group-committer';
@@ -109,7 +109,8 @@ export class ElasticsearchEventStore implements EventStore {
   constructor(private readonly options: EsEventStoreOptions) {
     this.names = indexNames(options.indexPrefix);
     this.ctx = {
-      client: options.client,
+      // Requests of the commit protocol are bounded by the deadline of the appends they serve (es-context).
+      client: deadlineBound(options.client),
       names: this.names,
       decl: options.searchFields ?? {},
       upcasters: new UpcasterRegistry(options.upcasters),
