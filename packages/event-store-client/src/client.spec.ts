@@ -164,6 +164,28 @@ describe('EventStoreClient', () => {
       expect(service.requests[1].url).toBe('/v1/log/stream?after=5&aggregateType=Thing');
     });
 
+    it('gives up on a connection that stays silent, and reconnects', async () => {
+      let connection = 0;
+      service = await fakeService((_req, _body, res) => {
+        if (connection++ === 0) return; // never answers
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`id: 3\ndata: ${JSON.stringify(event(3))}\n\n`);
+      });
+      const client = new EventStoreClient({ baseUrl: service.url, token: 't' });
+      const reasons: string[] = [];
+      const follow = client.followLog({
+        idleTimeoutMs: 200,
+        reconnect: { baseMs: 1, maxMs: 5 },
+        onReconnect: (i) => reasons.push(i.reason),
+      });
+      for await (const e of follow) {
+        expect(e.position).toBe(3);
+        break;
+      }
+      expect(reasons).toEqual([expect.stringContaining('no answer within 200 ms')]);
+      expect(follow.connections).toBe(2);
+    });
+
     it('ends with the typed error when the API refuses the request', async () => {
       service = await fakeService((_req, _body, res) => json(res, 400, { error: 'ValidationError', message: 'bad' }));
       const client = new EventStoreClient({ baseUrl: service.url, token: 't' });

@@ -45,7 +45,8 @@ export class LogSubscription implements AsyncIterable<StoredEvent> {
     private readonly connector: LogConnector,
   ) {
     this.last = options.after ?? 0;
-    options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
+    if (options.signal?.aborted) this.stop.abort();
+    else options.signal?.addEventListener('abort', () => this.stop.abort(), { once: true });
   }
 
   get lastEventId(): number {
@@ -73,7 +74,10 @@ export class LogSubscription implements AsyncIterable<StoredEvent> {
       let reason = 'the server ended the stream';
       try {
         this.connections++;
-        const res = await this.connector.open(this.last, connection.signal);
+        // A server that never answers is given up on like a silent stream.
+        const idleMs = this.options.idleTimeoutMs ?? 60_000;
+        const noAnswer = setTimeout(() => connection.abort(new Error(`no answer within ${idleMs} ms`)), idleMs);
+        const res = await this.connector.open(this.last, connection.signal).finally(() => clearTimeout(noAnswer));
         if (!res.ok || !res.body) {
           const error = errorFromResponse(res.status, await res.text().catch(() => ''), res.headers);
           if (!error.retryable) throw error;
