@@ -7,6 +7,7 @@ const moduleNameMapper = {
   '^@gyroscops/projections$': '<rootDir>/libs/projections/src',
   '^@gyroscops/ddd$': '<rootDir>/libs/ddd/src',
   '^@gyroscops/ddd/testing$': '<rootDir>/libs/ddd/testing',
+  '^@gyroscops/event-store-client$': '<rootDir>/packages/event-store-client/src',
 };
 module.exports = {
   rootDir: '.',

@@ -13,7 +13,7 @@ describe('the benchmark suite at smoke scale', () => {
 
   it('runs every scenario without a failure', () => {
     expect(result.rows.filter((r) => r.status === 'failed')).toEqual([]);
-    expect(new Set(result.rows.map((r) => r.scenario))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(new Set(result.rows.map((r) => r.scenario))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]));
   });
 
   it('reports finite figures, and ratios computed from them', () => {
@@ -56,6 +56,17 @@ describe('the benchmark suite at smoke scale', () => {
     for (const r of result.rows.filter((x) => x.via === 'http' && x.scenario <= 4)) {
       if (r.status !== 'measured') expect(r.note).toMatch(/has no .* route yet/);
     }
+  });
+
+  it('measures delivery of the log to another service over HTTP: latency over SSE, rates against readAll', () => {
+    for (const key of ['9.sse.p50', '9.sse.p99', '9.log-pages', '9.log-stream']) {
+      const r = result.rows.find((x) => x.key === key);
+      expect(r).toMatchObject({ status: 'measured', via: 'http' });
+      expect(r?.ratio).not.toBeNull();
+    }
+    // Consumer groups are followed by the service's runners, off in the bench unless --service-runners.
+    for (const key of ['9.group.p50', '9.group.p99'])
+      expect(result.rows.find((x) => x.key === key)).toMatchObject({ status: 'not-available' });
   });
 
   it('describes the machine, Elasticsearch and the data', () => {

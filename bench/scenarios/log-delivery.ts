@@ -155,7 +155,7 @@ export const logDelivery: Scenario = {
     const sizes = SIZES[ctx.scale];
     const http = httpFor(ctx, ROUTES.stream);
     if (!http.service || !ctx.service?.routes.has(ROUTES.log) || !ctx.service.routes.has(ROUTES.groups)) {
-      const note = http.missing ?? 'the service has no log or consumer-group routes';
+      const note = `not available: ${http.missing ?? 'the service has no log or consumer-group routes'}`;
       return ['9.sse.p50', '9.sse.p99', '9.group.p50', '9.group.p99', '9.log-pages', '9.log-stream'].map((key) =>
         row({ scenario: 9, key, title: key, via: 'http', unit: '-', service: null, baseline: null, note }),
       );
@@ -220,7 +220,7 @@ export const logDelivery: Scenario = {
         note:
           stats.count > 0
             ? `baseline: the append's own round trip (${p.slice(0, 3)}); delivery ${via}, measured from just before the append is sent`
-            : "the service's runners, which follow the log for consumer groups, are off in the bench by default: run with --service-runners",
+            : "not available: the service's runners, which follow the log for consumer groups, are off in the bench by default (--service-runners turns them on)",
         details: { events: stats.count, meanMs: stats.meanMs, maxMs: stats.maxMs, writers: sizes.writers },
       });
     const rateRow = (key: string, title: string, t: Tally): Row =>
