@@ -9,7 +9,7 @@ import { PaymentModule } from './modules/payment/payment.module';
 import { AnalyticsModule } from './modules/analytics/analytics.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { WorkflowModule } from './modules/workflow/workflow.module';
-import { ProjectionsAdminModule } from './modules/projections/projections.module';
+import { ProjectionsAdminModule } from './modules/projections/projections-admin.module';
 import { LogModule } from './modules/log/log.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {

@@ -4,7 +4,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigValidationError, loadConfig } from './config/load-config';
 import { runProjectionsCli } from './modules/projections/projections.cli';
-import { ProjectionsAdminModule } from './modules/projections/projections.module';
+import { ProjectionsAdminModule } from './modules/projections/projections-admin.module';
 
 /**
  * Command-line entry: `npm run projections -- status`, `npm run projections -- rebuild <name>`.

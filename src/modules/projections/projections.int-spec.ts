@@ -20,7 +20,7 @@ import { signTokenForConfig } from '../../auth/dev-token';
 import { AppConfig } from '../../config/app-config';
 import { loadConfig } from '../../config/load-config';
 import { runProjectionsCli } from './projections.cli';
-import { ProjectionsAdminModule } from './projections.module';
+import { ProjectionsAdminModule } from './projections-admin.module';
 
 interface Note {
   noteId: string;
