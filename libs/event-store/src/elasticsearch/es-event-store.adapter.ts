@@ -146,7 +146,7 @@ export class ElasticsearchEventStore implements EventStore {
     this.committer.attach((batch, releaseSlot) => protocol.runBatch(batch, releaseSlot));
     this.lookup = new EventLookup(this.ctx, this.reader);
     this.snapshots = new SnapshotStore(this.ctx);
-    this.lifecycle = new StreamLifecycleStore(this.ctx, this.reader, this.recovery);
+    this.lifecycle = new StreamLifecycleStore(this.ctx, this.reader, this.recovery, this.log);
     this.keys = new EsSubjectKeys(options.client, `${options.indexPrefix}-subject-keys`);
   }
 

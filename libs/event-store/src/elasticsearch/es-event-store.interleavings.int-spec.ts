@@ -289,4 +289,39 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect(page.events.filter((e) => e.aggregateId === aggregateId).map((e) => e.eventType)).toEqual(['M3']);
     });
   });
+  describe('when a retention change reveals versions again while a reader reads the stream (Schemathesis, whole npm test runs)', () => {
+    it('the reader gets every visible event, from the log while their search documents are not back yet, never "committed but missing"', async () => {
+      const aggregateId = `reveal-${randomUUID()}`;
+      await s1.appendToStream(aggregateId, [ev('E1'), ev('E2'), ev('E3')], {
+        aggregateType: 'Thing',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      const asAdmin = { reason: 'interleaving test', context: writer('org-a', 'ops', { isAdmin: true }) };
+      await s1.setStreamRetention(aggregateId, { maxCount: 1 }, asAdmin);
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.eventType)).toEqual(['E3']);
+      // The admin instance's re-derivation of the revealed versions is held until the reader has read.
+      const held = gate();
+      let holding = true;
+      const admin = await second(async (method, params, call) => {
+        const ops = (params.operations ?? []) as Record<string, { _index?: string } | undefined>[];
+        if (holding && method === 'bulk' && ops.some((op) => op.index?._index === s1.names.events)) {
+          holding = false;
+          await held.wait;
+        }
+        return call(params);
+      });
+      const reveal = admin.setStreamRetention(aggregateId, {}, asAdmin);
+      for (let i = 0; i < 100 && holding; i++) await sleep(20);
+      expect(holding).toBe(false); // the head says E1..E3 are visible; their search documents are not written yet
+      try {
+        const slice = await s1.readStream(aggregateId, reader());
+        expect(slice.events.map((e) => e.eventType)).toEqual(['E1', 'E2', 'E3']);
+      } finally {
+        held.open();
+        await reveal;
+      }
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.eventType)).toEqual(['E1', 'E2', 'E3']);
+    });
+  });
 });

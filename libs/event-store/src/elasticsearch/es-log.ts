@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { AllSlice, ReadAllOptions, StoredEvent } from '../event-store.port';
 import { EVENT_LIMITS } from '../event-validation';
 import { bulkPairs, type EsContext } from './es-context';
-import type { LogDoc, TombstoneDoc } from './es-documents';
+import type { CommitDoc, LogDoc, TombstoneDoc } from './es-documents';
 import { statusOf } from './es-errors';
 import { timed } from '../store-observer';
 
@@ -18,6 +18,30 @@ export class GlobalLog {
   private readonly boundaries = new Set<number>();
 
   constructor(private readonly ctx: EsContext) {}
+
+  /**
+   * A stream's commit documents, oldest first: the source of truth its per-event documents are derived from. A search
+   * (the log's `aggregateId` is indexed), made exact by a refresh of the log first: for lifecycle work and for reads
+   * that find a derived document missing, not for the hot path.
+   */
+  async commitsOf(aggregateId: string): Promise<CommitDoc[]> {
+    await this.ctx.client.indices.refresh({ index: this.ctx.names.log });
+    const out: CommitDoc[] = [];
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const r = await this.ctx.client.search<LogDoc>({
+        index: this.ctx.names.log,
+        size: 1000,
+        query: { bool: { filter: [{ term: { aggregateId } }, { term: { kind: 'commit' } }] } },
+        sort: [{ firstPosition: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = r.hits.hits;
+      for (const h of hits) if (h._source?.kind === 'commit') out.push(h._source);
+      if (hits.length < 1000) return out;
+      after = hits[hits.length - 1].sort;
+    }
+  }
 
   /** Highest position allocated so far. */
   async headPosition(): Promise<number> {

@@ -4,9 +4,10 @@ import type { ReadScope, ScavengeProgress, ScavengeReport, StoredEvent, StreamMe
 import { emptyScavengeReport, firstVisibleVersion, streamMetadata, withinMaxAge, type StreamLifecycle } from '../stream-lifecycle';
 import { canRead, sleep, type EsContext } from './es-context';
 import { writeDerived } from './es-derived';
-import type { CommitDoc, HeadDoc, LogDoc, TombstoneDoc } from './es-documents';
+import type { CommitDoc, HeadDoc, TombstoneDoc } from './es-documents';
 import { statusOf } from './es-errors';
 import type { LeaseRecovery } from './es-lease-recovery';
+import type { GlobalLog } from './es-log';
 import { eventDocumentId } from './es-search-fields';
 import type { StreamReader } from './es-stream-reader';
 
@@ -21,6 +22,7 @@ export class StreamLifecycleStore {
     private readonly ctx: EsContext,
     private readonly reader: StreamReader,
     private readonly recovery: LeaseRecovery,
+    private readonly log: GlobalLog,
   ) {}
 
   async metadata(aggregateId: string, scope: ReadScope): Promise<StreamMetadata> {
@@ -132,7 +134,7 @@ export class StreamLifecycleStore {
       if (statusOf(e) === 409) return { events: 0, logDocs: 0, bytes: 0 };
       throw e;
     }
-    const commits = await this.commitsOf(aggregateId);
+    const commits = await this.log.commitsOf(aggregateId);
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
     let events = 0;
@@ -180,7 +182,7 @@ export class StreamLifecycleStore {
 
   /** Hard delete: every payload of the stream leaves the log (tombstones over the same positions), search, ids, snapshots. */
   private async purge(doc: HeadDoc): Promise<void> {
-    const commits = await this.commitsOf(doc.aggregateId);
+    const commits = await this.log.commitsOf(doc.aggregateId);
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
     for (const commit of commits) {
@@ -212,31 +214,11 @@ export class StreamLifecycleStore {
       );
     } else if (after < before) {
       const revealed: StoredEvent[] = [];
-      for (const commit of await this.commitsOf(doc.aggregateId)) {
+      for (const commit of await this.log.commitsOf(doc.aggregateId)) {
         for (const e of commit.events) if (e.version >= after && e.version < before) revealed.push(e);
       }
       const [ok] = await writeDerived(this.ctx, [revealed]);
       if (!ok) throw new EventStoreUnavailableError(`could not restore the search documents of ${doc.aggregateId}`);
-    }
-  }
-
-  /** The stream's commit documents in the log, oldest first (the log's `aggregateId` is indexed; refreshed first). */
-  private async commitsOf(aggregateId: string): Promise<CommitDoc[]> {
-    await this.ctx.client.indices.refresh({ index: this.ctx.names.log });
-    const out: CommitDoc[] = [];
-    let after: estypes.SortResults | undefined;
-    for (;;) {
-      const r = await this.ctx.client.search<LogDoc>({
-        index: this.ctx.names.log,
-        size: 1000,
-        query: { bool: { filter: [{ term: { aggregateId } }, { term: { kind: 'commit' } }] } },
-        sort: [{ firstPosition: 'asc' }],
-        ...(after ? { search_after: after } : {}),
-      });
-      const hits = r.hits.hits;
-      for (const h of hits) if (h._source?.kind === 'commit') out.push(h._source);
-      if (hits.length < 1000) return out;
-      after = hits[hits.length - 1].sort;
     }
   }
 

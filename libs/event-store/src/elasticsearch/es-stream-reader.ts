@@ -90,7 +90,19 @@ export class StreamReader {
       const now = (await this.getHeads([aggregateId])).get(aggregateId)?.doc;
       const hiddenNow = firstVisibleVersion(now?.lifecycle, now?.version ?? version);
       const lost = now?.lifecycle?.hardDeleted ? [] : missing.filter((v) => v >= hiddenNow);
-      if (lost.length > 0) throw new EventStoreUnavailableError(`event ${aggregateId}@${lost[0]} is committed but its document is missing`);
+      if (lost.length > 0) {
+        // Still visible, yet no document: one a lifecycle change is deriving again (it reveals versions before it
+        // writes their documents), or one a derivation failed to write. The log's commit holds them.
+        const wanted = new Set(lost);
+        for (const commit of await this.log.commitsOf(aggregateId)) {
+          for (const e of commit.events) if (wanted.has(e.version)) byVersion.set(e.version, e);
+        }
+        const gone = lost.filter((v) => !byVersion.has(v));
+        if (gone.length > 0)
+          throw new EventStoreUnavailableError(
+            `event ${aggregateId}@${gone[0]} is committed but neither its document nor its commit is found`,
+          );
+      }
       if (now?.lifecycle?.hardDeleted || !streamExists(now?.lifecycle, now?.version ?? 0)) throw new StreamNotFoundError(aggregateId);
     }
     return {
