@@ -29,7 +29,8 @@ export interface EsContext {
   observer: StoreObserver;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Node's promise timer, as projections use it too (one implementation of waiting). */
+export { setTimeout as sleep } from 'node:timers/promises';
 
 export function canRead(scope: ReadScope, organizationId: string): boolean {
   return scope.isAdmin || scope.organizationId === organizationId;
