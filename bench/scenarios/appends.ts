@@ -89,7 +89,7 @@ async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]>
   const sides: Side[] = ['raw', ...(shape.seed ? (['seed'] as Side[]) : []), 'library', ...(http.service ? (['http'] as Side[]) : [])];
   const tally: Record<Side, Tally> = { raw: new Tally(), seed: new Tally(), library: new Tally(), http: new Tally() };
   const cpu: Record<Side, CpuTally> = { raw: new CpuTally(), seed: new CpuTally(), library: new CpuTally(), http: new CpuTally() };
-  const seedIndex = `${ctx.prefix}-seed-events`;
+  const seedIndex = `${ctx.prefix}-seed-appends`; // not scenario 8's `-seed-events`
   if (shape.seed) await createSeedIndex(ctx, seedIndex);
 
   const round = async (label: string, r: number, count: number, measured: boolean) => {
