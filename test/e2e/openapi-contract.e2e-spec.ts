@@ -18,7 +18,8 @@ describe('The OpenAPI document, checked by Schemathesis against the running serv
   let st: string;
   beforeAll(async () => {
     st = ensureSchemathesis();
-    t = await startTestApp('contract');
+    // CONTRACT_LOG_LEVEL=warn prints the service's log (each 5xx with its cause) while Schemathesis runs.
+    t = await startTestApp('contract', { LOG_LEVEL: process.env.CONTRACT_LOG_LEVEL ?? 'silent' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   }, 600_000);
