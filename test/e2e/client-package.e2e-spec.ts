@@ -11,6 +11,8 @@ import { baseUrlOf } from '../support/sse-client';
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const PACKAGES = ['@gyroscops/event-store-client', '@gyroscops/event-store'];
+const TSCONFIGS = ['packages/event-store-client/tsconfig.build.json', 'libs/event-store/tsconfig.build.json'];
+const BUILDS = ['packages/event-store-client/dist', 'libs/event-store/dist'].map((d) => join(ROOT, d));
 
 /** npm run by `npm test` exports its configuration as npm_* variables; the scratch application's npm must not inherit them. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -40,8 +42,8 @@ interface Report {
 }
 
 /**
- * Reuse by another repository, for real: the client and the event-store library are packed (`npm pack`, which builds
- * them), installed from their tarballs into a scratch application in the system's temporary folder, outside this
+ * Reuse by another repository, for real: the client and the event-store library are built and packed (`npm pack`),
+ * installed from their tarballs into a scratch application in the system's temporary folder, outside this
  * repository, and that application — type-checked against the installed declarations, then run by Node — appends,
  * reads, follows the log over Server-Sent Events through a reconnection, consumes a consumer group, and reads the same
  * log from Elasticsearch through the library, against the whole service on a real Elasticsearch.
@@ -61,10 +63,18 @@ describe('The client package, installed from its tarball by another application 
       startTestApp('client-pkg', { LOG_STREAM_MAX_CONNECTION_MS: '1500', LOG_STREAM_HEARTBEAT_MS: '200' }),
       (async () => {
         await Promise.all([mkdir(packDir), mkdir(appDir)]);
-        await run('npm', ['pack', '--silent', ...PACKAGES.flatMap((p) => ['-w', p]), '--pack-destination', packDir], {
-          cwd: ROOT,
-          env: cleanEnv(),
-        });
+        // Built from clean in one compiler run, then packed without the packages' own prepack (which builds each
+        // package in a compiler of its own: twice as long). The builds are removed afterwards, as postpack does.
+        await Promise.all(BUILDS.map((d) => rm(d, { recursive: true, force: true })));
+        try {
+          await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...TSCONFIGS], { cwd: ROOT });
+          await run('npm', ['pack', '--silent', '--ignore-scripts', ...PACKAGES.flatMap((p) => ['-w', p]), '--pack-destination', packDir], {
+            cwd: ROOT,
+            env: cleanEnv(),
+          });
+        } finally {
+          await Promise.all(BUILDS.map((d) => rm(d, { recursive: true, force: true })));
+        }
         const tarballs = (await readdir(packDir)).filter((f) => f.endsWith('.tgz')).map((f) => join(packDir, f));
         expect(tarballs).toHaveLength(PACKAGES.length);
         await writeFile(join(appDir, 'package.json'), JSON.stringify({ name: 'scratch-service', version: '1.0.0', private: true }));
