@@ -2,7 +2,8 @@ import { EventNotFoundError, StreamNotFoundError } from '../event-store.errors';
 import type { EventPage, EventQuery, ReadScope, StoredEvent } from '../event-store.port';
 import { canRead, type EsContext } from './es-context';
 import { statusOf, translate } from './es-errors';
-import { buildSearchRequest, decodeCursor, encodeCursor, tenantFilter } from './es-query';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { buildSearchRequest, tenantFilter } from './es-query';
 import { eventDocumentId, fromSearchDocument } from './es-search-fields';
 import type { StreamReader } from './es-stream-reader';
 

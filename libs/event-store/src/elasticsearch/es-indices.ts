@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
 import { errorTypeOf } from './es-errors';
-import { FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fields';
+import { DERIVED_FIELDS, FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fields';
 
 /**
  * Versioned index definitions. Bump MAPPING_VERSION when a mapping changes; start-up puts templates whose stored
@@ -43,7 +43,7 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
     // `flattened` fields (keyword leaves under one mapping entry), so no payload can add or conflict a field.
     dynamic: 'strict',
     // Derived search fields are indexed but not stored: _source keeps the envelope once, not three times.
-    _source: { excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'] },
+    _source: { excludes: [...DERIVED_FIELDS] },
     properties: {
       // Unique per document: doc values would cost as much as the index and nothing sorts or aggregates on it.
       eventId: { type: 'keyword', doc_values: false },

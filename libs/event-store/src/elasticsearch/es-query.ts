@@ -1,11 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { MAX_PAGE_SIZE, decodeCursor, encodeCursor, type SortValue } from '../cursor';
+import { MAX_PAGE_SIZE, type SortValue } from '../cursor';
 import { InvalidQueryError } from '../event-store.errors';
 import type { EventQuery, ReadScope } from '../event-store.port';
-
-export { MAX_PAGE_SIZE };
-export { decodeCursor, encodeCursor };
-export const SEARCH_SOURCE_EXCLUDES = ['dataFlat', 'metaFlat', 'text', 'num', 'kw'];
+import { DERIVED_FIELDS } from './es-search-fields';
 
 /** The tenant filter every read path goes through: non-admins see only their organization. */
 export function tenantFilter(scope: ReadScope): estypes.QueryDslQueryContainer[] {
@@ -55,6 +52,6 @@ export function buildSearchRequest(index: string, query: EventQuery, scope: Read
     // (timestamp, position) is unique and never changes: search_after pages are stable and go past 10,000 hits.
     sort: [{ timestamp: { order } }, { position: { order } }],
     ...(searchAfter ? { search_after: searchAfter } : {}),
-    _source: { excludes: SEARCH_SOURCE_EXCLUDES },
+    _source: { excludes: DERIVED_FIELDS },
   };
 }

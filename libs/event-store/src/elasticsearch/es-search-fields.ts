@@ -51,6 +51,9 @@ export type EventSearchDocument = Pick<
   subjectHash?: string;
 };
 
+/** Fields indexed for search but not stored in `_source` (nor returned): the envelope is kept once, not three times. */
+export const DERIVED_FIELDS = ['dataFlat', 'metaFlat', 'text', 'num', 'kw'];
+
 // Bounds of what gets indexed for search. The event itself is always stored whole in `_source`.
 const MAX_LEAVES = 10_000;
 const MAX_KEY_LENGTH = 512;
