@@ -1,7 +1,8 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@elastic/elasticsearch';
 import { EVENT_STORE, type EventStore } from './event-store.port';
-import { ElasticsearchEventStore, type EsEventStoreOptions } from './elasticsearch/es-event-store.adapter';
+import { ElasticsearchEventStore } from './elasticsearch/es-event-store.adapter';
+import type { EsEventStoreOptions } from './elasticsearch/es-options';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store.adapter';
 import type { Upcaster } from './upcasting';
 

@@ -1,4 +1,3 @@
-import type { Client } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError, StreamNotFoundError } from '../event-store.errors';
 import type {
   AllSlice,
@@ -32,11 +31,10 @@ import {
   type StreamRetention,
 } from '../stream-lifecycle';
 import { assertAggregateId, validateAppend, validateWriteContext } from '../event-validation';
-import { UpcasterRegistry, type Upcaster } from '../upcasting';
+import { UpcasterRegistry } from '../upcasting';
 import { CommitProtocol } from './es-commit-protocol';
 import { CommitSteps } from './es-commit-steps';
-import type { ProtocolFaults } from './es-commit-types';
-import { canRead, deadlineBound, sleep, type EsContext, type StoreLogger } from './es-context';
+import { canRead, deadlineBound, sleep, type EsContext } from './es-context';
 import { translate } from './es-errors';
 import { EventLookup } from './es-event-lookup';
 import { GroupCommitter } from './es-group-committer';
@@ -44,45 +42,13 @@ import { ensureIndices, indexNames, type IndexNames } from './es-indices';
 import { LeaseRecovery } from './es-lease-recovery';
 import { GlobalLog } from './es-log';
 import { PositionAllocator } from './es-positions';
-import type { SearchFieldDeclarations } from './es-search-fields';
+import type { EsEventStoreOptions } from './es-options';
 import { SnapshotStore } from './es-snapshots';
 import { StreamLifecycleStore } from './es-stream-lifecycle';
 import { EsSubjectKeys } from './es-subject-keys';
 import { openEvents, sealEvents, subjectHash, validatePersonal } from '../personal-data';
 import { StreamReader } from './es-stream-reader';
-import { safeObserver, type StoreObserver } from '../store-observer';
-
-export interface EsEventStoreOptions {
-  client: Client;
-  indexPrefix: string;
-  numberOfReplicas?: number;
-  searchFields?: SearchFieldDeclarations;
-  upcasters?: Upcaster[];
-  /** How long a writer's claim on a stream lasts before others may resolve it (crash recovery bound). */
-  leaseMs?: number;
-  /** How long a global-log reader waits on an allocated, uncommitted position before fencing it off. */
-  gapTimeoutMs?: number;
-  /** Upper bound for one append, queueing and retries included. */
-  appendTimeoutMs?: number;
-  maxBatchAppends?: number;
-  maxBatchEvents?: number;
-  /**
-   * Upper bound on the payload bytes of one batch (an append larger than this goes alone): keeps every bulk well under
-   * Elasticsearch's `http.max_content_length` (100 MB), counting the derived documents' copies of the payload.
-   */
-  maxBatchBytes?: number;
-  maxConcurrentBatches?: number;
-  refreshInterval?: string;
-  logger?: StoreLogger;
-  /** How often each instance looks for leases nobody came back to (a writer that died, derived writes that failed). */
-  sweepIntervalMs?: number;
-  /** Source of event timestamps (tests and data generators spread events over time); defaults to the system clock. */
-  clock?: () => Date;
-  /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
-  faults?: ProtocolFaults;
-  /** Metrics hooks (appends, batches, round trips, conflicts, retries, fences, lease takeovers); none by default. */
-  observer?: StoreObserver;
-}
+import { safeObserver } from '../store-observer';
 
 /**
  * Elasticsearch adapter of the event store: a facade over its parts (README "Storage design"). Appends go through the
@@ -377,18 +343,8 @@ export class ElasticsearchEventStore implements EventStore {
       const keyDeleted = await this.keys.erase(subjectId);
       // Snapshots may hold state folded from the subject's decrypted data: they go; the next load replays instead.
       const hash = subjectHash(subjectId);
-      await this.ctx.client.indices.refresh({ index: this.names.events });
-      const streams = await this.ctx.client.search({
-        index: this.names.events,
-        size: 0,
-        query: { term: { subjectHash: hash } },
-        aggs: { streams: { terms: { field: 'aggregateId', size: 10000 } } },
-      });
-      const buckets = (streams.aggregations?.streams as { buckets?: { key: string }[] } | undefined)?.buckets ?? [];
-      if (buckets.length > 0) {
-        await this.ctx.client.bulk({ operations: buckets.map((b) => ({ delete: { _index: this.names.snapshots, _id: b.key } })) });
-      }
-      return { subjectHash: hash, keyDeleted, streamsAffected: buckets.length };
+      const streamsAffected = await this.snapshots.deleteOfSubject(hash);
+      return { subjectHash: hash, keyDeleted, streamsAffected };
     });
     await this.record(
       {

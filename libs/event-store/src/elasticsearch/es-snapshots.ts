@@ -33,4 +33,24 @@ export class SnapshotStore {
       throw translate(e, 'loadSnapshot');
     }
   }
+
+  /**
+   * Deletes the snapshots of every stream holding events of the subject (by its hash): they may hold state folded
+   * from its decrypted data. Returns how many streams hold such events.
+   */
+  async deleteOfSubject(subjectHash: string): Promise<number> {
+    const { client, names } = this.ctx;
+    await client.indices.refresh({ index: names.events });
+    const streams = await client.search({
+      index: names.events,
+      size: 0,
+      query: { term: { subjectHash } },
+      aggs: { streams: { terms: { field: 'aggregateId', size: 10000 } } },
+    });
+    const buckets = (streams.aggregations?.streams as { buckets?: { key: string }[] } | undefined)?.buckets ?? [];
+    if (buckets.length > 0) {
+      await client.bulk({ operations: buckets.map((b) => ({ delete: { _index: names.snapshots, _id: b.key } })) });
+    }
+    return buckets.length;
+  }
 }

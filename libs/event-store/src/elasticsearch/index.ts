@@ -3,7 +3,8 @@
  * store's indices directly (analytics, benchmarks, backup, integration tests). Services that only append and read
  * use `@gyroscops/event-store`.
  */
-export { ElasticsearchEventStore, type EsEventStoreOptions } from './es-event-store.adapter';
+export { ElasticsearchEventStore } from './es-event-store.adapter';
+export type { EsEventStoreOptions } from './es-options';
 export { dropIndices, indexNames, type IndexNames } from './es-indices';
 export { eventFilters } from './es-query';
 /** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */

@@ -1,0 +1,39 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { StoreObserver } from '../store-observer';
+import type { Upcaster } from '../upcasting';
+import type { ProtocolFaults } from './es-commit-types';
+import type { StoreLogger } from './es-context';
+import type { SearchFieldDeclarations } from './es-search-fields';
+
+/** What an ElasticsearchEventStore is built with: where, the bounds of batches and leases, and hooks. */
+export interface EsEventStoreOptions {
+  client: Client;
+  indexPrefix: string;
+  numberOfReplicas?: number;
+  searchFields?: SearchFieldDeclarations;
+  upcasters?: Upcaster[];
+  /** How long a writer's claim on a stream lasts before others may resolve it (crash recovery bound). */
+  leaseMs?: number;
+  /** How long a global-log reader waits on an allocated, uncommitted position before fencing it off. */
+  gapTimeoutMs?: number;
+  /** Upper bound for one append, queueing and retries included. */
+  appendTimeoutMs?: number;
+  maxBatchAppends?: number;
+  maxBatchEvents?: number;
+  /**
+   * Upper bound on the payload bytes of one batch (an append larger than this goes alone): keeps every bulk well under
+   * Elasticsearch's `http.max_content_length` (100 MB), counting the derived documents' copies of the payload.
+   */
+  maxBatchBytes?: number;
+  maxConcurrentBatches?: number;
+  refreshInterval?: string;
+  logger?: StoreLogger;
+  /** How often each instance looks for leases nobody came back to (a writer that died, derived writes that failed). */
+  sweepIntervalMs?: number;
+  /** Source of event timestamps (tests and data generators spread events over time); defaults to the system clock. */
+  clock?: () => Date;
+  /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
+  faults?: ProtocolFaults;
+  /** Metrics hooks (appends, batches, round trips, conflicts, retries, fences, lease takeovers); none by default. */
+  observer?: StoreObserver;
+}
