@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +9,7 @@ import { JwtVerifier } from './auth/jwt-verifier';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './common/request-context/correlation-id';
 import { registerRequestContextHooks } from './common/request-context/request-context.hook';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import type { AppConfig } from './config/app-config';
 import { loadConfig, type Env } from './config/load-config';
 import { setupOpenApi } from './openapi';
@@ -46,7 +46,7 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   app.flushLogs();
 
   // TLS ends at the load balancer: don't make browsers upgrade the docs' assets to https.
-  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  registerSecurityHeaders(app.getHttpAdapter().getInstance(), { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   if (config.corsOrigins) {
     app.enableCors({ origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins], exposedHeaders: [CORRELATION_ID_HEADER] });
   }
