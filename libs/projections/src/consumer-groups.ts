@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
+import { sleep } from '@gyroscops/event-store/elasticsearch';
 import type { EventStore, StoredEvent } from '@gyroscops/event-store';
 import {
   groupKey,

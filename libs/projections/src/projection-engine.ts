@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sleep } from '@gyroscops/event-store/elasticsearch';
 import type { EventStore } from '@gyroscops/event-store';
 import { initialState, stateDocId, type ConsumerKind, type ConsumerStateDoc } from './consumer-state';
 import { CheckpointWatch } from './checkpoint-watch';
 import type { ConsumerRunner } from './consumer-runner';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadPoller } from './head-poller';
 import { ProjectionFailedError, ProjectionNotFoundError, ProjectionStaleError, RebuildFailedError } from './projection.errors';
 import { ParkedEventNotFoundError, SagaNotFoundError } from './consumer-group.errors';
