@@ -1,4 +1,3 @@
-import { v5 as uuidv5 } from 'uuid';
 import { RequestContextStore } from '@gyroscops/context';
 import {
   DuplicateEventError,
@@ -13,17 +12,11 @@ import {
 import { readScopeOf, writeContextOf } from './context-scopes';
 import type { Decider, DomainEvent } from './decider';
 import { DomainError } from './domain-error';
-
-const NAMESPACE = '6f1c1b8e-5d4e-4f0a-9c4b-2a7d0c3e9b11';
-
-/** A stable UUID from a namespace and a name: the same command or saga reaction always gets the same ids. */
-export function deterministicId(namespace: string, name: string): string {
-  return uuidv5(`${namespace}\u0000${name}`, NAMESPACE);
-}
+import { uuidFromName } from './uuid-from-name';
 
 /** Ids of the events a command produces, derived from the command id so a retried command stores nothing twice. */
 export function eventIdFor(commandId: string, index: number): string {
-  return deterministicId('event', `${commandId}#${index}`);
+  return uuidFromName('event', `${commandId}#${index}`);
 }
 
 export interface Loaded<S> {

@@ -6,3 +6,4 @@ export * from './event-sourced-repository';
 export * from './decider-command-handler';
 export * from './quantity';
 export * from './history-entry';
+export * from './uuid-from-name';

@@ -3,7 +3,7 @@ import { applyDecorators, createParamDecorator, type ExecutionContext } from '@n
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequestContextStore } from '@gyroscops/context';
-import { deterministicId } from '@gyroscops/ddd';
+import { uuidFromName } from '@gyroscops/ddd';
 import { RequestValidationError } from '../errors/validation';
 import { ApiErrors } from '../openapi/api-errors.decorator';
 
@@ -25,7 +25,7 @@ export function commandIdOf(req: FastifyRequest): string {
     ]);
   }
   const { organizationId } = RequestContextStore.require();
-  return deterministicId('command', `${organizationId}\u0000${req.method} ${req.routeOptions.url ?? req.url}\u0000${key}`);
+  return uuidFromName('command', `${organizationId}\u0000${req.method} ${req.routeOptions.url ?? req.url}\u0000${key}`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { deterministicId } from '@gyroscops/ddd';
+import { uuidFromName } from '@gyroscops/ddd';
 
 const READABLE_ORG = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,150}$/;
 
@@ -9,6 +9,6 @@ const READABLE_ORG = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,150}$/;
  * longer a draft (issued, paid or voided), the next one is the open invoice.
  */
 export function openInvoiceId(organizationId: string, period: string, currency: string, n: number): string {
-  const org = READABLE_ORG.test(organizationId) ? organizationId : deterministicId('invoice-org', organizationId);
+  const org = READABLE_ORG.test(organizationId) ? organizationId : uuidFromName('invoice-org', organizationId);
   return `inv:${org}:${period}:${currency}:${n}`;
 }
