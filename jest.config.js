@@ -2,9 +2,11 @@
 const moduleNameMapper = {
   '^@gyroscops/event-store$': '<rootDir>/libs/event-store/src',
   '^@gyroscops/event-store/elasticsearch$': '<rootDir>/libs/event-store/src/elasticsearch',
+  '^@gyroscops/event-store/testing$': '<rootDir>/libs/event-store/testing',
 
   '^@gyroscops/context$': '<rootDir>/libs/context/src',
   '^@gyroscops/projections$': '<rootDir>/libs/projections/src',
+  '^@gyroscops/projections/testing$': '<rootDir>/libs/projections/testing',
   '^@gyroscops/ddd$': '<rootDir>/libs/ddd/src',
   '^@gyroscops/ddd/testing$': '<rootDir>/libs/ddd/testing',
   '^@gyroscops/event-store-client$': '<rootDir>/packages/event-store-client/src',

@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { type EventStore, type NewEvent, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
-import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
+import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
+import { makeEsStore } from '@gyroscops/event-store/testing';
 import { ProjectionEngine, type ProjectionDefinition, type ProjectionEngineOptions, type ProjectionTimings } from '@gyroscops/projections';
 
 /** Short timings so failover and retries take a second, not ten. */
@@ -20,20 +21,10 @@ export const FAST: Partial<ProjectionTimings> = {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function testClient(): Client {
-  const node = process.env.ES_NODE;
-  if (!node) throw new Error('ES_NODE is not set: the jest global set-up must find or start Elasticsearch');
-  return new Client({ node, requestTimeout: 30000 });
-}
-
-export function testPrefix(suite: string): string {
-  return `test-${suite}-${randomBytes(4).toString('hex')}`;
-}
+export { testClient, testPrefix } from '@gyroscops/event-store/testing';
 
 export async function makeStore(client: Client, prefix: string): Promise<ElasticsearchEventStore> {
-  const store = new ElasticsearchEventStore({ client, indexPrefix: prefix, leaseMs: 1000, gapTimeoutMs: 1000 });
-  await store.setup();
-  return store;
+  return makeEsStore(client, prefix);
 }
 
 /** Deletes every index and template of a prefix (by name: wildcard deletes are refused by default). */

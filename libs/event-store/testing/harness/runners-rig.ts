@@ -1,12 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { EventStore, StoredEvent } from '@gyroscops/event-store';
-import {
-  ProjectionEngine,
-  readModelAlias,
-  type ProjectionDefinition,
-  type ProjectionTimings,
-  type SagaDefinition,
-} from '@gyroscops/projections';
+import { ProjectionEngine, readModelAlias, type ProjectionDefinition, type SagaDefinition } from '@gyroscops/projections';
+import { FAST } from '@gyroscops/projections/testing';
 import type { EsClientLike } from './faulty-client';
 import { FaultyClient } from './faulty-client';
 import { ListedFaults, type Fault } from './faults';
@@ -39,20 +34,6 @@ const streamsProjection: ProjectionDefinition<StreamFold> = {
   mappings: {
     properties: { aggregateId: { type: 'keyword' }, count: { type: 'long' }, lastVersion: { type: 'long' }, inOrder: { type: 'boolean' } },
   },
-};
-
-/** Short timings, so a dead runner's lease passes to another in under a second. */
-const TIMINGS: Partial<ProjectionTimings> = {
-  leaseMs: 800,
-  renewIntervalMs: 200,
-  safetyMarginMs: 200,
-  acquireIntervalMs: 100,
-  pollIntervalMs: 50,
-  retryBaseMs: 20,
-  retryMaxMs: 200,
-  maxAttempts: 3,
-  statePollMs: 25,
-  progressIntervalMs: 100,
 };
 
 interface Handled {
@@ -101,7 +82,8 @@ export class RunnersRig {
       store,
       indexPrefix: this.prefix,
       instanceId: `runner${i}`,
-      timings: TIMINGS,
+      // Short timings, so a dead runner's lease passes to another in under a second.
+      timings: FAST,
     });
     engine.register(streamsProjection);
     const saga: SagaDefinition = {

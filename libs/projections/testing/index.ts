@@ -1,0 +1,2 @@
+/** Test support other libraries' tests use (`@gyroscops/projections/testing`). */
+export { FAST } from './projections-test-support';
