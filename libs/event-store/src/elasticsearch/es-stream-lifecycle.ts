@@ -45,18 +45,8 @@ export class StreamLifecycleStore {
       if (doc.lifecycle?.hardDeleted) throw new StreamDeletedError(aggregateId);
       const lifecycle = next(doc.lifecycle ?? {}, doc);
       const updated: HeadDoc = { ...doc, lifecycle, updatedAt: new Date().toISOString() };
-      try {
-        await this.ctx.client.index({
-          index: this.ctx.names.streams,
-          id: aggregateId,
-          if_seq_no: head.seqNo,
-          if_primary_term: head.primaryTerm,
-          document: updated,
-        });
-      } catch (e) {
-        if (statusOf(e) === 409) continue; // an append or another admin moved the head: read again
-        throw e;
-      }
+      // An append or another admin moved the head: read again.
+      if (!(await this.replaceHead(aggregateId, head, updated))) continue;
       if (lifecycle.hardDeleted) await this.purge(doc);
       else await this.syncSearch(doc, firstVisibleVersion(doc.lifecycle, doc.version), firstVisibleVersion(lifecycle, doc.version));
       // Search (and the event-by-id fallback through it) reflects the change at once, not at the next refresh.
@@ -122,17 +112,8 @@ export class StreamLifecycleStore {
     if (floor <= purged) return { events: 0, logDocs: 0, bytes: 0 };
     // Record how far the disk will be purged before purging it: reads never go below it from then on (and a restore
     // cannot bring those versions back). A head that moved meanwhile is left for the next run.
-    try {
-      await this.ctx.client.index({
-        index: this.ctx.names.streams,
-        id: aggregateId,
-        if_seq_no: head.seqNo,
-        if_primary_term: head.primaryTerm,
-        document: { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } },
-      });
-    } catch (e) {
-      if (statusOf(e) === 409) return { events: 0, logDocs: 0, bytes: 0 };
-      throw e;
+    if (!(await this.replaceHead(aggregateId, head, { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } }))) {
+      return { events: 0, logDocs: 0, bytes: 0 };
     }
     const commits = await this.log.commitsOf(aggregateId);
     const ops: estypes.BulkOperationContainer[] = [];
@@ -219,6 +200,23 @@ export class StreamLifecycleStore {
       }
       const [ok] = await writeDerived(this.ctx, [revealed]);
       if (!ok) throw new EventStoreUnavailableError(`could not restore the search documents of ${doc.aggregateId}`);
+    }
+  }
+
+  /** Writes the head back over the one read (compare-and-set); false when it moved since. */
+  private async replaceHead(aggregateId: string, head: { seqNo?: number; primaryTerm?: number }, document: HeadDoc): Promise<boolean> {
+    try {
+      await this.ctx.client.index({
+        index: this.ctx.names.streams,
+        id: aggregateId,
+        if_seq_no: head.seqNo,
+        if_primary_term: head.primaryTerm,
+        document,
+      });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 409) return false;
+      throw e;
     }
   }
 
