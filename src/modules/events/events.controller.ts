@@ -8,7 +8,7 @@ import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { WrongExpectedVersionErrorDto } from '../../common/openapi/error-response.dto';
 import { timeRangeOf } from '../../common/time/time-bound';
 import { EventEnvelopeDto, EventListDto, EventPageDto } from '../../common/dto/events.dto';
-import { StoreWakeUp } from './store-wake-up';
+import { StoreWakeUp } from '../../infrastructure/event-store/store-wake-up';
 import {
   AggregateIdParam,
   AppendEventsDto,
