@@ -1,3 +1,5 @@
+import type { TelemetryRetention } from '@gyroscops/event-store';
+
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -73,6 +75,8 @@ export class AppConfig {
   readonly projectionLagThreshold!: number;
   /** Longest an append may wait (queueing and transient-failure retries) before answering 503. */
   readonly appendTimeoutMs!: number;
+  /** Event types that are pure telemetry, with the age (seconds) past which reads no longer show them (scavenging removes them). */
+  readonly telemetryRetention!: TelemetryRetention;
   /** `GET /v1/log/stream`: heartbeat period, events buffered per slow client before it is dropped, connection lifetime (0: none). */
   readonly logStream!: LogStreamConfig;
   readonly metrics!: MetricsConfig;
@@ -87,6 +91,7 @@ export class AppConfig {
     Object.freeze(this.esNodes);
     Object.freeze(this.metrics);
     Object.freeze(this.tracing);
+    Object.freeze(this.telemetryRetention);
     if (this.corsOrigins) Object.freeze(this.corsOrigins);
     Object.freeze(this);
   }

@@ -116,6 +116,11 @@ export class EnvironmentVariables {
   @Max(600000, { message: integer(100, 600000) })
   EVENT_STORE_APPEND_TIMEOUT_MS: number = 15000;
 
+  /** Event types that are pure telemetry and the age past which they are out of reach: `Heartbeat=7d,MetricSampled=24h`. */
+  @IsOptional()
+  @IsString()
+  EVENT_STORE_TELEMETRY_RETENTION?: string;
+
   // GET /v1/log/stream (README "Following the log from another service").
   @IsInt({ message: integer(100, 600000) })
   @Min(100, { message: integer(100, 600000) })
@@ -185,6 +190,7 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'TRUST_PROXY',
   'PROJECTION_LAG_THRESHOLD',
   'EVENT_STORE_APPEND_TIMEOUT_MS',
+  'EVENT_STORE_TELEMETRY_RETENTION',
   'LOG_STREAM_HEARTBEAT_MS',
   'LOG_STREAM_BUFFER_EVENTS',
   'LOG_STREAM_MAX_CONNECTION_MS',

@@ -228,4 +228,29 @@ describe('loadConfig', () => {
       ]);
     });
   });
+
+  describe('when a telemetry retention is configured (EVENT_STORE_TELEMETRY_RETENTION)', () => {
+    it('has none by default and reads event types with ages in s, m, h, d or w', () => {
+      expect(loadConfig({}).telemetryRetention).toEqual({});
+      expect(
+        loadConfig({ EVENT_STORE_TELEMETRY_RETENTION: 'Heartbeat=7d, MetricSampled=24h,Ping=90s,Tick=2w' }).telemetryRetention,
+      ).toEqual({
+        Heartbeat: 7 * 86_400,
+        MetricSampled: 86_400,
+        Ping: 90,
+        Tick: 14 * 86_400,
+      });
+    });
+
+    it('refuses a malformed entry, a bad age, a zero age and a type listed twice, naming each', () => {
+      const [problem, ...others] = problemsOf({ EVENT_STORE_TELEMETRY_RETENTION: 'Heartbeat, Sample=7 days,Tick=0h,Ping=1h,Ping=2h' });
+      expect(others).toEqual([]);
+      expect(problem).toMatch(/^EVENT_STORE_TELEMETRY_RETENTION="Heartbeat, Sample=7 days,Tick=0h,Ping=1h,Ping=2h": /);
+      expect(problem).toContain('"Heartbeat" is not <EventType>=<age>');
+      expect(problem).toContain('Sample: "7 days" is not an age');
+      expect(problem).toContain('Tick: "0h" is not an age');
+      expect(problem).toContain('Ping is listed twice');
+      expect(problemsOf({ EVENT_STORE_TELEMETRY_RETENTION: 'Heartbeat=20000w' })[0]).toContain('between 1 second and 10 years');
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { parseTelemetryRetention, TelemetryRetentionError, type TelemetryRetention } from '@gyroscops/event-store';
 import { AppConfig, type AuthConfig } from './app-config';
 import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables, SECRET_VARIABLES, type EnvironmentVariableName } from './environment';
 
@@ -41,6 +42,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const auth = authConfig(vars, problems);
   const corsOrigins = parseCorsOrigins(vars.CORS_ORIGINS, problems);
+  const telemetryRetention = parseTelemetry(vars.EVENT_STORE_TELEMETRY_RETENTION, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
   const esNodes = vars.ES_NODE.split(',').map((url) => url.trim().replace(/\/+$/, ''));
 
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: vars.TRUST_PROXY === 'true',
     projectionLagThreshold: vars.PROJECTION_LAG_THRESHOLD,
     appendTimeoutMs: vars.EVENT_STORE_APPEND_TIMEOUT_MS,
+    telemetryRetention,
     logStream: {
       heartbeatMs: vars.LOG_STREAM_HEARTBEAT_MS,
       bufferEvents: vars.LOG_STREAM_BUFFER_EVENTS,
@@ -116,6 +119,18 @@ function rsaPublicKeyProblem(pem: string): string | null {
     return null;
   } catch {
     return 'must be a PEM-encoded RSA public key (-----BEGIN PUBLIC KEY-----)';
+  }
+}
+
+function parseTelemetry(value: string | undefined, problems: string[]): TelemetryRetention {
+  try {
+    return parseTelemetryRetention(value);
+  } catch (e) {
+    if (!(e instanceof TelemetryRetentionError)) throw e;
+    problems.push(
+      `EVENT_STORE_TELEMETRY_RETENTION=${JSON.stringify(value)}: ${e.problems.join('; ')} (expected <EventType>=<age>,... such as Heartbeat=7d,MetricSampled=24h)`,
+    );
+    return {};
   }
 }
 

@@ -200,6 +200,8 @@ export interface ScavengeProgress {
   streamsScanned: number;
   streamsScavenged: number;
   eventsRemoved: number;
+  /** Of `eventsRemoved`, the events the store's telemetry retention put out of reach (option `telemetryRetention`). */
+  telemetryEventsRemoved: number;
 }
 
 /** What a scavenge freed. */
@@ -244,6 +246,9 @@ export interface EventStore {
    * deletes the snapshots of the streams holding them, and records the erasure (without personal data).
    */
   eraseSubject(subjectId: string, options: { reason: string; context: WriteContext }): Promise<ErasureReport>;
-  /** Removes what retention and soft deletion hide from disk (search documents, event ids, log payloads). */
+  /**
+   * Removes what retention, soft deletion and the store's telemetry retention hide from disk (search documents,
+   * event ids, log payloads; the log's positions stay resolved).
+   */
   scavenge(options?: { onProgress?(progress: ScavengeProgress): void }): Promise<ScavengeReport>;
 }

@@ -131,5 +131,13 @@ export function lifecycleEvent(
 
 /** A scavenge report before anything is freed. */
 export function emptyScavengeReport(): ScavengeReport {
-  return { streamsScanned: 0, streamsScavenged: 0, eventsRemoved: 0, logDocumentsRewritten: 0, bytesFreed: 0, tookMs: 0 };
+  return {
+    streamsScanned: 0,
+    streamsScavenged: 0,
+    eventsRemoved: 0,
+    telemetryEventsRemoved: 0,
+    logDocumentsRewritten: 0,
+    bytesFreed: 0,
+    tookMs: 0,
+  };
 }

@@ -24,6 +24,7 @@ import { StoreWakeUp } from './store-wake-up';
         numberOfReplicas: config.esNumberOfReplicas,
         searchFields: SEARCH_FIELDS,
         appendTimeoutMs: config.appendTimeoutMs,
+        telemetryRetention: config.telemetryRetention,
         observer,
       }),
     }),

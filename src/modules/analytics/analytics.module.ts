@@ -24,7 +24,10 @@ import { WorkflowStepFiguresHandler } from './queries/workflow-step-figures/work
     {
       provide: ANALYTICS_READER,
       inject: [ES_CLIENT, AppConfig],
-      useFactory: (client: Client, config: AppConfig) => new ElasticsearchAnalyticsReader(client, indexNames(config.esIndexPrefix).events),
+      useFactory: (client: Client, config: AppConfig) =>
+        new ElasticsearchAnalyticsReader(client, indexNames(config.esIndexPrefix).events, {
+          telemetryRetention: config.telemetryRetention,
+        }),
     },
     EventStatisticsHandler,
     EventTrendsHandler,

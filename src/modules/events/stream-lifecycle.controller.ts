@@ -76,7 +76,9 @@ export class StreamLifecycleController {
   @Post('admin/scavenge')
   @HttpCode(200)
   @Roles('admin')
-  @ApiOperation({ summary: 'Remove from disk what retention and soft deletion hide; answers what it freed' })
+  @ApiOperation({
+    summary: 'Remove from disk what retention, soft deletion and the telemetry retention hide; answers what it freed',
+  })
   @ApiOkResponse({ type: ScavengeReportDto })
   scavenge(): Promise<ScavengeReportDto> {
     return this.store.scavenge();

@@ -50,6 +50,11 @@ export class ScavengeReportDto {
   @ApiProperty({ type: 'integer' }) streamsScanned!: number;
   @ApiProperty({ type: 'integer' }) streamsScavenged!: number;
   @ApiProperty({ type: 'integer' }) eventsRemoved!: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Of eventsRemoved, the events of telemetry types past their age (EVENT_STORE_TELEMETRY_RETENTION)',
+  })
+  telemetryEventsRemoved!: number;
   @ApiProperty({ type: 'integer', description: 'Log documents whose payload was removed or reduced' }) logDocumentsRewritten!: number;
   @ApiProperty({ type: 'integer', description: 'Approximate payload bytes removed' }) bytesFreed!: number;
   @ApiProperty({ type: 'integer' }) tookMs!: number;

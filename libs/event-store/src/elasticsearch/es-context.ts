@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { errors, type Client, type estypes, type TransportRequestOptions } from '@elastic/elasticsearch';
 import type { ReadScope } from '../event-store.port';
+import type { TelemetryRetention } from '../telemetry-retention';
 import type { UpcasterRegistry } from '../upcasting';
 import type { IndexNames } from './es-indices';
 import type { SearchFieldDeclarations } from './es-search-fields';
@@ -27,6 +28,13 @@ export interface EsContext {
   clock?: () => Date;
   /** Metrics hooks; no-op unless the store was given an observer. */
   observer: StoreObserver;
+  /** Event types whose events expire for readers past an age (store option `telemetryRetention`). */
+  telemetry?: TelemetryRetention;
+}
+
+/** What reads and scavenging take as now: the store's clock when it has one (time-based tests), else the system's. */
+export function nowOf(ctx: Pick<EsContext, 'clock'>): number {
+  return ctx.clock ? ctx.clock().getTime() : Date.now();
 }
 
 /**

@@ -1,9 +1,10 @@
 import { EventNotFoundError, StreamNotFoundError } from '../event-store.errors';
 import type { EventPage, EventQuery, ReadScope, StoredEvent } from '../event-store.port';
-import { canRead, type EsContext } from './es-context';
+import { telemetryExpired } from '../telemetry-retention';
+import { canRead, nowOf, type EsContext } from './es-context';
 import { statusOf, translate } from './es-errors';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { buildSearchRequest, tenantFilter } from './es-query';
+import { buildSearchRequest, telemetryHidden, tenantFilter } from './es-query';
 import { eventDocumentId, fromSearchDocument } from './es-search-fields';
 import type { StreamReader } from './es-stream-reader';
 
@@ -26,7 +27,7 @@ export class EventLookup {
           query: { bool: { filter: [{ term: { eventId: id } }, ...tenantFilter(scope)] } },
         });
         const hit = page.hits.hits[0]?._source;
-        if (!hit) throw new EventNotFoundError(eventId);
+        if (!hit || this.expired(fromSearchDocument(hit))) throw new EventNotFoundError(eventId);
         return this.ctx.upcasters.apply(fromSearchDocument(hit));
       }
       const r = await this.ctx.client
@@ -45,16 +46,20 @@ export class EventLookup {
         });
         e = slice?.events[0]?.eventId === id ? slice.events[0] : null;
       }
-      if (!e || !canRead(scope, e.metadata.organizationId)) throw new EventNotFoundError(eventId);
+      if (!e || !canRead(scope, e.metadata.organizationId) || this.expired(e)) throw new EventNotFoundError(eventId);
       return this.ctx.upcasters.apply(e);
     } catch (e) {
       throw translate(e, 'getEvent');
     }
   }
 
+  private expired(e: StoredEvent): boolean {
+    return telemetryExpired(this.ctx.telemetry, e, nowOf(this.ctx));
+  }
+
   async search(query: EventQuery, scope: ReadScope): Promise<EventPage> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const req = buildSearchRequest(this.ctx.names.events, query, scope, cursor);
+    const req = buildSearchRequest(this.ctx.names.events, query, scope, cursor, telemetryHidden(this.ctx.telemetry, nowOf(this.ctx)));
     try {
       const r = await this.ctx.client.search<Record<string, unknown>>(req);
       const hits = r.hits.hits;

@@ -1,7 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { AllSlice, ReadAllOptions, StoredEvent } from '../event-store.port';
 import { EVENT_LIMITS } from '../event-validation';
-import { bulkPairs, type EsContext } from './es-context';
+import { telemetryExpired } from '../telemetry-retention';
+import { bulkPairs, nowOf, type EsContext } from './es-context';
 import type { CommitDoc, LogDoc, TombstoneDoc } from './es-documents';
 import { statusOf } from './es-errors';
 import { timed } from '../store-observer';
@@ -92,6 +93,9 @@ export class GlobalLog {
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
     const head = await this.headPosition();
     const events: StoredEvent[] = [];
+    // Expired telemetry is passed over like a tombstone: the checkpoint still moves past its positions.
+    const at = nowOf(this.ctx);
+    const shows = (e: StoredEvent) => !telemetryExpired(this.ctx.telemetry, e, at);
     let next = after + 1;
     const window = 512;
     if (after > 0 && next <= head && !this.boundaries.has(after)) {
@@ -100,7 +104,8 @@ export class GlobalLog {
       // like gaps. Find the document covering the checkpoint first.
       const covering = await this.findCovering(after);
       if (covering && covering.lastPosition > after) {
-        if (covering.kind === 'commit') for (const e of covering.events) if (e.position > after) events.push(this.ctx.upcasters.apply(e));
+        if (covering.kind === 'commit')
+          for (const e of covering.events) if (e.position > after && shows(e)) events.push(this.ctx.upcasters.apply(e));
         next = covering.lastPosition + 1;
       }
     }
@@ -133,7 +138,7 @@ export class GlobalLog {
           break;
         }
         this.gapFirstSeen.delete(next);
-        if (doc.kind === 'commit') for (const e of doc.events) events.push(this.ctx.upcasters.apply(e));
+        if (doc.kind === 'commit') for (const e of doc.events) if (shows(e)) events.push(this.ctx.upcasters.apply(e));
         next = doc.lastPosition + 1;
       }
       if (!stuck) continue;

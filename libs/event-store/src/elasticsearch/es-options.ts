@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { StoreObserver } from '../store-observer';
+import type { TelemetryRetention } from '../telemetry-retention';
 import type { Upcaster } from '../upcasting';
 import type { ProtocolFaults } from './es-commit-types';
 import type { StoreLogger } from './es-context';
@@ -32,6 +33,11 @@ export interface EsEventStoreOptions {
   sweepIntervalMs?: number;
   /** Source of event timestamps (tests and data generators spread events over time); defaults to the system clock. */
   clock?: () => Date;
+  /**
+   * Event types that are pure telemetry, with the age (seconds) past which their events are out of reach for every
+   * read (stream, global log, search, by id) and removed by scavenging. The admin stream is never affected.
+   */
+  telemetryRetention?: TelemetryRetention;
   /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
   faults?: ProtocolFaults;
   /** Metrics hooks (appends, batches, round trips, conflicts, retries, fences, lease takeovers); none by default. */

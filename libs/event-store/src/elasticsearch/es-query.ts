@@ -3,6 +3,8 @@ import { MAX_PAGE_SIZE, type SortValue } from '../cursor';
 import { InvalidQueryError } from '../event-store.errors';
 import type { EventQuery, ReadScope } from '../event-store.port';
 import { DERIVED_FIELDS } from './es-search-fields';
+import { LIFECYCLE_STREAM } from '../stream-lifecycle';
+import { telemetryCutoffs, type TelemetryRetention } from '../telemetry-retention';
 
 /** The tenant filter every read path goes through: non-admins see only their organization. */
 export function tenantFilter(scope: ReadScope): estypes.QueryDslQueryContainer[] {
@@ -41,14 +43,33 @@ export function eventFilters(query: Omit<EventQuery, 'size' | 'sort' | 'cursor'>
   return filter;
 }
 
-export function buildSearchRequest(index: string, query: EventQuery, scope: ReadScope, searchAfter?: SortValue[]): estypes.SearchRequest {
+/**
+ * What the store's telemetry retention hides at `now`, as `must_not` clauses over the events index: for each retained
+ * type, its events older than its age (never the admin stream's).
+ */
+export function telemetryHidden(retention: TelemetryRetention | undefined, now: number): estypes.QueryDslQueryContainer[] {
+  return telemetryCutoffs(retention, now).map(({ eventType, before }) => ({
+    bool: {
+      filter: [{ term: { eventType } }, { range: { timestamp: { lt: before } } }],
+      must_not: [{ term: { aggregateId: LIFECYCLE_STREAM } }],
+    },
+  }));
+}
+
+export function buildSearchRequest(
+  index: string,
+  query: EventQuery,
+  scope: ReadScope,
+  searchAfter?: SortValue[],
+  hidden: estypes.QueryDslQueryContainer[] = [],
+): estypes.SearchRequest {
   const size = Math.min(Math.max(query.size ?? 100, 1), MAX_PAGE_SIZE);
   const order = query.sort ?? 'desc';
   return {
     index,
     size,
     track_total_hits: true,
-    query: { bool: { filter: eventFilters(query, scope) } },
+    query: { bool: { filter: eventFilters(query, scope), ...(hidden.length > 0 ? { must_not: hidden } : {}) } },
     // (timestamp, position) is unique and never changes: search_after pages are stable and go past 10,000 hits.
     sort: [{ timestamp: { order } }, { position: { order } }],
     ...(searchAfter ? { search_after: searchAfter } : {}),

@@ -2,14 +2,16 @@ import type { estypes } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError, StreamDeletedError, StreamNotFoundError } from '../event-store.errors';
 import type { ReadScope, ScavengeProgress, ScavengeReport, StoredEvent, StreamMetadata } from '../event-store.port';
 import { emptyScavengeReport, firstVisibleVersion, streamMetadata, withinMaxAge, type StreamLifecycle } from '../stream-lifecycle';
-import { canRead, sleep, type EsContext } from './es-context';
+import { telemetryExpired } from '../telemetry-retention';
+import { bulkPairs, canRead, nowOf, sleep, type EsContext } from './es-context';
 import { writeDerived } from './es-derived';
 import type { CommitDoc, HeadDoc, TombstoneDoc } from './es-documents';
 import { statusOf } from './es-errors';
 import type { LeaseRecovery } from './es-lease-recovery';
 import type { GlobalLog } from './es-log';
+import { telemetryHidden } from './es-query';
 import { eventDocumentId } from './es-search-fields';
-import type { StreamReader } from './es-stream-reader';
+import type { ScavengedCommit, StreamReader } from './es-stream-reader';
 
 /**
  * Deletion and retention of streams. The head records the stream's lifecycle (every head write carries it over, and
@@ -64,6 +66,7 @@ export class StreamLifecycleStore {
   async scavenge(onProgress?: (p: ScavengeProgress) => void): Promise<ScavengeReport> {
     const started = Date.now();
     const report = emptyScavengeReport();
+    const scavenged = new Set<string>();
     await this.ctx.client.indices.refresh({ index: [this.ctx.names.streams, this.ctx.names.log] });
     let after: estypes.SortResults | undefined;
     for (;;) {
@@ -85,20 +88,154 @@ export class StreamLifecycleStore {
           return null;
         });
         if (freed && freed.events > 0) {
+          scavenged.add(doc.aggregateId);
           report.streamsScavenged++;
           report.eventsRemoved += freed.events;
           report.logDocumentsRewritten += freed.logDocs;
           report.bytesFreed += freed.bytes;
         }
       }
-      onProgress?.({
-        streamsScanned: report.streamsScanned,
-        streamsScavenged: report.streamsScavenged,
-        eventsRemoved: report.eventsRemoved,
-      });
+      onProgress?.(progressOf(report));
     }
+    await this.scavengeTelemetry(report, scavenged, onProgress);
     report.tookMs = Date.now() - started;
     return report;
+  }
+
+  /**
+   * Removes the events the store's telemetry retention puts out of reach, wherever they sit in their streams: found
+   * through the events index (type and timestamp are indexed), removed from their commits with a compare-and-set on
+   * each commit document (the commit keeps its positions and records the versions it lost as `expired`, so a read
+   * that misses them knows them hidden, not lost), then their search documents and event ids go.
+   */
+  private async scavengeTelemetry(
+    report: ScavengeReport,
+    scavenged: Set<string>,
+    onProgress?: (p: ScavengeProgress) => void,
+  ): Promise<void> {
+    const now = nowOf(this.ctx);
+    const hidden = telemetryHidden(this.ctx.telemetry, now);
+    if (hidden.length === 0) return;
+    await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const page = await this.ctx.client.search<Record<string, unknown>>({
+        index: this.ctx.names.events,
+        size: 1000,
+        query: { bool: { should: hidden, minimum_should_match: 1 } },
+        sort: [{ position: 'asc' }],
+        _source: ['aggregateId', 'version', 'eventId'],
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = page.hits.hits;
+      if (hits.length === 0) break;
+      after = hits[hits.length - 1].sort;
+      const byStream = new Map<string, ExpiredDoc[]>();
+      for (const h of hits) {
+        const src = h._source ?? {};
+        const aggregateId = String(src.aggregateId);
+        const list = byStream.get(aggregateId) ?? [];
+        list.push({ version: Number(src.version), eventId: String(src.eventId) });
+        byStream.set(aggregateId, list);
+      }
+      for (const [aggregateId, docs] of byStream) {
+        const freed = await this.expireTelemetryOf(aggregateId, docs, now).catch((e: unknown) => {
+          this.ctx.logger?.warn(`scavenging telemetry of ${aggregateId} failed, left for the next run: ${(e as Error).message}`);
+          return null;
+        });
+        if (!freed || freed.events === 0) continue;
+        if (!scavenged.has(aggregateId)) report.streamsScavenged++;
+        scavenged.add(aggregateId);
+        report.eventsRemoved += freed.events;
+        report.telemetryEventsRemoved += freed.events;
+        report.logDocumentsRewritten += freed.logDocs;
+        report.bytesFreed += freed.bytes;
+      }
+      onProgress?.(progressOf(report));
+      if (hits.length < 1000) break;
+    }
+    // Search (and the event-by-id fallback through it) no longer finds them from now on, not at the next refresh.
+    if (report.telemetryEventsRemoved > 0) await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
+  }
+
+  private async expireTelemetryOf(
+    aggregateId: string,
+    found: ExpiredDoc[],
+    now: number,
+  ): Promise<{ events: number; logDocs: number; bytes: number }> {
+    const head = (await this.reader.getHeads([aggregateId])).get(aggregateId)?.doc;
+    // An append in flight settles first (its last commit may be the one holding them): the next run takes it.
+    if (!head || head.pending) return { events: 0, logDocs: 0, bytes: 0 };
+    const wanted = new Set(found.map((d) => d.version));
+    const rewrites: estypes.BulkOperationContainer[] = [];
+    const bodies: unknown[] = [];
+    const removedBy: StoredEvent[][] = [];
+    const inCommits = new Set<number>();
+    for (const { commit, seqNo, primaryTerm } of await this.commitsWithSeqNo(aggregateId)) {
+      for (const e of commit.events) inCommits.add(e.version);
+      if (!commit.events.some((e) => wanted.has(e.version))) continue;
+      const gone = commit.events.filter((e) => telemetryExpired(this.ctx.telemetry, e, now));
+      if (gone.length === 0) continue;
+      const expired = [...new Set([...(commit.expired ?? []), ...gone.map((e) => e.version)])].sort((a, b) => a - b);
+      rewrites.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition), if_seq_no: seqNo, if_primary_term: primaryTerm } });
+      bodies.push({ ...commit, events: commit.events.filter((e) => !gone.includes(e)), expired });
+      removedBy.push(gone);
+    }
+    // Each commit rewritten only if nothing (a hard delete, another scavenger) changed it since it was read.
+    const items = await bulkPairs(this.ctx.client, rewrites, bodies);
+    const ops: estypes.BulkOperationContainer[] = [];
+    let events = 0;
+    let bytes = 0;
+    let logDocs = 0;
+    items.forEach((it, i) => {
+      if (it?.status === 409) return;
+      if (!it || it.status >= 300) throw new EventStoreUnavailableError(`a scavenge write failed: ${JSON.stringify(it?.error ?? it?.status)}`);
+      logDocs++;
+      for (const e of removedBy[i]) {
+        events++;
+        bytes += Buffer.byteLength(JSON.stringify(e));
+        ops.push(
+          { delete: { _index: this.ctx.names.eventIds, _id: e.eventId } },
+          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version) } },
+        );
+      }
+    });
+    // Search documents left over from an earlier run (their commit no longer holds them; a restore derived them again).
+    for (const d of found) {
+      if (inCommits.has(d.version)) continue;
+      ops.push(
+        { delete: { _index: this.ctx.names.eventIds, _id: d.eventId } },
+        { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, d.version) } },
+      );
+    }
+    await this.bulkWithDeletes(
+      ops,
+      ops.map(() => undefined),
+    );
+    return { events, logDocs, bytes };
+  }
+
+  /** A stream's commits with what a compare-and-set over each needs. */
+  private async commitsWithSeqNo(aggregateId: string): Promise<{ commit: ScavengedCommit; seqNo: number; primaryTerm: number }[]> {
+    await this.ctx.client.indices.refresh({ index: this.ctx.names.log });
+    const out: { commit: ScavengedCommit; seqNo: number; primaryTerm: number }[] = [];
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const r = await this.ctx.client.search<ScavengedCommit>({
+        index: this.ctx.names.log,
+        size: 1000,
+        seq_no_primary_term: true,
+        query: { bool: { filter: [{ term: { aggregateId } }, { term: { kind: 'commit' } }] } },
+        sort: [{ firstPosition: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = r.hits.hits;
+      for (const h of hits) {
+        if (h._source?.kind === 'commit') out.push({ commit: h._source, seqNo: h._seq_no as number, primaryTerm: h._primary_term as number });
+      }
+      if (hits.length < 1000) return out;
+      after = hits[hits.length - 1].sort;
+    }
   }
 
   private async scavengeStream(aggregateId: string): Promise<{ events: number; logDocs: number; bytes: number }> {
@@ -127,7 +264,9 @@ export class StreamLifecycleStore {
       logDocs++;
       const kept = commit.events.filter((e) => e.version >= floor);
       ops.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition) } });
-      docs.push(kept.length === 0 ? tombstoneOver(commit, 'scavenged') : { ...commit, events: kept });
+      // A commit keeps its document while any of its versions is still visible (expired telemetry among them is
+      // recorded there); only one wholly below the floor becomes a tombstone.
+      docs.push(kept.length === 0 && commit.toVersion < floor ? tombstoneOver(commit, 'scavenged') : { ...commit, events: kept });
       for (const e of gone) {
         events++;
         bytes += Buffer.byteLength(JSON.stringify(e));
@@ -251,6 +390,20 @@ export class StreamLifecycleStore {
       if (failed) throw new EventStoreUnavailableError(`a lifecycle write failed: ${JSON.stringify(failed.error ?? failed.status)}`);
     }
   }
+}
+
+interface ExpiredDoc {
+  version: number;
+  eventId: string;
+}
+
+function progressOf(report: ScavengeReport): ScavengeProgress {
+  return {
+    streamsScanned: report.streamsScanned,
+    streamsScavenged: report.streamsScavenged,
+    eventsRemoved: report.eventsRemoved,
+    telemetryEventsRemoved: report.telemetryEventsRemoved,
+  };
 }
 
 function tombstoneOver(commit: CommitDoc, reason: string): TombstoneDoc {

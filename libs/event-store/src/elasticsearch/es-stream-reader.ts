@@ -1,10 +1,16 @@
 import { EventStoreUnavailableError, StreamNotFoundError } from '../event-store.errors';
 import type { ReadStreamOptions, StoredEvent, StreamSlice } from '../event-store.port';
 import { firstVisibleVersion, streamExists, withinMaxAge } from '../stream-lifecycle';
-import type { EsContext } from './es-context';
-import type { EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
+import { hasTelemetryRetention, telemetryExpired } from '../telemetry-retention';
+import { nowOf, type EsContext } from './es-context';
+import type { CommitDoc, EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
 import type { GlobalLog } from './es-log';
 import { eventDocumentId, fromSearchDocument } from './es-search-fields';
+
+const CHUNK = 1000;
+
+/** A commit a scavenge removed expired telemetry from: the versions it removed stay recorded, so reads know them hidden. */
+export type ScavengedCommit = CommitDoc & { expired?: number[] };
 
 /**
  * Realtime reads of streams: heads (`mget`), event-id documents, and a stream's events from its per-event documents,
@@ -57,34 +63,53 @@ export class StreamReader {
       }
     }
     if (version === 0 || !streamExists(doc.lifecycle, version)) throw new StreamNotFoundError(aggregateId);
-    // Retention and soft deletion hide the versions below `lowest`; maxAge hides by timestamp, known once read.
+    // Retention and soft deletion hide the versions below `lowest`; maxAge and the store's telemetry retention hide
+    // by timestamp (and type), known once read: then versions are read in chunks until `maxCount` are shown.
     const lowest = firstVisibleVersion(doc.lifecycle, version);
+    const at = nowOf(this.ctx);
     const byAge = !!doc.lifecycle?.maxAge;
+    const telemetry = this.ctx.telemetry;
+    const filtering = byAge || hasTelemetryRetention(telemetry);
+    const shows = (e: StoredEvent) =>
+      (!byAge || withinMaxAge(doc.lifecycle, e.timestamp, at)) && !telemetryExpired(telemetry, e, at);
     const upper = Math.min(version, options.toVersion ?? version);
     const direction = options.direction ?? 'forward';
     const maxCount = Math.max(0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
-    const cap = byAge ? Number.MAX_SAFE_INTEGER : maxCount;
-    const versions: number[] = [];
+    const cap = filtering ? Number.MAX_SAFE_INTEGER : maxCount;
+    let versions: number[] = [];
     if (direction === 'forward') {
       for (let v = Math.max(lowest, options.fromVersion ?? 1); v <= upper && versions.length < cap; v++) versions.push(v);
     } else {
       for (let v = Math.min(upper, options.fromVersion ?? upper); v >= lowest && versions.length < cap; v--) versions.push(v);
     }
-    const fromDocs = versions.filter((v) => v <= finalized);
     const byVersion = new Map<number, StoredEvent>();
     for (const e of pendingEvents) byVersion.set(e.version, e);
-    for (let i = 0; i < fromDocs.length; i += 1000) {
-      const chunk = fromDocs.slice(i, i + 1000);
-      const r = await this.ctx.client.mget<Record<string, unknown>>({
-        index: this.ctx.names.events,
-        ids: chunk.map((v) => eventDocumentId(aggregateId, v)),
-        _source_excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'],
-      });
-      r.docs.forEach((d, k) => {
-        if ('found' in d && d.found && d._source) byVersion.set(chunk[k], fromSearchDocument(d._source));
-      });
+    let shown = 0;
+    for (let i = 0; i < versions.length; i += CHUNK) {
+      const part = versions.slice(i, i + CHUNK);
+      const chunk = part.filter((v) => v <= finalized);
+      if (chunk.length > 0) {
+        const r = await this.ctx.client.mget<Record<string, unknown>>({
+          index: this.ctx.names.events,
+          ids: chunk.map((v) => eventDocumentId(aggregateId, v)),
+          _source_excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'],
+        });
+        r.docs.forEach((d, k) => {
+          if ('found' in d && d.found && d._source) byVersion.set(chunk[k], fromSearchDocument(d._source));
+        });
+      }
+      if (!filtering) continue;
+      for (const v of part) {
+        const e = byVersion.get(v);
+        if (e && shows(e)) shown++;
+      }
+      // Enough shown: the versions after this chunk are not needed (missing ones of it are resolved below).
+      if (shown >= maxCount) {
+        versions = versions.slice(0, i + CHUNK);
+        break;
+      }
     }
-    const missing = fromDocs.filter((v) => !byVersion.has(v));
+    const missing = versions.filter((v) => v <= finalized && !byVersion.has(v));
     if (missing.length > 0) {
       // A deletion or a scavenge may have removed them after the head was read: what it hides now is not missing.
       const now = (await this.getHeads([aggregateId])).get(aggregateId)?.doc;
@@ -92,12 +117,15 @@ export class StreamReader {
       const lost = now?.lifecycle?.hardDeleted ? [] : missing.filter((v) => v >= hiddenNow);
       if (lost.length > 0) {
         // Still visible, yet no document: one a lifecycle change is deriving again (it reveals versions before it
-        // writes their documents), or one a derivation failed to write. The log's commit holds them.
+        // writes their documents), one a derivation failed to write, or telemetry a scavenge removed (its commit
+        // records the version as expired). The log's commit tells which.
         const wanted = new Set(lost);
-        for (const commit of await this.log.commitsOf(aggregateId)) {
+        const expired = new Set<number>();
+        for (const commit of (await this.log.commitsOf(aggregateId)) as ScavengedCommit[]) {
           for (const e of commit.events) if (wanted.has(e.version)) byVersion.set(e.version, e);
+          for (const v of commit.expired ?? []) if (wanted.has(v)) expired.add(v);
         }
-        const gone = lost.filter((v) => !byVersion.has(v));
+        const gone = lost.filter((v) => !byVersion.has(v) && !expired.has(v));
         if (gone.length > 0)
           throw new EventStoreUnavailableError(
             `event ${aggregateId}@${gone[0]} is committed but neither its document nor its commit is found`,
@@ -113,7 +141,7 @@ export class StreamReader {
       events: versions
         .filter((v) => byVersion.has(v))
         .map((v) => byVersion.get(v) as StoredEvent)
-        .filter((e) => !byAge || withinMaxAge(doc.lifecycle, e.timestamp, Date.now()))
+        .filter(shows)
         .slice(0, maxCount)
         .map((e) => this.ctx.upcasters.apply(e)),
     };

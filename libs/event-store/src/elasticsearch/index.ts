@@ -6,7 +6,7 @@
 export { ElasticsearchEventStore } from './es-event-store.adapter';
 export type { EsEventStoreOptions } from './es-options';
 export { dropIndices, indexNames, type IndexNames } from './es-indices';
-export { eventFilters } from './es-query';
+export { eventFilters, telemetryHidden } from './es-query';
 /** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */
 export { toSearchDocument, eventDocumentId } from './es-search-fields';
 export { eventsIndexFields } from './es-index-schema';

@@ -43,6 +43,7 @@ import { InMemorySubjectKeys, openEvents, sealEvents, subjectHash, validatePerso
 import { UpcasterRegistry, type Upcaster } from '../upcasting';
 import { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../cursor';
 import { matchesQuery } from './in-memory-query';
+import { telemetryExpired, validateTelemetryRetention, type TelemetryRetention } from '../telemetry-retention';
 
 interface Stream {
   aggregateType: string;
@@ -64,10 +65,17 @@ export class InMemoryEventStore implements EventStore {
   private readonly keys: InMemorySubjectKeys;
   private readonly upcasters: UpcasterRegistry;
   private readonly clock: () => Date;
+  private readonly telemetry: TelemetryRetention | undefined;
 
-  constructor(options: { upcasters?: Upcaster[]; clock?: () => Date } = {}, shared?: InMemoryEventStore) {
+  /** `shared`: another view of that store's data (same streams and log), with these options. */
+  constructor(
+    options: { upcasters?: Upcaster[]; clock?: () => Date; telemetryRetention?: TelemetryRetention } = {},
+    shared?: InMemoryEventStore,
+  ) {
+    if (options.telemetryRetention) validateTelemetryRetention(options.telemetryRetention);
     this.upcasters = new UpcasterRegistry(options.upcasters);
     this.clock = options.clock ?? shared?.clock ?? (() => new Date());
+    this.telemetry = options.telemetryRetention ?? shared?.telemetry;
     this.streams = shared?.streams ?? new Map();
     this.log = shared?.log ?? [];
     this.byEventId = shared?.byEventId ?? new Map();
@@ -78,7 +86,7 @@ export class InMemoryEventStore implements EventStore {
 
   /** Another view of the same data with other upcasters (as a second service version would see it). */
   withUpcasters(upcasters: Upcaster[]): InMemoryEventStore {
-    return new InMemoryEventStore({ upcasters }, this);
+    return new InMemoryEventStore({ upcasters, clock: this.clock, telemetryRetention: this.telemetry }, this);
   }
 
   async appendToStream(aggregateId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -157,7 +165,10 @@ export class InMemoryEventStore implements EventStore {
     const lowest = firstVisibleVersion(stream.lifecycle, version);
     const now = this.clock().getTime();
     const visible = (e: StoredEvent) =>
-      e.version >= lowest && !this.purged.has(e.position) && withinMaxAge(stream.lifecycle, e.timestamp, now);
+      e.version >= lowest &&
+      !this.purged.has(e.position) &&
+      withinMaxAge(stream.lifecycle, e.timestamp, now) &&
+      !telemetryExpired(this.telemetry, e, now);
     let events: StoredEvent[];
     if ((options.direction ?? 'forward') === 'forward') {
       events = stream.events
@@ -179,7 +190,10 @@ export class InMemoryEventStore implements EventStore {
 
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
     const window = this.log.slice(after, after + maxCount);
-    const events = await this.present(window.filter((e) => !this.purged.has(e.position)));
+    const now = this.clock().getTime();
+    const events = await this.present(
+      window.filter((e) => !this.purged.has(e.position) && !telemetryExpired(this.telemetry, e, now)),
+    );
     return { events, checkpoint: after + window.length, head: this.log.length };
   }
 
@@ -200,9 +214,11 @@ export class InMemoryEventStore implements EventStore {
   private isVisible(e: StoredEvent): boolean {
     const stream = this.streams.get(e.aggregateId);
     if (!stream || this.purged.has(e.position) || stream.lifecycle.hardDeleted) return false;
+    const now = this.clock().getTime();
     return (
       e.version >= firstVisibleVersion(stream.lifecycle, stream.events.length) &&
-      withinMaxAge(stream.lifecycle, e.timestamp, this.clock().getTime())
+      withinMaxAge(stream.lifecycle, e.timestamp, now) &&
+      !telemetryExpired(this.telemetry, e, now)
     );
   }
 
@@ -350,18 +366,30 @@ export class InMemoryEventStore implements EventStore {
           !this.purged.has(e.position) &&
           (stream.lifecycle.hardDeleted || e.version < lowest || !withinMaxAge(stream.lifecycle, e.timestamp, now)),
       );
-      if (gone.length === 0) continue;
+      // Expired telemetry goes from wherever it sits; it moves no floor (the versions around it stay readable).
+      const expired = stream.events.filter(
+        (e) => !this.purged.has(e.position) && !gone.includes(e) && telemetryExpired(this.telemetry, e, now),
+      );
+      if (gone.length === 0 && expired.length === 0) continue;
       report.streamsScavenged++;
-      const floor = Math.max(...gone.map((e) => e.version)) + 1;
-      stream.lifecycle = { ...stream.lifecycle, purgedBefore: Math.max(stream.lifecycle.purgedBefore ?? 1, floor) };
-      for (const e of gone) {
+      if (gone.length > 0) {
+        const floor = Math.max(...gone.map((e) => e.version)) + 1;
+        stream.lifecycle = { ...stream.lifecycle, purgedBefore: Math.max(stream.lifecycle.purgedBefore ?? 1, floor) };
+      }
+      report.telemetryEventsRemoved += expired.length;
+      for (const e of [...gone, ...expired]) {
         this.purged.add(e.position);
         this.byEventId.delete(e.eventId);
         report.eventsRemoved++;
         report.logDocumentsRewritten++;
         report.bytesFreed += Buffer.byteLength(JSON.stringify(e));
       }
-      options.onProgress?.(report);
+      options.onProgress?.({
+        streamsScanned: report.streamsScanned,
+        streamsScavenged: report.streamsScavenged,
+        eventsRemoved: report.eventsRemoved,
+        telemetryEventsRemoved: report.telemetryEventsRemoved,
+      });
     }
     report.tookMs = Date.now() - started;
     return report;

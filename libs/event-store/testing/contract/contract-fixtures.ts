@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore, NewEvent, ReadScope, Upcaster, WriteContext } from '@gyroscops/event-store';
+import type { EventStore, NewEvent, ReadScope, TelemetryRetention, Upcaster, WriteContext } from '@gyroscops/event-store';
+
+/** Options a contract test may build another store with, on the same data. */
+export interface StoreVariant {
+  telemetryRetention?: TelemetryRetention;
+  /** Event timestamps and what reads take as now. */
+  clock?: () => Date;
+}
 
 export interface ContractHarness {
   store: EventStore;
@@ -7,6 +14,8 @@ export interface ContractHarness {
   settle(): Promise<void>;
   /** Builds another store with these upcasters on the same data. */
   withUpcasters(upcasters: Upcaster[]): Promise<EventStore>;
+  /** Builds another store with these options on the same data (closed by `cleanup`). */
+  withOptions(options: StoreVariant): Promise<EventStore>;
   cleanup(): Promise<void>;
 }
 

@@ -137,6 +137,110 @@ export function lifecycleContract(harness: HarnessOf): void {
     });
   });
 
+  describe('when the store has a telemetry retention for some event types', () => {
+    /** Every event of `a` the global log hands out from `after` on, reading until the checkpoint reaches the head. */
+    async function logVersionsOf(s: EventStore, a: string, after: number): Promise<number[]> {
+      const seen: number[] = [];
+      let checkpoint = after;
+      for (;;) {
+        const slice = await s.readAll({ after: checkpoint, maxCount: 2 });
+        seen.push(...slice.events.filter((e) => e.aggregateId === a).map((e) => e.version));
+        // Gap-safe and never stalled: every call moves on until the head, expired telemetry or not.
+        expect(slice.checkpoint).toBeGreaterThanOrEqual(checkpoint);
+        if (slice.checkpoint >= slice.head) return seen;
+        expect(slice.checkpoint).toBeGreaterThan(checkpoint);
+        checkpoint = slice.checkpoint;
+      }
+    }
+    const versions = (events: { version: number }[]) => events.map((e) => e.version);
+
+    it('hides expired telemetry in the middle of streams from every read at once, and scavenging removes it from disk', async () => {
+      let now = Date.now();
+      const clock = () => new Date(now);
+      const telemetry = await h.withOptions({ clock, telemetryRetention: { Heartbeat: 3600, MetricSampled: 86_400 } });
+      const a = id('telemetry');
+      const before = await telemetry.headPosition();
+      const beat = ev('Heartbeat', { seq: 1 }, { eventId: randomUUID() });
+      await telemetry.appendToStream(a, [ev('Started'), beat, ev('MetricSampled', { cpu: 0.5 }), ev('Heartbeat', { seq: 2 }), ev('Done')], {
+        aggregateType: 'Machine',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      now += 2 * 3600_000; // two hours on: the heartbeats are past their hour, the metric sample is within its day
+      await telemetry.appendToStream(a, [ev('Heartbeat', { seq: 3 })], { aggregateType: 'Machine', expectedVersion: 5, context: writer() });
+
+      const slice = await telemetry.readStream(a, reader());
+      expect(slice.version).toBe(6);
+      expect(slice.events.map((e) => [e.version, e.eventType])).toEqual([
+        [1, 'Started'],
+        [3, 'MetricSampled'],
+        [5, 'Done'],
+        [6, 'Heartbeat'],
+      ]);
+      // maxCount counts what is shown, in either direction.
+      expect(versions((await telemetry.readStream(a, reader(), { maxCount: 2 })).events)).toEqual([1, 3]);
+      expect(versions((await telemetry.readStream(a, reader(), { fromVersion: 2, maxCount: 1 })).events)).toEqual([3]);
+      expect(versions((await telemetry.readStream(a, reader(), { direction: 'backward', fromVersion: 4, maxCount: 2 })).events)).toEqual([
+        3, 1,
+      ]);
+      await expect(telemetry.getEvent(beat.eventId as string, reader())).rejects.toBeInstanceOf(EventNotFoundError);
+      await h.settle();
+      const found = await telemetry.search({ aggregateId: a, sort: 'asc' }, reader());
+      expect(found.total).toBe(4);
+      expect(versions(found.events)).toEqual([1, 3, 5, 6]);
+      expect((await telemetry.search({ eventType: 'Heartbeat', aggregateId: a }, reader())).total).toBe(1);
+      expect(await logVersionsOf(telemetry, a, before)).toEqual([1, 3, 5, 6]);
+      // A read rule until scavenged: a store without the retention still reads them.
+      expect(versions((await store.readStream(a, reader())).events)).toEqual([1, 2, 3, 4, 5, 6]);
+
+      const progress: number[] = [];
+      const report = await telemetry.scavenge({ onProgress: (p) => progress.push(p.telemetryEventsRemoved) });
+      expect(report.telemetryEventsRemoved).toBe(2);
+      expect(report.eventsRemoved).toBeGreaterThanOrEqual(2);
+      expect(report.streamsScavenged).toBeGreaterThanOrEqual(1);
+      expect(progress[progress.length - 1]).toBe(2);
+      // Gone from disk: even a store without the retention no longer finds them, and reads the versions around them
+      // (hidden versions are not lost ones), from the stream, by id, in search and in the log.
+      expect(versions((await store.readStream(a, reader())).events)).toEqual([1, 3, 5, 6]);
+      await expect(store.getEvent(beat.eventId as string, reader())).rejects.toBeInstanceOf(EventNotFoundError);
+      await h.settle();
+      expect((await store.search({ aggregateId: a }, reader())).total).toBe(4);
+      expect(await logVersionsOf(store, a, before)).toEqual([1, 3, 5, 6]);
+      expect((await telemetry.scavenge()).telemetryEventsRemoved).toBe(0);
+
+      now += 86_400_000; // a day on: the metric sample and the last heartbeat expire too
+      expect(versions((await telemetry.readStream(a, reader())).events)).toEqual([1, 5]);
+      expect(await logVersionsOf(telemetry, a, before)).toEqual([1, 5]);
+      expect((await telemetry.scavenge()).telemetryEventsRemoved).toBe(2);
+      expect(versions((await store.readStream(a, reader())).events)).toEqual([1, 5]);
+      // The stream goes on after its last version, and per-stream retention still composes with it.
+      const next = await telemetry.appendToStream(a, [ev('Restarted')], {
+        aggregateType: 'Machine',
+        expectedVersion: 6,
+        context: writer(),
+      });
+      expect(next.fromVersion).toBe(7);
+      const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+      await telemetry.setStreamRetention(a, { maxCount: 3 }, { reason: 'keep 3', context: admin });
+      expect(versions((await telemetry.readStream(a, reader())).events)).toEqual([5, 7]);
+      await telemetry.scavenge();
+      expect(versions((await store.readStream(a, reader())).events)).toEqual([5, 7]);
+    });
+
+    it('never hides the admin stream that records lifecycle changes', async () => {
+      const telemetry = await h.withOptions({
+        telemetryRetention: { StreamRetentionSet: 1 },
+        clock: () => new Date(Date.now() + 3600_000),
+      });
+      const a = id('telemetry-audit');
+      const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+      await store.appendToStream(a, [ev('A1')], { aggregateType: 'Thing', expectedVersion: 'no_stream', context: writer() });
+      await store.setStreamRetention(a, { maxCount: 5 }, { reason: 'audit me', context: admin });
+      const audit = await telemetry.readStream(LIFECYCLE_STREAM, admin);
+      expect(audit.events.some((e) => e.eventType === 'StreamRetentionSet' && e.eventData.aggregateId === a)).toBe(true);
+    });
+  });
+
   describe('when events carry personal data and a subject is erased', () => {
     it("reads show that subject's personal sections as erased everywhere, others' unchanged, and the erasure is recorded without personal data", async () => {
       const a = id('gdpr');

@@ -186,4 +186,25 @@ describe('ElasticsearchAnalyticsReader on a real Elasticsearch, with tiny compos
       await dead.close();
     });
   });
+
+  describe('when the store has a telemetry retention', () => {
+    it('counts no event the retention puts out of reach, and counts them all without it', async () => {
+      // The fixture's events are 2024-12-01 to 2024-12-05; "now" is 2024-12-03: WorkflowStepCompleted older than a day is out.
+      const at = new Date('2024-12-03T00:00:00Z');
+      const retained = new ElasticsearchAnalyticsReader(client, index, {
+        pageSize: 3,
+        telemetryRetention: { WorkflowStepCompleted: 86_400 },
+        clock: () => at,
+      });
+      const shown = written.filter(
+        (e) => !(e.eventType === 'WorkflowStepCompleted' && Date.parse(e.timestamp) < at.getTime() - 86_400_000),
+      );
+      expect(shown.length).toBeLessThan(written.length);
+      expect((await retained.statistics({}, admin, 'UTC')).total).toBe(shown.length);
+      const steps = await retained.workflowSteps({}, admin);
+      const completed = shown.filter((e) => e.eventType === 'WorkflowStepCompleted').length;
+      expect(steps.steps.reduce((n, k) => n + k.completed, 0)).toBe(completed);
+      expect((await reader.statistics({}, admin, 'UTC')).total).toBe(written.length);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { errors, type Client, type estypes } from '@elastic/elasticsearch';
-import { EventStoreUnavailableError, type ReadScope } from '@gyroscops/event-store';
+import { EventStoreUnavailableError, type ReadScope, type TelemetryRetention } from '@gyroscops/event-store';
+import { telemetryHidden } from '@gyroscops/event-store/elasticsearch';
 import { AnalyticsError, AnalyticsQueryRefusedError, SumNotExactError } from '../analytics.errors';
 import type {
   AnalyticsReader,
@@ -121,18 +122,27 @@ export function translateEsError(e: unknown, what: string): Error {
 /** The analytics reader over the events index: aggregations only, every request filtered by the caller's scope. */
 export class ElasticsearchAnalyticsReader implements AnalyticsReader {
   private readonly pageSize: number;
+  private readonly telemetry: TelemetryRetention | undefined;
+  private readonly clock: () => Date;
 
-  /** `pageSize`: keys per composite page (tests use small pages to exercise paging on real Elasticsearch). */
+  /**
+   * `pageSize`: keys per composite page (tests use small pages to exercise paging on real Elasticsearch).
+   * `telemetryRetention`: the event store's, so analytics count no event its reads no longer show.
+   */
   constructor(
     private readonly client: Client,
     private readonly index: string,
-    options: { pageSize?: number } = {},
+    options: { pageSize?: number; telemetryRetention?: TelemetryRetention; clock?: () => Date } = {},
   ) {
     this.pageSize = options.pageSize ?? COMPOSITE_PAGE_SIZE;
+    this.telemetry = options.telemetryRetention;
+    this.clock = options.clock ?? (() => new Date());
   }
 
   private async aggregate<A>(request: estypes.SearchRequest, what: string): Promise<{ total: number; aggs: A }> {
     try {
+      const hidden = telemetryHidden(this.telemetry, this.clock().getTime());
+      if (hidden.length > 0) request = { ...request, query: { bool: { filter: request.query ? [request.query] : [], must_not: hidden } } };
       const r = await this.client.search<unknown, Record<string, estypes.AggregationsAggregate>>(request);
       const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
       return { total, aggs: (r.aggregations ?? {}) as unknown as A };
