@@ -11,6 +11,7 @@ import { BillingModule } from './modules/billing/billing.module';
 import { WorkflowModule } from './modules/workflow/workflow.module';
 import { ProjectionsAdminModule } from './modules/projections/projections-admin.module';
 import { LogModule } from './modules/log/log.module';
+import { BackupModule } from './modules/backup/backup.module';
 
 export interface AppModuleOptions extends CoreModuleOptions {
   /** Extra modules, e.g. test-only controllers. */
@@ -35,6 +36,8 @@ export interface AppModuleOptions extends CoreModuleOptions {
     AnalyticsModule,
     // Other services following the log: pages, a live SSE tail, durable consumer groups.
     LogModule,
+    // Backups of the store for operators (admin).
+    BackupModule,
   ],
 })
 export class AppModule {

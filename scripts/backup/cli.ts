@@ -1,7 +1,14 @@
 import { Client } from '@elastic/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
-import { backupStore, ensureRepository, listSnapshots, restoreStore } from './store-backup';
-import { checkStore } from './store-check';
+import {
+  BACKUP_LOCATION,
+  BACKUP_REPOSITORY,
+  backupStore,
+  ensureRepository,
+  listSnapshots,
+  restoreStore,
+} from '../../src/modules/backup/infrastructure/store-backup';
+import { checkStore } from '../../src/modules/backup/infrastructure/store-check';
 
 const USAGE = `Backup and restore of the event store with Elasticsearch snapshots (README "Backup and restore").
 
@@ -44,8 +51,8 @@ function parse(argv: string[]): Options {
     command,
     es: process.env.ES_NODE?.trim() || 'http://127.0.0.1:9200',
     prefix: process.env.ES_INDEX_PREFIX?.trim() || 'gyroscops',
-    repository: 'gyroscops-backups',
-    location: 'gyroscops-backups',
+    repository: BACKUP_REPOSITORY,
+    location: BACKUP_LOCATION,
     prefixGiven: false,
     list: false,
     check: true,

@@ -7,7 +7,7 @@ import { EVENT_STORE, type EventStore } from '@gyroscops/event-store';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { signTokenForConfig } from '../../src/auth/dev-token';
-import { deletePrefix } from './cleanup';
+import { deleteBackupsOf, deletePrefix } from './cleanup';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -56,6 +56,7 @@ export async function startTestApp(
       await app.close();
       if (options.keepIndices) return es.close();
       await deletePrefix(es, prefix);
+      await deleteBackupsOf(es, prefix);
       await es.close();
     },
   };

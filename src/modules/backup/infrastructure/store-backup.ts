@@ -15,6 +15,9 @@ import { indexNames } from '@gyroscops/event-store/elasticsearch';
 export type Progress = (line: string) => void;
 
 export const SNAPSHOT_TOOL = 'gyroscops-store-backup';
+/** The snapshot repository the CLI and the service's admin endpoints use by default, and its filesystem location (under `path.repo`). */
+export const BACKUP_REPOSITORY = 'gyroscops-backups';
+export const BACKUP_LOCATION = 'gyroscops-backups';
 
 /** What a backup records in its snapshot's metadata: enough to restore under another prefix and to judge the copy. */
 export interface BackupMetadata {

@@ -7,8 +7,8 @@ import { Client } from '@elastic/elasticsearch';
 import { type ReadScope, type StoredEvent, type WriteContext } from '@gyroscops/event-store';
 import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ProjectionEngine, type ProjectionDefinition } from '@gyroscops/projections';
-import { SEARCH_FIELDS } from '../../src/search-fields';
-import { freePort } from '../../test/support/service-process';
+import { SEARCH_FIELDS } from '../../../search-fields';
+import { freePort } from '../../../../test/support/service-process';
 import { backupStore, listSnapshots, restoreStore } from './store-backup';
 import { checkStore } from './store-check';
 
@@ -18,7 +18,7 @@ import { checkStore } from './store-check';
 // cut of the source (each stream a prefix of the source's), hold everything acknowledged before the backup began,
 // pass the check, accept appends, and serve its projection (caught up from the restored checkpoint, then rebuilt).
 
-const SCRIPT = join(__dirname, '..', 'elasticsearch.mjs');
+const SCRIPT = join(__dirname, '..', '..', '..', '..', 'scripts', 'elasticsearch.mjs');
 const ADMIN: ReadScope = { organizationId: '-', isAdmin: true };
 const ORG = 'org-backup';
 const reader: ReadScope = { organizationId: ORG, isAdmin: false };
