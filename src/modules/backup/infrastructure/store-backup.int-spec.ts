@@ -354,6 +354,49 @@ describe('Backing up the store with a snapshot and restoring it', () => {
     }, 60_000);
   });
 
+  describe('when the store ran with a telemetry retention and scavenged it', () => {
+    it('accepts the version gaps scavenged telemetry leaves, where the strict check names them', async () => {
+      const tele = `${source}-tele`;
+      let now = Date.now();
+      const store = new ElasticsearchEventStore({
+        client,
+        indexPrefix: tele,
+        leaseMs: 1000,
+        gapTimeoutMs: 500,
+        sweepIntervalMs: 0,
+        clock: () => new Date(now),
+        telemetryRetention: { Heartbeat: 60 },
+      });
+      await store.setup();
+      try {
+        // a: Opened, Heartbeat, Added, Heartbeat (its last version is telemetry); b: no telemetry at all.
+        await store.appendToStream('a', [event('Opened', 1), event('Heartbeat', 2), event('Added', 3)], {
+          aggregateType: 'Machine',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        await store.appendToStream('a', [event('Heartbeat', 4)], { aggregateType: 'Machine', expectedVersion: 3, context: writer() });
+        await store.appendToStream('b', [event('Opened', 1), event('Added', 2)], {
+          aggregateType: 'Machine',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        now += 120_000;
+        expect((await store.scavenge()).telemetryEventsRemoved).toBe(2);
+
+        const lenient = await checkStore(client, { prefix: tele, gapTimeoutMs: 500, telemetryGaps: true });
+        expect(lenient.items.filter((i) => !i.ok)).toEqual([]);
+        expect(lenient).toMatchObject({ ok: true, events: 4, streams: 2 });
+        const strict = await checkStore(client, { prefix: tele, gapTimeoutMs: 500 });
+        expect(strict.ok).toBe(false);
+        expect(Object.fromEntries(strict.items.filter((i) => !i.ok).map((i) => [i.name, i.detail])).replay).toMatch(/a: version 3 after 1/);
+      } finally {
+        await store.close();
+        await dropAll(client, tele);
+      }
+    }, 60_000);
+  });
+
   describe('when the target indices already exist', () => {
     it('refuses to restore over them', async () => {
       await expect(restoreStore(client, { repository, snapshot })).rejects.toThrow(/restoring over existing indices is refused/);
