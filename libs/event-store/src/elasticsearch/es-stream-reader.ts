@@ -85,8 +85,11 @@ export class StreamReader {
     const byVersion = new Map<number, StoredEvent>();
     for (const e of pendingEvents) byVersion.set(e.version, e);
     let shown = 0;
-    for (let i = 0; i < versions.length; i += CHUNK) {
-      const part = versions.slice(i, i + CHUNK);
+    // Filtering, a small page starts with a small read and doubles while too few are shown (a last-event read stays one
+    // small mget); otherwise the versions wanted are exactly those listed.
+    let size = filtering ? Math.min(CHUNK, Math.max(16, maxCount)) : CHUNK;
+    for (let i = 0; i < versions.length; i += size, size = Math.min(CHUNK, size * 2)) {
+      const part = versions.slice(i, i + size);
       const chunk = part.filter((v) => v <= finalized);
       if (chunk.length > 0) {
         const r = await this.ctx.client.mget<Record<string, unknown>>({
@@ -105,7 +108,7 @@ export class StreamReader {
       }
       // Enough shown: the versions after this chunk are not needed (missing ones of it are resolved below).
       if (shown >= maxCount) {
-        versions = versions.slice(0, i + CHUNK);
+        versions = versions.slice(0, i + size);
         break;
       }
     }
