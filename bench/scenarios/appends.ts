@@ -54,14 +54,16 @@ async function createSeedIndex(ctx: BenchContext, index: string): Promise<void> 
 
 /**
  * One append's envelopes into the seed index. Under dynamic mapping two documents can race to map a new leaf
- * differently (`0` as long, `5.5` as float): the loser is refused once and sent again, as the seed design would.
+ * differently (`0` as long, `5.5` as float): the losers are refused and sent again, as the seed design would; a
+ * resend can race on another new leaf, so up to four times (a smoke run once lost the race twice).
  */
 async function seedBulk(ctx: BenchContext, operations: estypes.BulkRequest['operations']): Promise<void> {
-  const r = await ctx.rawClient.bulk({ operations });
-  if (!r.errors) return;
-  const ops = operations as unknown[];
-  const again = r.items.flatMap((it, i) => ((Object.values(it)[0]?.status ?? 500) >= 300 ? [ops[2 * i], ops[2 * i + 1]] : []));
-  assertBulkOk(await ctx.rawClient.bulk({ operations: again as estypes.BulkRequest['operations'] }), 'seed bulk');
+  let ops = operations as unknown[];
+  for (let attempt = 1; ; attempt++) {
+    const r = await ctx.rawClient.bulk({ operations: ops as estypes.BulkRequest['operations'] });
+    if (!r.errors || attempt === 4) return assertBulkOk(r, 'seed bulk');
+    ops = r.items.flatMap((it, i) => ((Object.values(it)[0]?.status ?? 500) >= 300 ? [ops[2 * i], ops[2 * i + 1]] : []));
+  }
 }
 
 let rawPosition = 1_000_000_000;
