@@ -1,7 +1,8 @@
-import { Client, SniffingTransport } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { ES_CLIENT } from './elasticsearch.tokens';
+import { writeBlockAwareTransport } from './write-block-aware.transport';
 
 export function createElasticsearchClient(config: AppConfig): Client {
   // Every node of ES_NODE: the client spreads requests over them and stops sending to one that fails (node loss).
@@ -12,15 +13,10 @@ export function createElasticsearchClient(config: AppConfig): Client {
     requestTimeout: 30_000,
     maxRetries: 3,
     name: 'gyroscops',
-    ...(config.tracing.enabled ? {} : { Transport: UntracedTransport }),
+    // Writes wait out a backup's write pause (and the client's span is left out when tracing is off: the client has
+    // no option for it).
+    Transport: writeBlockAwareTransport(config.tracing.enabled),
   });
-}
-
-/** The client's own transport without its OpenTelemetry span per request (the client has no option for it). */
-class UntracedTransport extends SniffingTransport {
-  constructor(options: ConstructorParameters<typeof SniffingTransport>[0]) {
-    super({ ...options, openTelemetry: { enabled: false } });
-  }
 }
 
 /**
