@@ -112,7 +112,13 @@ export class CommitProtocol {
     for (const w of works) {
       const { a } = w;
       const doc = w.head?.doc ?? null;
-      if (doc) this.hooks.noteVersion(a.aggregateId, doc.version);
+      if (doc)
+        this.hooks.noteVersion(a.aggregateId, {
+          version: doc.version,
+          organizationId: doc.organizationId,
+          aggregateType: doc.aggregateType,
+          lifecycle: !!doc.lifecycle,
+        });
       if (doc?.pending) {
         toResolve.push(w);
         unused.push(w);
@@ -331,7 +337,12 @@ export class CommitProtocol {
     // Acknowledge now: the commits are durable and readable (a reader that meets the lease reads the commit document).
     // The stream stays busy in this process until its head is finalised, so its next append sees a clean head.
     for (const w of committed) {
-      this.hooks.noteVersion(w.a.aggregateId, w.pending.toVersion);
+      this.hooks.noteVersion(w.a.aggregateId, {
+        version: w.pending.toVersion,
+        organizationId: w.organizationId,
+        aggregateType: w.a.aggregateType,
+        lifecycle: !!w.head?.doc?.lifecycle,
+      });
       w.a.resolve({
         aggregateId: w.a.aggregateId,
         fromVersion: w.pending.fromVersion,

@@ -18,6 +18,8 @@ export interface QueuedAppend {
   /** Transient failures met so far (for backoff). */
   failures: number;
   settled: boolean;
+  /** Its client event ids were found in the store: only the protocol may judge it (no refutation without a round). */
+  idsFound?: boolean;
   resolve(r: AppendResult): void;
   reject(e: unknown): void;
 }
@@ -59,8 +61,17 @@ export interface ReservedIds {
 export interface BatchHooks {
   /** Puts an unsettled append back in the queue, to be tried again after `delayMs`. */
   retryLater(a: QueuedAppend, delayMs: number, reason?: RetryReason): void;
-  /** Records a version a stream has reached (it only grows). */
-  noteVersion(aggregateId: string, version: number): void;
+  /** Records the state a stream has reached, read from its head or committed by this process (versions only grow). */
+  noteVersion(aggregateId: string, state: KnownStream): void;
+}
+
+/** What this process has seen of a stream: enough to refute a stale exact expected version without a round trip. */
+export interface KnownStream {
+  version: number;
+  organizationId: string;
+  aggregateType: string;
+  /** Retention or deletion set on the stream: its visible version is not simply `version`. */
+  lifecycle: boolean;
 }
 
 /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */

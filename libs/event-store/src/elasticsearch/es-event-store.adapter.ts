@@ -34,7 +34,7 @@ import { assertAggregateId, validateAppend, validateWriteContext } from '../even
 import { UpcasterRegistry } from '../upcasting';
 import { CommitProtocol } from './es-commit-protocol';
 import { CommitSteps } from './es-commit-steps';
-import { canRead, deadlineBound, sleep, type EsContext } from './es-context';
+import { canRead, deadlineBound, sleep, withRequestDeadline, type EsContext } from './es-context';
 import { translate } from './es-errors';
 import { EventLookup } from './es-event-lookup';
 import { GroupCommitter } from './es-group-committer';
@@ -109,7 +109,10 @@ export class ElasticsearchEventStore implements EventStore {
       this.committer,
       options.faults,
     );
-    this.committer.attach((batch, releaseSlot) => protocol.runBatch(batch, releaseSlot));
+    this.committer.attach(
+      (batch, releaseSlot) => protocol.runBatch(batch, releaseSlot),
+      (ids, deadline) => withRequestDeadline(deadline, () => this.reader.locateEventIds(ids)).then((found) => found.size > 0),
+    );
     this.lookup = new EventLookup(this.ctx, this.reader);
     this.snapshots = new SnapshotStore(this.ctx);
     this.lifecycle = new StreamLifecycleStore(this.ctx, this.reader, this.recovery, this.log);

@@ -2,7 +2,7 @@ import type { AppendOptions, AppendResult, NewEvent } from '../event-store.port'
 import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-store.errors';
 import { sleep } from './es-context';
 import { NO_OBSERVER, appendOutcomeOf, type RetryReason, type StoreObserver } from '../store-observer';
-import type { BatchHooks, QueuedAppend } from './es-commit-types';
+import type { BatchHooks, KnownStream, QueuedAppend } from './es-commit-types';
 import { isTransient, translate } from './es-errors';
 
 export interface BatchLimits {
@@ -18,6 +18,9 @@ export interface BatchLimits {
 /** Runs one batch of appends to distinct streams; `releaseSlot` frees its slot early (at the acknowledgement). */
 export type BatchRunner = (batch: QueuedAppend[], releaseSlot: () => void) => Promise<void>;
 
+/** Whether any of these (lowercase) client event ids has a document in the store, reservation or not; bounded by `deadline`. */
+export type EventIdProbe = (ids: string[], deadline: number) => Promise<boolean>;
+
 /**
  * Group commit: queues appends and hands them to the commit protocol in batches of distinct streams (bounded in
  * appends, events and bytes), a few batches in flight. A stream is in at most one batch at a time and stays busy until
@@ -26,22 +29,27 @@ export type BatchRunner = (batch: QueuedAppend[], releaseSlot: () => void) => Pr
 export class GroupCommitter implements BatchHooks {
   private readonly queue: QueuedAppend[] = [];
   private readonly busyStreams = new Set<string>();
-  /** Versions this process has seen streams reach (bounded, most recent last): they only ever grow. */
-  private readonly knownVersions = new Map<string, number>();
+  /** What this process has seen streams reach (bounded, most recent last): versions only ever grow. */
+  private readonly knownStreams = new Map<string, KnownStream>();
   private runningBatches = 0;
   /** Rounds not finished yet, finalisation after the acknowledgement included. */
   private activeRounds = 0;
   private pumpTimer: NodeJS.Timeout | null = null;
   private runBatch: BatchRunner = () => Promise.reject(new Error('no batch runner attached'));
+  private probeEventIds: EventIdProbe = () => Promise.resolve(true);
 
   constructor(
     private readonly limits: BatchLimits,
     private readonly observer: StoreObserver = NO_OBSERVER,
   ) {}
 
-  /** Attaches the protocol that commits batches (it calls back `retryLater` and `noteVersion`). */
-  attach(runBatch: BatchRunner): void {
+  /**
+   * Attaches the protocol that commits batches (it calls back `retryLater` and `noteVersion`), and the look-up of
+   * client event ids that lets a stale append carrying them be refused without a round of the protocol.
+   */
+  attach(runBatch: BatchRunner, probeEventIds?: EventIdProbe): void {
     this.runBatch = runBatch;
+    if (probeEventIds) this.probeEventIds = probeEventIds;
   }
 
   /** Queues a validated append; settles when it is acknowledged or refused. */
@@ -104,9 +112,11 @@ export class GroupCommitter implements BatchHooks {
         }
         const stale = this.staleAgainstKnown(a);
         if (stale !== null) {
-          // The stream is already past the expected version: refuse without a round trip (a hot stream's losers).
+          // The stream is already past the expected version: refuse without a round of the protocol (a hot stream's
+          // losers), once its client event ids, if any, are known not to be stored (else it may be an idempotent retry).
           this.queue.splice(i, 1);
-          a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, stale));
+          if (a.events.some((e) => e.eventId !== undefined)) this.refuteUnlessStored(a, stale);
+          else a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, stale));
           continue;
         }
         const eligible =
@@ -167,22 +177,56 @@ export class GroupCommitter implements BatchHooks {
     }
   }
 
-  noteVersion(aggregateId: string, version: number): void {
-    if ((this.knownVersions.get(aggregateId) ?? -1) >= version) return;
-    this.knownVersions.delete(aggregateId);
-    this.knownVersions.set(aggregateId, version);
-    if (this.knownVersions.size > 10_000) this.knownVersions.delete(this.knownVersions.keys().next().value as string);
+  noteVersion(aggregateId: string, state: KnownStream): void {
+    if ((this.knownStreams.get(aggregateId)?.version ?? -1) >= state.version) return;
+    this.knownStreams.delete(aggregateId);
+    this.knownStreams.set(aggregateId, state);
+    if (this.knownStreams.size > 10_000) this.knownStreams.delete(this.knownStreams.keys().next().value as string);
   }
 
-  /** The known version when it already refutes the append's exact expected version; null when a round trip must decide. */
+  /**
+   * The known version when it already refutes the append's exact expected version; null when a round must decide.
+   * Only where the protocol's own checks would come to the expected version (decideAppend): the writer's organization
+   * (or an admin) and the stream's aggregate type, no retention or deletion on the stream (a soft-deleted stream is
+   * at version 0 for `0`), an expected version of 1 or more (never met by a stream that moved past it or was deleted
+   * since), and client event ids not already found stored (then it may be an idempotent retry).
+   */
   private staleAgainstKnown(a: QueuedAppend): number | null {
-    // Only exact versions: `no_stream` may also succeed on a soft-deleted stream, whatever its last version.
     const expected = a.expectedVersion;
-    if (typeof expected !== 'number') return null;
-    // Client event ids may make it an idempotent retry of what made the stream move: let the protocol judge.
-    if (a.events.some((e) => e.eventId !== undefined)) return null;
-    const known = this.knownVersions.get(a.aggregateId);
-    return known !== undefined && known > expected ? known : null;
+    if (typeof expected !== 'number' || expected < 1 || a.idsFound) return null;
+    const known = this.knownStreams.get(a.aggregateId);
+    if (!known || known.version <= expected || known.lifecycle || known.aggregateType !== a.aggregateType) return null;
+    if (known.organizationId !== a.ctx.organizationId && !a.ctx.isAdmin) return null;
+    return known.version;
+  }
+
+  /**
+   * A stale append carrying client event ids: none of them stored (reserved or committed) → the protocol would find
+   * nothing to retry and refuse the expected version, so it is refused now; any found, or no answer → the protocol
+   * judges it. One `mget` beside the rounds, instead of a round of its own (positions, a tombstone) queued behind the
+   * stream's other appends.
+   */
+  private refuteUnlessStored(a: QueuedAppend, known: number): void {
+    const ids = a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x);
+    this.activeRounds++;
+    this.probeEventIds(ids, a.deadline)
+      .then(
+        (stored) => {
+          if (a.settled) return;
+          if (!stored) return a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, known));
+          a.idsFound = true;
+          this.queue.unshift(a);
+        },
+        () => {
+          if (a.settled) return;
+          a.idsFound = true;
+          this.queue.unshift(a);
+        },
+      )
+      .finally(() => {
+        this.activeRounds--;
+        this.pump();
+      });
   }
 
   retryLater(a: QueuedAppend, delayMs: number, reason: RetryReason = 'transient'): void {
