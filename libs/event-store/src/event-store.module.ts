@@ -4,11 +4,12 @@ import { EVENT_STORE, type EventStore } from './event-store.port';
 import { ElasticsearchEventStore } from './elasticsearch/es-event-store.adapter';
 import type { EsEventStoreOptions } from './elasticsearch/es-options';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store.adapter';
+import type { TelemetryRetention } from './telemetry-retention';
 import type { Upcaster } from './upcasting';
 
 export type EventStoreModuleOptions =
   | ({ backend: 'elasticsearch'; client: Client; indexPrefix: string } & Omit<EsEventStoreOptions, 'client' | 'indexPrefix' | 'logger'>)
-  | { backend: 'in-memory'; upcasters?: Upcaster[] };
+  | { backend: 'in-memory'; upcasters?: Upcaster[]; telemetryRetention?: TelemetryRetention };
 
 export const EVENT_STORE_OPTIONS = Symbol('EVENT_STORE_OPTIONS');
 
@@ -26,7 +27,8 @@ class EventStoreLifecycle implements OnApplicationShutdown {
 }
 
 function createStore(options: EventStoreModuleOptions): EventStore {
-  if (options.backend === 'in-memory') return new InMemoryEventStore({ upcasters: options.upcasters });
+  if (options.backend === 'in-memory')
+    return new InMemoryEventStore({ upcasters: options.upcasters, telemetryRetention: options.telemetryRetention });
   const logger = new Logger('EventStore');
   const { backend: _b, ...rest } = options;
   const store = new ElasticsearchEventStore({ ...rest, logger });

@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/app-config';
 import { ES_CLIENT } from '../../infrastructure/elasticsearch/elasticsearch.tokens';
 import { SEARCH_FIELDS } from '../../search-fields';
 import {
+  BackupInProgressError,
   BackupJobNotFoundError,
   BackupJobRunningError,
   BackupNotFoundError,
@@ -17,6 +18,7 @@ import {
   BACKUP_LOCATION,
   BACKUP_REPOSITORY,
   backupStore,
+  backupsInProgress,
   listSnapshots,
   restoreStore,
   type BackupResult,
@@ -102,6 +104,12 @@ export class BackupJobs implements OnApplicationShutdown {
     const prefix = this.config.esIndexPrefix;
     const name = snapshot ?? `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-').toLowerCase()}`;
     if (await this.snapshotExists(name)) throw new SnapshotExistsError(name);
+    // Another instance backing this store up: two backups would lift each other's write pause.
+    const elsewhere = await backupsInProgress(this.client, BACKUP_REPOSITORY, prefix).catch((e: unknown) => {
+      if (statusOf(e) === 404) return [];
+      throw unavailable(e, 'looking for backups in progress');
+    });
+    if (elsewhere.length > 0) throw new BackupInProgressError(elsewhere[0]);
     return this.run('backup', name, async (job, progress) => {
       job.backup = await backupStore(this.client, {
         repository: BACKUP_REPOSITORY,

@@ -30,7 +30,11 @@ export class BackupController {
       RESTORE_NOTE,
   })
   @ApiAcceptedResponse({ type: BackupJobDto, description: 'The backup job, running' })
-  @ApiErrors({ 409: 'BACKUP.JOB_RUNNING (a backup or check is running on this instance), or BACKUP.SNAPSHOT_EXISTS' })
+  @ApiErrors({
+    409:
+      'BACKUP.JOB_RUNNING (a backup or check is running on this instance), BACKUP.IN_PROGRESS (a backup of this store ' +
+      'by another instance or the CLI), or BACKUP.SNAPSHOT_EXISTS',
+  })
   start(@Body() body: StartBackupDto): Promise<BackupJobDto> {
     return this.jobs.startBackup(body.snapshot);
   }

@@ -43,3 +43,13 @@ export class BackupJobNotFoundError extends BackupError {
     );
   }
 }
+
+export class BackupInProgressError extends BackupError {
+  constructor(snapshot: string) {
+    super(
+      'BACKUP.IN_PROGRESS',
+      `a backup of this store is in progress (snapshot ${snapshot}), started by another instance or the CLI`,
+      409,
+    );
+  }
+}

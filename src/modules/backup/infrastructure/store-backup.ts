@@ -168,7 +168,7 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
   const warmup = `${o.snapshot}-warmup`;
   if (!o.noWarmup) {
     progress(`warm-up snapshot ${warmup}: copies the segment files while writes go on`);
-    await takeSnapshot(client, o.repository, warmup, indices, { tool: SNAPSHOT_TOOL, warmup: true }, progress, aborted);
+    await takeSnapshot(client, o.repository, warmup, indices, { tool: SNAPSHOT_TOOL, warmup: true, prefix: o.prefix }, progress, aborted);
   }
 
   const names = indexNames(o.prefix);
@@ -183,6 +183,8 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
     // The add-block API returns once writes in flight on every shard have finished: nothing lands after this point.
     if (toBlock.length > 0) await client.indices.addBlock({ index: toBlock.join(','), block: 'write' });
     progress(`writes paused on ${indices.length} indices (appends retry until they resume)`);
+    // The log's highest position is read by search: made exact first (a refresh is no write, the block allows it).
+    await client.indices.refresh({ index: names.log });
     const [meta, log] = await Promise.all([
       client.get<{ value: number }>({ index: names.meta, id: 'position' }),
       client.search({ index: names.log, size: 0, aggs: { head: { max: { field: 'lastPosition' } } } }),
@@ -213,6 +215,17 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
   progress(`writes resumed after ${writesPausedMs} ms`);
   if (!o.noWarmup) await client.snapshot.delete({ repository: o.repository, snapshot: warmup }).catch(() => undefined);
   return { snapshot: o.snapshot, indices, shards: info.shards?.total ?? 0, writesPausedMs, counter, logHead, tookMs: Date.now() - t0 };
+}
+
+/** Names of this tool's snapshots of `prefix` in progress in the repository (warm-ups included). */
+export async function backupsInProgress(client: Client, repository: string, prefix: string): Promise<string[]> {
+  const r = await client.snapshot.get({ repository, snapshot: '_current' });
+  return (r.snapshots ?? [])
+    .filter((s) => {
+      const m = s.metadata as { tool?: unknown; prefix?: unknown } | undefined;
+      return m?.tool === SNAPSHOT_TOOL && m.prefix === prefix;
+    })
+    .map((s) => s.snapshot);
 }
 
 export interface SnapshotSummary {
