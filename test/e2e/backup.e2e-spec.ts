@@ -61,7 +61,10 @@ describe('Backups over HTTP (admin)', () => {
           .send({
             aggregateType: 'Thing',
             expectedVersion: 'any',
-            events: [{ eventType: 'Happened', eventData: { i } }, { eventType: 'Again', eventData: {} }],
+            events: [
+              { eventType: 'Happened', eventData: { i } },
+              { eventType: 'Again', eventData: {} },
+            ],
           });
         expect(r.status).toBe(201);
       }

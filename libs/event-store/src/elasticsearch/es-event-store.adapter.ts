@@ -48,6 +48,7 @@ import { StreamLifecycleStore } from './es-stream-lifecycle';
 import { EsSubjectKeys } from './es-subject-keys';
 import { openEvents, sealEvents, subjectHash, validatePersonal } from '../personal-data';
 import { StreamReader } from './es-stream-reader';
+import { validateTelemetryRetention } from '../telemetry-retention';
 import { safeObserver } from '../store-observer';
 
 /**
@@ -73,6 +74,7 @@ export class ElasticsearchEventStore implements EventStore {
   private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EsEventStoreOptions) {
+    if (options.telemetryRetention) validateTelemetryRetention(options.telemetryRetention);
     this.names = indexNames(options.indexPrefix);
     this.ctx = {
       // Requests of the commit protocol are bounded by the deadline of the appends they serve (es-context).
@@ -85,6 +87,7 @@ export class ElasticsearchEventStore implements EventStore {
       gapTimeoutMs: options.gapTimeoutMs ?? 5000,
       clock: options.clock,
       observer: safeObserver(options.observer),
+      telemetry: options.telemetryRetention,
     };
     this.log = new GlobalLog(this.ctx);
     this.reader = new StreamReader(this.ctx, this.log);

@@ -177,7 +177,9 @@ export class StreamLifecycleStore {
       const gone = commit.events.filter((e) => telemetryExpired(this.ctx.telemetry, e, now));
       if (gone.length === 0) continue;
       const expired = [...new Set([...(commit.expired ?? []), ...gone.map((e) => e.version)])].sort((a, b) => a - b);
-      rewrites.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition), if_seq_no: seqNo, if_primary_term: primaryTerm } });
+      rewrites.push({
+        index: { _index: this.ctx.names.log, _id: String(commit.firstPosition), if_seq_no: seqNo, if_primary_term: primaryTerm },
+      });
       bodies.push({ ...commit, events: commit.events.filter((e) => !gone.includes(e)), expired });
       removedBy.push(gone);
     }
@@ -189,7 +191,8 @@ export class StreamLifecycleStore {
     let logDocs = 0;
     items.forEach((it, i) => {
       if (it?.status === 409) return;
-      if (!it || it.status >= 300) throw new EventStoreUnavailableError(`a scavenge write failed: ${JSON.stringify(it?.error ?? it?.status)}`);
+      if (!it || it.status >= 300)
+        throw new EventStoreUnavailableError(`a scavenge write failed: ${JSON.stringify(it?.error ?? it?.status)}`);
       logDocs++;
       for (const e of removedBy[i]) {
         events++;
@@ -231,7 +234,8 @@ export class StreamLifecycleStore {
       });
       const hits = r.hits.hits;
       for (const h of hits) {
-        if (h._source?.kind === 'commit') out.push({ commit: h._source, seqNo: h._seq_no as number, primaryTerm: h._primary_term as number });
+        if (h._source?.kind === 'commit')
+          out.push({ commit: h._source, seqNo: h._seq_no as number, primaryTerm: h._primary_term as number });
       }
       if (hits.length < 1000) return out;
       after = hits[hits.length - 1].sort;

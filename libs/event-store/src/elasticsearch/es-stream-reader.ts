@@ -70,8 +70,7 @@ export class StreamReader {
     const byAge = !!doc.lifecycle?.maxAge;
     const telemetry = this.ctx.telemetry;
     const filtering = byAge || hasTelemetryRetention(telemetry);
-    const shows = (e: StoredEvent) =>
-      (!byAge || withinMaxAge(doc.lifecycle, e.timestamp, at)) && !telemetryExpired(telemetry, e, at);
+    const shows = (e: StoredEvent) => (!byAge || withinMaxAge(doc.lifecycle, e.timestamp, at)) && !telemetryExpired(telemetry, e, at);
     const upper = Math.min(version, options.toVersion ?? version);
     const direction = options.direction ?? 'forward';
     const maxCount = Math.max(0, options.maxCount ?? Number.MAX_SAFE_INTEGER);

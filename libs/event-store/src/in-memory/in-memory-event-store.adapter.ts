@@ -191,9 +191,7 @@ export class InMemoryEventStore implements EventStore {
   async readAll({ after, maxCount = 1000 }: ReadAllOptions): Promise<AllSlice> {
     const window = this.log.slice(after, after + maxCount);
     const now = this.clock().getTime();
-    const events = await this.present(
-      window.filter((e) => !this.purged.has(e.position) && !telemetryExpired(this.telemetry, e, now)),
-    );
+    const events = await this.present(window.filter((e) => !this.purged.has(e.position) && !telemetryExpired(this.telemetry, e, now)));
     return { events, checkpoint: after + window.length, head: this.log.length };
   }
 
