@@ -72,7 +72,7 @@ export class CommitProtocol {
     const works: Work[] = [];
     try {
       const [heads, found, firstPosition] = await Promise.all([
-        timed(this.ctx.observer, 'read-heads', this.reader.getHeads(batch.map((a) => a.aggregateId))),
+        timed(this.ctx.observer, 'read-heads', this.headsOf(batch.map((a) => a.aggregateId))),
         clientIds.length > 0
           ? timed(this.ctx.observer, 'read-event-ids', this.reader.locateEventIds(clientIds))
           : this.reader.locateEventIds(clientIds),
@@ -95,6 +95,32 @@ export class CommitProtocol {
       await this.cleanup(deadline, () => this.log.tombstone(ranges, 'failed round')).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * The streams' heads: read (`mget`, realtime), or, for a stream whose previous append in this process is being
+   * finalised, the head that finalisation writes (its seq_no as Elasticsearch answered it, so the lease's
+   * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land.
+   */
+  private async headsOf(ids: string[]): Promise<Map<string, Head>> {
+    const handed = ids.flatMap((id) => {
+      const head = this.hooks.finalizedHead(id);
+      return head ? [[id, head] as const] : [];
+    });
+    if (handed.length === 0) return this.reader.getHeads(ids);
+    const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
+    const [read, written] = await Promise.all([
+      toRead.length > 0 ? this.reader.getHeads(toRead) : new Map<string, Head>(),
+      Promise.all(handed.map(async ([id, head]) => [id, await head] as const)),
+    ]);
+    const unwritten = written.filter(([, head]) => !head).map(([id]) => id);
+    const again = unwritten.length > 0 ? await this.reader.getHeads(unwritten) : new Map<string, Head>();
+    const out = new Map<string, Head>();
+    for (const id of ids) {
+      const head = read.get(id) ?? written.find(([h]) => h === id)?.[1] ?? again.get(id);
+      if (head) out.set(id, head);
+    }
+    return out;
   }
 
   /**
@@ -356,11 +382,23 @@ export class CommitProtocol {
 
     // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
     const finalize = committed.filter((_, i) => derivedOk[i]);
-    await timed(
+    const finalized = timed(
       this.ctx.observer,
       'finalize',
       this.cleanup(deadlineOf(finalize), () => this.steps.finalizeHeads(finalize)),
-    ).catch((e: unknown) => this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`));
+    ).catch((e: unknown) => {
+      this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`);
+      return finalize.map(() => null);
+    });
+    // A stream's next append in this process (a hot aggregate's) starts now, beside this write, and takes the head it
+    // leaves instead of reading it after it: one round trip fewer between two appends to one stream.
+    finalize.forEach((w, i) =>
+      this.hooks.handOver(
+        w.a.aggregateId,
+        finalized.then((heads) => heads[i] ?? null),
+      ),
+    );
+    await finalized;
 
     await Promise.all(
       idempotent.map(async ({ w, from, to }) => {

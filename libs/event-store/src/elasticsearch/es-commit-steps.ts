@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { bulkPairs, sleep, type EsContext } from './es-context';
 import type { ReservedIds, LockedWork } from './es-commit-types';
 import { streamOf } from './es-commit-types';
-import { headDocument, type LocatedEventId } from './es-documents';
+import { headDocument, type Head, type HeadDoc, type LocatedEventId } from './es-documents';
 import { isTransient } from './es-errors';
 import type { GlobalLog } from './es-log';
 
@@ -84,9 +84,12 @@ export class CommitSteps {
     );
   }
 
-  /** Releases the leases of committed appends: each head moves to its append's last version and position. */
-  async finalizeHeads(works: LockedWork[]): Promise<void> {
-    if (works.length === 0) return;
+  /**
+   * Releases the leases of committed appends: each head moves to its append's last version and position. Returns, per
+   * work, the head as written with its new seq_no (what a realtime read would now return), or null when not written.
+   */
+  async finalizeHeads(works: LockedWork[]): Promise<(Head | null)[]> {
+    if (works.length === 0) return [];
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
     const now = new Date().toISOString();
@@ -96,7 +99,12 @@ export class CommitSteps {
       });
       docs.push(headDocument(streamOf(w), { version: w.pending.toVersion, lastPosition: w.pending.lastPosition }, now, null));
     }
-    // A 409 means someone rolled our commit forward already: same result.
-    await bulkPairs(this.ctx.client, ops, docs);
+    // A 409 means someone rolled our commit forward already: same result (the next append reads that head).
+    const items = await bulkPairs(this.ctx.client, ops, docs);
+    return items.map((it, i) =>
+      it && it.status >= 200 && it.status < 300 && typeof it._seq_no === 'number' && typeof it._primary_term === 'number'
+        ? { doc: docs[i] as HeadDoc, seqNo: it._seq_no, primaryTerm: it._primary_term }
+        : null,
+    );
   }
 }

@@ -61,6 +61,13 @@ export interface ReservedIds {
 export interface BatchHooks {
   /** Puts an unsettled append back in the queue, to be tried again after `delayMs`. */
   retryLater(a: QueuedAppend, delayMs: number, reason?: RetryReason): void;
+  /**
+   * The stream's head is being finalised by this round, which is over for it otherwise: the stream's next append in
+   * this process may start, and takes the head this write leaves (null: it failed, read the head) instead of reading it.
+   */
+  handOver(aggregateId: string, head: Promise<Head | null>): void;
+  /** The head a finalisation handed over for this stream, while it is in flight or not yet taken. */
+  finalizedHead(aggregateId: string): Promise<Head | null> | undefined;
   /** Records the state a stream has reached, read from its head or committed by this process (versions only grow). */
   noteVersion(aggregateId: string, state: KnownStream): void;
 }

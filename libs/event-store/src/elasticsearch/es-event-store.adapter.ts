@@ -114,7 +114,7 @@ export class ElasticsearchEventStore implements EventStore {
     );
     this.committer.attach(
       (batch, releaseSlot) => protocol.runBatch(batch, releaseSlot),
-      (ids, deadline) => withRequestDeadline(deadline, () => this.reader.locateEventIds(ids)).then((found) => found.size > 0),
+      (ids, deadline) => withRequestDeadline(deadline, () => this.reader.locateEventIds(ids)).then((found) => new Set(found.keys())),
     );
     this.lookup = new EventLookup(this.ctx, this.reader);
     this.snapshots = new SnapshotStore(this.ctx);

@@ -3,6 +3,7 @@ import { EventStoreUnavailableError, WrongExpectedVersionError } from '../event-
 import { sleep } from './es-context';
 import { NO_OBSERVER, appendOutcomeOf, type RetryReason, type StoreObserver } from '../store-observer';
 import type { BatchHooks, KnownStream, QueuedAppend } from './es-commit-types';
+import type { Head } from './es-documents';
 import { isTransient, translate } from './es-errors';
 
 export interface BatchLimits {
@@ -18,8 +19,8 @@ export interface BatchLimits {
 /** Runs one batch of appends to distinct streams; `releaseSlot` frees its slot early (at the acknowledgement). */
 export type BatchRunner = (batch: QueuedAppend[], releaseSlot: () => void) => Promise<void>;
 
-/** Whether any of these (lowercase) client event ids has a document in the store, reservation or not; bounded by `deadline`. */
-export type EventIdProbe = (ids: string[], deadline: number) => Promise<boolean>;
+/** Which of these (lowercase) client event ids have a document in the store, reservation or not; bounded by `deadline`. */
+export type EventIdProbe = (ids: string[], deadline: number) => Promise<Set<string>>;
 
 /**
  * Group commit: queues appends and hands them to the commit protocol in batches of distinct streams (bounded in
@@ -28,7 +29,10 @@ export type EventIdProbe = (ids: string[], deadline: number) => Promise<boolean>
  */
 export class GroupCommitter implements BatchHooks {
   private readonly queue: QueuedAppend[] = [];
-  private readonly busyStreams = new Set<string>();
+  /** Streams in a round, each with the round that holds it (a round hands a stream over before it ends). */
+  private readonly busyStreams = new Map<string, object>();
+  /** Heads being finalised, handed over to the stream's next append in this process. */
+  private readonly finalizing = new Map<string, Promise<Head | null>>();
   /** What this process has seen streams reach (bounded, most recent last): versions only ever grow. */
   private readonly knownStreams = new Map<string, KnownStream>();
   private runningBatches = 0;
@@ -36,7 +40,7 @@ export class GroupCommitter implements BatchHooks {
   private activeRounds = 0;
   private pumpTimer: NodeJS.Timeout | null = null;
   private runBatch: BatchRunner = () => Promise.reject(new Error('no batch runner attached'));
-  private probeEventIds: EventIdProbe = () => Promise.resolve(true);
+  private probeEventIds: EventIdProbe = (ids) => Promise.resolve(new Set(ids));
 
   constructor(
     private readonly limits: BatchLimits,
@@ -85,7 +89,20 @@ export class GroupCommitter implements BatchHooks {
 
   /** True while this process is committing to the stream (a lease it holds is not abandoned). */
   isBusy(aggregateId: string): boolean {
-    return this.busyStreams.has(aggregateId);
+    return this.busyStreams.has(aggregateId) || this.finalizing.has(aggregateId);
+  }
+
+  handOver(aggregateId: string, head: Promise<Head | null>): void {
+    this.finalizing.set(aggregateId, head);
+    this.busyStreams.delete(aggregateId);
+    void head.finally(() => {
+      if (this.finalizing.get(aggregateId) === head) this.finalizing.delete(aggregateId);
+    });
+    this.pump();
+  }
+
+  finalizedHead(aggregateId: string): Promise<Head | null> | undefined {
+    return this.finalizing.get(aggregateId);
   }
 
   /** Waits (up to `timeoutMs`) for queued appends and rounds in flight to finish, then stops the pump timer. */
@@ -96,6 +113,15 @@ export class GroupCommitter implements BatchHooks {
   }
 
   private pump(): void {
+    const stale: { a: QueuedAppend; known: number }[] = [];
+    try {
+      this.fillBatches(stale);
+    } finally {
+      if (stale.length > 0) this.refuteUnlessStored(stale);
+    }
+  }
+
+  private fillBatches(staleWithIds: { a: QueuedAppend; known: number }[]): void {
     while (this.runningBatches < this.limits.maxConcurrentBatches) {
       const now = Date.now();
       const batch: QueuedAppend[] = [];
@@ -115,7 +141,7 @@ export class GroupCommitter implements BatchHooks {
           // The stream is already past the expected version: refuse without a round of the protocol (a hot stream's
           // losers), once its client event ids, if any, are known not to be stored (else it may be an idempotent retry).
           this.queue.splice(i, 1);
-          if (a.events.some((e) => e.eventId !== undefined)) this.refuteUnlessStored(a, stale);
+          if (a.events.some((e) => e.eventId !== undefined)) staleWithIds.push({ a, known: stale });
           else a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, stale));
           continue;
         }
@@ -144,7 +170,8 @@ export class GroupCommitter implements BatchHooks {
         }
         return;
       }
-      for (const id of inBatch) this.busyStreams.add(id);
+      const round = {};
+      for (const id of inBatch) this.busyStreams.set(id, round);
       this.observer.batchStarted?.(batch.length, events);
       this.runningBatches++;
       this.activeRounds++;
@@ -170,7 +197,8 @@ export class GroupCommitter implements BatchHooks {
         })
         .finally(() => {
           this.activeRounds--;
-          for (const id of inBatch) this.busyStreams.delete(id);
+          // Only what this round still holds: a stream it handed over may be in the next round already.
+          for (const id of inBatch) if (this.busyStreams.get(id) === round) this.busyStreams.delete(id);
           releaseSlot();
           this.pump();
         });
@@ -201,27 +229,29 @@ export class GroupCommitter implements BatchHooks {
   }
 
   /**
-   * A stale append carrying client event ids: none of them stored (reserved or committed) → the protocol would find
-   * nothing to retry and refuse the expected version, so it is refused now; any found, or no answer → the protocol
-   * judges it. One `mget` beside the rounds, instead of a round of its own (positions, a tombstone) queued behind the
-   * stream's other appends.
+   * Stale appends carrying client event ids: one whose ids are none of them stored (reserved or committed) would find
+   * nothing to retry in the protocol and be refused its expected version, so it is refused now; any found, or no
+   * answer → the protocol judges it. One `mget` for all the stale appends of a pump, beside the rounds, instead of a
+   * round of the protocol each (positions, a tombstone) queued behind the stream's other appends.
    */
-  private refuteUnlessStored(a: QueuedAppend, known: number): void {
-    const ids = a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x);
+  private refuteUnlessStored(stale: { a: QueuedAppend; known: number }[]): void {
+    const idsOf = (a: QueuedAppend) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x);
+    const backToProtocol = (a: QueuedAppend) => {
+      if (a.settled) return;
+      a.idsFound = true;
+      this.queue.unshift(a);
+    };
     this.activeRounds++;
-    this.probeEventIds(ids, a.deadline)
+    this.probeEventIds([...new Set(stale.flatMap(({ a }) => idsOf(a)))], Math.min(...stale.map(({ a }) => a.deadline)))
       .then(
-        (stored) => {
-          if (a.settled) return;
-          if (!stored) return a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, known));
-          a.idsFound = true;
-          this.queue.unshift(a);
+        (found) => {
+          for (const { a, known } of stale) {
+            if (a.settled) continue;
+            if (idsOf(a).some((id) => found.has(id))) backToProtocol(a);
+            else a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, known));
+          }
         },
-        () => {
-          if (a.settled) return;
-          a.idsFound = true;
-          this.queue.unshift(a);
-        },
+        () => stale.forEach(({ a }) => backToProtocol(a)),
       )
       .finally(() => {
         this.activeRounds--;
