@@ -29,6 +29,15 @@ const CLEANUP_GRACE_MS = 2000;
 
 const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
 
+/** The head a finalisation leaves, or null once `deadline` (epoch ms) passes first. */
+function untilDeadline(head: Promise<Head | null>, deadline: number): Promise<Head | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([head, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The commit protocol for one batch of appends to distinct streams (README "Appending"): round 1 reads heads and
  * event ids and allocates positions; round 2 takes leases and reserves ids; round 3 commits (one log document per
@@ -72,7 +81,14 @@ export class CommitProtocol {
     const works: Work[] = [];
     try {
       const [heads, found, firstPosition] = await Promise.all([
-        timed(this.ctx.observer, 'read-heads', this.headsOf(batch.map((a) => a.aggregateId))),
+        timed(
+          this.ctx.observer,
+          'read-heads',
+          this.headsOf(
+            batch.map((a) => a.aggregateId),
+            deadlineOf(batch.map((a) => ({ a }))),
+          ),
+        ),
         clientIds.length > 0
           ? timed(this.ctx.observer, 'read-event-ids', this.reader.locateEventIds(clientIds))
           : this.reader.locateEventIds(clientIds),
@@ -102,10 +118,11 @@ export class CommitProtocol {
    * finalised, the head that finalisation writes (its seq_no as Elasticsearch answered it, so the lease's
    * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land.
    */
-  private async headsOf(ids: string[]): Promise<Map<string, Head>> {
+  private async headsOf(ids: string[], deadline: number): Promise<Map<string, Head>> {
     const handed = ids.flatMap((id) => {
       const head = this.hooks.finalizedHead(id);
-      return head ? [[id, head] as const] : [];
+      // That write is bounded by the previous round's deadline: not waited on past this round's (then read, bounded).
+      return head ? [[id, untilDeadline(head, deadline)] as const] : [];
     });
     if (handed.length === 0) return this.reader.getHeads(ids);
     const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
