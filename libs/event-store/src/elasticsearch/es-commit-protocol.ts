@@ -62,7 +62,7 @@ export class CommitProtocol {
    */
   async runBatch(batch: QueuedAppend[], releaseSlot: () => void = () => undefined): Promise<void> {
     const deadline = Math.max(...batch.map((a) => a.deadline));
-    return withRequestDeadline(deadline, () => this.runBounded(batch, releaseSlot));
+    return withRequestDeadline(deadline, () => this.runBounded(batch, deadline, releaseSlot));
   }
 
   /**
@@ -73,7 +73,7 @@ export class CommitProtocol {
     return withRequestDeadline(Math.max(deadline, Date.now()) + CLEANUP_GRACE_MS, fn);
   }
 
-  private async runBounded(batch: QueuedAppend[], releaseSlot: () => void): Promise<void> {
+  private async runBounded(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
@@ -107,7 +107,6 @@ export class CommitProtocol {
       const first = await allocation.catch(() => null);
       const ranges: [number, number][] =
         works.length > 0 ? works.map((w) => [w.first, w.last]) : first !== null ? [[first, first + total - 1]] : [];
-      const deadline = Math.max(...batch.map((a) => a.deadline));
       await this.cleanup(deadline, () => this.log.tombstone(ranges, 'failed round')).catch(() => undefined);
       throw e;
     }
