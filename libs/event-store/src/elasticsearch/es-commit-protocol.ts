@@ -3,8 +3,9 @@ import type { estypes } from '@elastic/elasticsearch';
 import { decideAppend } from '../append-decision';
 import { AppendOutcomeUnknownError, DuplicateEventError } from '../event-store.errors';
 import { buildEnvelopes } from '../event-validation';
-import { bulkPairs, withRequestDeadline, type EsContext } from './es-context';
+import { bulkPairs, cleanupWithin, withRequestDeadline, type EsContext } from './es-context';
 import type { CommitSteps } from './es-commit-steps';
+import { HeadHandover } from './es-head-handover';
 import {
   streamOf,
   type BatchHooks,
@@ -24,24 +25,13 @@ import type { PositionAllocator } from './es-positions';
 import type { StreamReader } from './es-stream-reader';
 import { timed } from '../store-observer';
 
-/** How long clean-up requests may run past the deadline of the appends they followed. */
-const CLEANUP_GRACE_MS = 2000;
-
 const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
-
-/** The head a finalisation leaves, or null once `deadline` (epoch ms) passes first. */
-function untilDeadline(head: Promise<Head | null>, deadline: number): Promise<Head | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([head, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The commit protocol for one batch of appends to distinct streams (README "Appending"): round 1 reads heads and
  * event ids and allocates positions; round 2 takes leases and reserves ids; round 3 commits (one log document per
- * append); round 4 derives the searchable documents, then acknowledges; round 5 finalises the heads.
+ * append); round 4 derives the searchable documents, then acknowledges; round 5 finalises the heads (or the stream's
+ * next append in this process does, with its lease: `HeadHandover`).
  */
 export class CommitProtocol {
   constructor(
@@ -53,6 +43,7 @@ export class CommitProtocol {
     private readonly steps: CommitSteps,
     private readonly hooks: BatchHooks,
     private readonly faults: ProtocolFaults = {},
+    private readonly heads = new HeadHandover(ctx, reader, steps, hooks),
   ) {}
 
   /**
@@ -65,28 +56,24 @@ export class CommitProtocol {
     return withRequestDeadline(deadline, () => this.runBounded(batch, deadline, releaseSlot));
   }
 
-  /**
-   * Clean-up that follows an append's answer (fencing positions nobody will commit, giving leases back, finalising
-   * heads) gets a short grace past the deadline: best effort, since readers fence and writers recover what it misses.
-   */
-  private cleanup<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
-    return withRequestDeadline(Math.max(deadline, Date.now()) + CLEANUP_GRACE_MS, fn);
-  }
-
   private async runBounded(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
     const allocation = timed(this.ctx.observer, 'allocate-positions', this.positions.allocate(total));
     const works: Work[] = [];
+    // Streams whose previous append's head this round took unfinalised: this round's lease finalises it, or the
+    // round must finalise it itself.
+    const owed = new Map<string, LockedWork>();
     try {
       const [heads, found, firstPosition] = await Promise.all([
         timed(
           this.ctx.observer,
           'read-heads',
-          this.headsOf(
+          this.heads.headsOf(
             batch.map((a) => a.aggregateId),
             deadlineOf(batch.map((a) => ({ a }))),
+            owed,
           ),
         ),
         clientIds.length > 0
@@ -100,43 +87,17 @@ export class CommitProtocol {
         p += a.events.length;
       }
       const ids = await this.steps.settleReservations(found);
-      await this.lockRound(works, ids, releaseSlot);
+      await this.lockRound(works, ids, releaseSlot, owed);
     } catch (e) {
+      this.heads.settleOwed(owed, deadline);
       // Nothing was committed by this round (its commit round never started): fence every position it allocated so
       // no reader waits a gap timeout on them. Best effort; readers fence what this misses.
       const first = await allocation.catch(() => null);
       const ranges: [number, number][] =
         works.length > 0 ? works.map((w) => [w.first, w.last]) : first !== null ? [[first, first + total - 1]] : [];
-      await this.cleanup(deadline, () => this.log.tombstone(ranges, 'failed round')).catch(() => undefined);
+      await cleanupWithin(deadline, () => this.log.tombstone(ranges, 'failed round')).catch(() => undefined);
       throw e;
     }
-  }
-
-  /**
-   * The streams' heads: read (`mget`, realtime), or, for a stream whose previous append in this process is being
-   * finalised, the head that finalisation writes (its seq_no as Elasticsearch answered it, so the lease's
-   * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land.
-   */
-  private async headsOf(ids: string[], deadline: number): Promise<Map<string, Head>> {
-    const handed = ids.flatMap((id) => {
-      const head = this.hooks.finalizedHead(id);
-      // That write is bounded by the previous round's deadline: not waited on past this round's (then read, bounded).
-      return head ? [[id, untilDeadline(head, deadline)] as const] : [];
-    });
-    if (handed.length === 0) return this.reader.getHeads(ids);
-    const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
-    const [read, written] = await Promise.all([
-      toRead.length > 0 ? this.reader.getHeads(toRead) : new Map<string, Head>(),
-      Promise.all(handed.map(async ([id, head]) => [id, await head] as const)),
-    ]);
-    const unwritten = written.filter(([, head]) => !head).map(([id]) => id);
-    const again = unwritten.length > 0 ? await this.reader.getHeads(unwritten) : new Map<string, Head>();
-    const out = new Map<string, Head>();
-    for (const id of ids) {
-      const head = read.get(id) ?? written.find(([h]) => h === id)?.[1] ?? again.get(id);
-      if (head) out.set(id, head);
-    }
-    return out;
   }
 
   /**
@@ -144,7 +105,7 @@ export class CommitProtocol {
    * looked up in the log: committed → it counts as stored; fenced or aborted → the reservation is stale and may be
    * taken over (compare-and-set on it); still in flight → appends carrying it wait and retry.
    */
-  private async lockRound(works: Work[], ids: ReservedIds, releaseSlot: () => void): Promise<void> {
+  private async lockRound(works: Work[], ids: ReservedIds, releaseSlot: () => void, owed: Map<string, LockedWork>): Promise<void> {
     const now = Date.now();
     const timestamp = (this.ctx.clock ? this.ctx.clock() : new Date(now)).toISOString();
     const toResolve: Work[] = [];
@@ -299,6 +260,11 @@ export class CommitProtocol {
       }
     }
 
+    // A lease taken over an unfinalised head finalised it (given back, it still carries the finalised version); the
+    // others this round owes are finalised now.
+    for (const w of [...locked, ...unreserved]) owed.delete(w.a.aggregateId);
+    this.heads.settleOwed(owed, deadlineOf(works));
+
     if (this.faults?.afterLock && locked.length > 0) await this.faults.afterLock(locked.map((w) => w.a.aggregateId));
     await this.commitRound(locked, lost, unreserved, idempotent, releaseSlot);
   }
@@ -372,7 +338,7 @@ export class CommitProtocol {
           committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
         ),
       ),
-      this.cleanup(deadlineOf(aborted), () => this.steps.abortLocks(aborted, false)),
+      cleanupWithin(deadlineOf(aborted), () => this.steps.abortLocks(aborted, false)),
     ]);
     for (const w of aborted) this.hooks.retryLater(w.a, 1, 'commit-fenced');
 
@@ -396,25 +362,9 @@ export class CommitProtocol {
 
     releaseSlot();
 
-    // Round trip 5: finalise heads (release the lease). Failures here are repaired by the next writer or reader.
-    const finalize = committed.filter((_, i) => derivedOk[i]);
-    const finalized = timed(
-      this.ctx.observer,
-      'finalize',
-      this.cleanup(deadlineOf(finalize), () => this.steps.finalizeHeads(finalize)),
-    ).catch((e: unknown) => {
-      this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`);
-      return finalize.map(() => null);
-    });
-    // A stream's next append in this process (a hot aggregate's) starts now, beside this write, and takes the head it
-    // leaves instead of reading it after it: one round trip fewer between two appends to one stream.
-    finalize.forEach((w, i) =>
-      this.hooks.handOver(
-        w.a.aggregateId,
-        finalized.then((heads) => heads[i] ?? null),
-      ),
-    );
-    await finalized;
+    // Round trip 5: finalise heads (release the lease), or hand them to the stream's next append in this process.
+    // Failures here are repaired by the next writer or reader.
+    await this.heads.finalize(committed.filter((_, i) => derivedOk[i]));
 
     await Promise.all(
       idempotent.map(async ({ w, from, to }) => {

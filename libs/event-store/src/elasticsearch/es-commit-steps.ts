@@ -97,7 +97,7 @@ export class CommitSteps {
       ops.push({
         index: { _index: this.ctx.names.streams, _id: w.a.aggregateId, if_seq_no: w.lockSeqNo, if_primary_term: w.lockPrimaryTerm },
       });
-      docs.push(headDocument(streamOf(w), { version: w.pending.toVersion, lastPosition: w.pending.lastPosition }, now, null));
+      docs.push(finalizedHead(w, now).doc);
     }
     // A 409 means someone rolled our commit forward already: same result (the next append reads that head).
     const items = await bulkPairs(this.ctx.client, ops, docs);
@@ -107,4 +107,16 @@ export class CommitSteps {
         : null,
     );
   }
+}
+
+/**
+ * The head a committed append leaves once finalised, with the seq_no of its lease write: what a compare-and-set over
+ * the stream's head needs when the lease document is still the one in Elasticsearch (a lease folded into the next one).
+ */
+export function finalizedHead(w: LockedWork, updatedAt: string): Head & { doc: HeadDoc } {
+  return {
+    doc: headDocument(streamOf(w), { version: w.pending.toVersion, lastPosition: w.pending.lastPosition }, updatedAt, null),
+    seqNo: w.lockSeqNo,
+    primaryTerm: w.lockPrimaryTerm,
+  };
 }

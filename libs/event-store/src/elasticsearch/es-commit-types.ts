@@ -68,6 +68,13 @@ export interface BatchHooks {
   handOver(aggregateId: string, head: Promise<Head | null>): void;
   /** The head a finalisation handed over for this stream, while it is in flight or not yet taken. */
   finalizedHead(aggregateId: string): Promise<Head | null> | undefined;
+  /**
+   * Offers a committed append's head, not finalised, to the stream's next queued append: true when a round took it at
+   * once (that round's lease then finalises it, or the round finalises it if it does not take the lease).
+   */
+  offerHead(aggregateId: string, head: Head): boolean;
+  /** The head offered to this stream, once (the round that takes it owes its finalisation). */
+  takeOfferedHead(aggregateId: string): Head | undefined;
   /** Records the state a stream has reached, read from its head or committed by this process (versions only grow). */
   noteVersion(aggregateId: string, state: KnownStream): void;
 }

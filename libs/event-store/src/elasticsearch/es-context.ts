@@ -72,6 +72,17 @@ export function withRequestDeadline<T>(deadline: number, fn: () => Promise<T>): 
   return requestDeadline.run(deadline, fn);
 }
 
+/** How long clean-up requests may run past the deadline of the appends they followed. */
+const CLEANUP_GRACE_MS = 2000;
+
+/**
+ * Clean-up that follows an append's answer (fencing positions nobody will commit, giving leases back, finalising
+ * heads) gets a short grace past the deadline: best effort, since readers fence and writers recover what it misses.
+ */
+export function cleanupWithin<T>(deadline: number, fn: () => Promise<T>): Promise<T> {
+  return withRequestDeadline(Math.max(deadline, Date.now()) + CLEANUP_GRACE_MS, fn);
+}
+
 /** The request methods the store's write and read paths use; namespaced APIs (indices, cluster) are never bounded. */
 const BOUNDED_METHODS = new Set(['bulk', 'get', 'mget', 'index', 'create', 'update', 'delete', 'search', 'count', 'msearch']);
 

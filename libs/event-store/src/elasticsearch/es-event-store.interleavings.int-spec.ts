@@ -324,4 +324,31 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.eventType)).toEqual(['E1', 'E2', 'E3']);
     });
   });
+
+  describe('when appends to one stream queue up behind each other in one instance (a hot aggregate)', () => {
+    it('lets each lease finalise the previous append: versions gapless, one head write per append plus the last finalisation', async () => {
+      const aggregateId = `hot-${randomUUID()}`;
+      let headWrites = 0;
+      const s2 = await second(async (method, params, call) => {
+        const ops = (params.operations ?? []) as Record<string, { _index?: string } | undefined>[];
+        if (method === 'bulk') headWrites += ops.filter((op) => (op.index ?? op.create)?._index === s1.names.streams).length;
+        return call(params);
+      });
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          s2.appendToStream(aggregateId, [ev('Deposited', { i })], { aggregateType: 'Account', expectedVersion: 'any', context: writer() }),
+        ),
+      );
+      expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      const headNow = async () =>
+        (await client.get<{ version: number; pending: unknown }>({ index: s1.names.streams, id: aggregateId }))._source;
+      for (let i = 0; i < 100 && (await headNow())?.pending; i++) await sleep(20); // the last finalisation, after the answer
+      const head = await headNow();
+      expect(head).toMatchObject({ version: 8, pending: null });
+      // Without the hand-over each append wrote its lease and its finalisation: 16 head writes.
+      expect(headWrites).toBeLessThan(12);
+      const slice = await s1.readStream(aggregateId, reader());
+      expect(slice.events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+  });
 });

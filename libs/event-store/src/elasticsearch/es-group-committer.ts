@@ -33,6 +33,8 @@ export class GroupCommitter implements BatchHooks {
   private readonly busyStreams = new Map<string, object>();
   /** Heads being finalised, handed over to the stream's next append in this process. */
   private readonly finalizing = new Map<string, Promise<Head | null>>();
+  /** Committed heads not finalised, offered to their stream's next append while a pump runs (see offerHead). */
+  private readonly offered = new Map<string, Head>();
   /** What this process has seen streams reach (bounded, most recent last): versions only ever grow. */
   private readonly knownStreams = new Map<string, KnownStream>();
   private runningBatches = 0;
@@ -103,6 +105,24 @@ export class GroupCommitter implements BatchHooks {
 
   finalizedHead(aggregateId: string): Promise<Head | null> | undefined {
     return this.finalizing.get(aggregateId);
+  }
+
+  offerHead(aggregateId: string, head: Head): boolean {
+    const now = Date.now();
+    if (!this.queue.some((a) => a.aggregateId === aggregateId && a.notBefore <= now && now <= a.deadline)) return false;
+    const holder = this.busyStreams.get(aggregateId);
+    this.offered.set(aggregateId, head);
+    this.busyStreams.delete(aggregateId);
+    this.pump();
+    const taken = !this.offered.delete(aggregateId);
+    if (!taken && holder && !this.busyStreams.has(aggregateId)) this.busyStreams.set(aggregateId, holder);
+    return taken;
+  }
+
+  takeOfferedHead(aggregateId: string): Head | undefined {
+    const head = this.offered.get(aggregateId);
+    this.offered.delete(aggregateId);
+    return head;
   }
 
   /** Waits (up to `timeoutMs`) for queued appends and rounds in flight to finish, then stops the pump timer. */

@@ -1,0 +1,117 @@
+import { cleanupWithin, type EsContext } from './es-context';
+import { finalizedHead, type CommitSteps } from './es-commit-steps';
+import type { BatchHooks, LockedWork, QueuedAppend } from './es-commit-types';
+import type { Head } from './es-documents';
+import type { StreamReader } from './es-stream-reader';
+import { timed } from '../store-observer';
+
+const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
+
+/** The head a finalisation leaves, or null once `deadline` (epoch ms) passes first. */
+function untilDeadline(head: Promise<Head | null>, deadline: number): Promise<Head | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([head, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How a stream's head passes from one round of the commit protocol to the stream's next round in this process: read
+ * from Elasticsearch, taken from the finalisation in flight, or taken unfinalised (the next lease finalises it).
+ */
+export class HeadHandover {
+  /** Committed appends whose head is offered, not finalised, to their stream's next append (see `finalize`). */
+  private readonly unfinalized = new Map<string, LockedWork>();
+
+  constructor(
+    private readonly ctx: EsContext,
+    private readonly reader: StreamReader,
+    private readonly steps: CommitSteps,
+    private readonly hooks: BatchHooks,
+  ) {}
+
+  /**
+   * The streams' heads: read (`mget`, realtime), or, for a stream whose previous append in this process is being
+   * finalised, the head that finalisation writes (its seq_no as Elasticsearch answered it, so the lease's
+   * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land. A head
+   * taken unfinalised goes into `owed`: the round's lease finalises it, or the round must (`settleOwed`).
+   */
+  async headsOf(ids: string[], deadline: number, owed: Map<string, LockedWork>): Promise<Map<string, Head>> {
+    const offered = new Map<string, Head>();
+    for (const id of ids) {
+      const head = this.hooks.takeOfferedHead(id);
+      const previous = this.unfinalized.get(id);
+      if (!head || !previous) continue;
+      this.unfinalized.delete(id);
+      owed.set(id, previous);
+      offered.set(id, head);
+    }
+    const handed = ids.flatMap((id) => {
+      if (offered.has(id)) return [[id, Promise.resolve(offered.get(id) as Head)] as const];
+      const head = this.hooks.finalizedHead(id);
+      // That write is bounded by the previous round's deadline: not waited on past this round's (then read, bounded).
+      return head ? [[id, untilDeadline(head, deadline)] as const] : [];
+    });
+    if (handed.length === 0) return this.reader.getHeads(ids);
+    const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
+    const [read, written] = await Promise.all([
+      toRead.length > 0 ? this.reader.getHeads(toRead) : new Map<string, Head>(),
+      Promise.all(handed.map(async ([id, head]) => [id, await head] as const)),
+    ]);
+    const unwritten = written.filter(([, head]) => !head).map(([id]) => id);
+    const again = unwritten.length > 0 ? await this.reader.getHeads(unwritten) : new Map<string, Head>();
+    const out = new Map<string, Head>();
+    for (const id of ids) {
+      const head = read.get(id) ?? written.find(([h]) => h === id)?.[1] ?? again.get(id);
+      if (head) out.set(id, head);
+    }
+    return out;
+  }
+
+  /**
+   * Releases the leases of acknowledged appends. A stream with another append queued in this process hands its head
+   * over unfinalised: the next round's lease (a compare-and-set on this lease's seq_no) writes the finalised version and
+   * position with its own lease, one head write and one round trip fewer between two appends to a hot stream. The
+   * others are finalised now, and their next append in this process takes the head this write leaves instead of
+   * reading it after it. Settles once the writes are done.
+   */
+  async finalize(works: LockedWork[]): Promise<void> {
+    const now = new Date().toISOString();
+    const finalize = works.filter((w) => {
+      const id = w.a.aggregateId;
+      this.unfinalized.set(id, w);
+      if (this.hooks.offerHead(id, finalizedHead(w, now)) && !this.unfinalized.has(id)) return false;
+      this.unfinalized.delete(id);
+      return true;
+    });
+    await this.write(finalize, deadlineOf(finalize));
+  }
+
+  /** Finalises the heads a round took unfinalised and did not lease (best effort, like any finalisation). */
+  settleOwed(owed: Map<string, LockedWork>, deadline: number): void {
+    if (owed.size === 0) return;
+    const works = [...owed.values()];
+    owed.clear();
+    void this.write(works, deadline);
+  }
+
+  private async write(works: LockedWork[], deadline: number): Promise<void> {
+    if (works.length === 0) return;
+    const finalized = timed(
+      this.ctx.observer,
+      'finalize',
+      cleanupWithin(deadline, () => this.steps.finalizeHeads(works)),
+    ).catch((e: unknown) => {
+      this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`);
+      return works.map(() => null);
+    });
+    works.forEach((w, i) =>
+      this.hooks.handOver(
+        w.a.aggregateId,
+        finalized.then((heads) => heads[i] ?? null),
+      ),
+    );
+    await finalized;
+  }
+}
