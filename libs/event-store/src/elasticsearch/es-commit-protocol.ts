@@ -335,7 +335,7 @@ export class CommitProtocol {
         writeDerived(
           this.ctx,
           committed.map((w) => w.envelopes),
-          committed.map((w) => w.a.events.map((e) => e.eventId !== undefined)),
+          false,
         ),
       ),
       cleanupWithin(deadlineOf(aborted), () => this.steps.abortLocks(aborted, false)),

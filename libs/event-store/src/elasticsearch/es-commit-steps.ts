@@ -15,13 +15,19 @@ export class CommitSteps {
 
   async settleReservations(found: Map<string, LocatedEventId>): Promise<ReservedIds> {
     const out: ReservedIds = { committed: new Map(), stale: new Map(), inFlight: new Set() };
+    // The ids of one append share its commit: one read of the log per commit.
+    const logDocs = new Map<number, ReturnType<GlobalLog['getLogDoc']>>();
+    const logDocAt = (position: number) => {
+      if (!logDocs.has(position)) logDocs.set(position, this.log.getLogDoc(position));
+      return logDocs.get(position) as ReturnType<GlobalLog['getLogDoc']>;
+    };
     await Promise.all(
       [...found].map(async ([id, doc]) => {
         if (!doc.txId) {
           out.committed.set(id, { aggregateId: doc.aggregateId, version: doc.version });
           return;
         }
-        let log = await this.log.getLogDoc(doc.firstPosition as number);
+        let log = await logDocAt(doc.firstPosition as number);
         if (!log) {
           if (Date.now() < (doc.expiresAt ?? 0)) {
             out.inFlight.add(id);

@@ -4,11 +4,12 @@ import { bulkPairs, sleep, type EsContext } from './es-context';
 import { eventDocumentId, toSearchDocument } from './es-search-fields';
 
 /**
- * Writes event documents and event-id entries; returns per group whether all its documents landed.
- * `clientIds` tells which events carry a client-chosen id: only those can be retried, so only those need the
- * realtime id index (lookups of other ids fall back to search). Unknown (roll-forward): write them all.
+ * Writes event documents and, with `withEventIds`, event-id entries; returns per group whether all its documents
+ * landed. The commit path writes no event-id entries: client-chosen ids (the only ones a client can retry) are
+ * reserved before the commit and their reservation stays their entry, settled through the log (`settleReservations`);
+ * lookups of server-generated ids fall back to search. Roll-forward and re-derivation write them all (harmless).
  */
-export async function writeDerived(ctx: EsContext, groups: StoredEvent[][], clientIds?: boolean[][]): Promise<boolean[]> {
+export async function writeDerived(ctx: EsContext, groups: StoredEvent[][], withEventIds = true): Promise<boolean[]> {
   if (groups.length === 0) return [];
   const ok = groups.map(() => false);
   let pendingGroups = groups.map((g, i) => ({ g, i }));
@@ -18,11 +19,11 @@ export async function writeDerived(ctx: EsContext, groups: StoredEvent[][], clie
     const docs: unknown[] = [];
     const owner: number[] = [];
     for (const { g, i } of pendingGroups) {
-      for (const [k, e] of g.entries()) {
+      for (const e of g) {
         ops.push({ index: { _index: ctx.names.events, _id: eventDocumentId(e.aggregateId, e.version) } });
         docs.push(toSearchDocument(e, ctx.decl));
         owner.push(i);
-        if (clientIds && !clientIds[i][k]) continue;
+        if (!withEventIds) continue;
         ops.push({ index: { _index: ctx.names.eventIds, _id: e.eventId } });
         docs.push({ aggregateId: e.aggregateId, version: e.version });
         owner.push(i);

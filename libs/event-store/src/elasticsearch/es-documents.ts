@@ -60,7 +60,8 @@ export type LogDoc = CommitDoc | TombstoneDoc;
 
 /**
  * Where an event id lives, `<prefix>-event-ids/<eventId>`. Written as a reservation (with the reserving append's
- * `txId` and positions) before the commit, and rewritten without them once the append's documents are derived.
+ * `txId` and positions) before the commit; it stays so once the append commits (the log's commit document at
+ * `firstPosition` with the same `txId` says it did). Roll-forward and re-derivation write it without them.
  */
 export interface EventIdDoc {
   aggregateId: string;

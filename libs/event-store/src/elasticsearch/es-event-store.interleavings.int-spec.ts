@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors, type Client } from '@elastic/elasticsearch';
-import { AppendOutcomeUnknownError } from '@gyroscops/event-store';
+import { AppendOutcomeUnknownError, DuplicateEventError } from '@gyroscops/event-store';
 import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
@@ -349,6 +349,31 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect(headWrites).toBeLessThan(12);
       const slice = await s1.readStream(aggregateId, reader());
       expect(slice.events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+  });
+
+  describe('when an append carries client event ids', () => {
+    it('writes each id once, its reservation, and still recognises a retry and a duplicate after the append is finalised', async () => {
+      const aggregateId = `ids-once-${randomUUID()}`;
+      let idWrites = 0;
+      const s2 = await second(async (method, params, call) => {
+        const ops = (params.operations ?? []) as Record<string, { _index?: string } | undefined>[];
+        if (method === 'bulk') idWrites += ops.filter((op) => (op.index ?? op.create)?._index === s1.names.eventIds).length;
+        return call(params);
+      });
+      const events = [1, 2, 3].map((n) => ev('Deposited', { n }, { eventId: randomUUID() }));
+      const options = { aggregateType: 'Account', expectedVersion: 'no_stream' as const, context: writer() };
+      const first = await s2.appendToStream(aggregateId, events, options);
+      await s2.readStream(aggregateId, reader());
+      await sleep(200); // finalised
+      expect(idWrites).toBe(3);
+      // A retry (another instance, the head now finalised) is answered with the stored versions, and writes nothing.
+      const retry = await s1.appendToStream(aggregateId, events, options);
+      expect(retry).toMatchObject({ fromVersion: 1, version: 3, position: first.position });
+      await expect(
+        s1.appendToStream(`ids-other-${randomUUID()}`, [events[1]], { ...options, expectedVersion: 'any' }),
+      ).rejects.toBeInstanceOf(DuplicateEventError);
+      expect((await s1.getEvent(events[2].eventId as string, reader())).version).toBe(3);
     });
   });
 });
