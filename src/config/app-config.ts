@@ -1,4 +1,5 @@
 import type { TelemetryRetention } from '@gyroscops/event-store';
+import type { EventsIndexLayout } from '@gyroscops/event-store/elasticsearch';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -77,6 +78,8 @@ export class AppConfig {
   readonly appendTimeoutMs!: number;
   /** Event types that are pure telemetry, with the age (seconds) past which reads no longer show them (scavenging removes them). */
   readonly telemetryRetention!: TelemetryRetention;
+  /** The events index's primary shards and routing (`none`, or `organization`: a tenant's search reads one shard). */
+  readonly eventsIndex!: EventsIndexLayout;
   /** `GET /v1/log/stream`: heartbeat period, events buffered per slow client before it is dropped, connection lifetime (0: none). */
   readonly logStream!: LogStreamConfig;
   readonly metrics!: MetricsConfig;
@@ -92,6 +95,7 @@ export class AppConfig {
     Object.freeze(this.metrics);
     Object.freeze(this.tracing);
     Object.freeze(this.telemetryRetention);
+    Object.freeze(this.eventsIndex);
     if (this.corsOrigins) Object.freeze(this.corsOrigins);
     Object.freeze(this);
   }

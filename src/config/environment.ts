@@ -116,6 +116,15 @@ export class EnvironmentVariables {
   @Max(600000, { message: integer(100, 600000) })
   EVENT_STORE_APPEND_TIMEOUT_MS: number = 15000;
 
+  // The events index's layout (README "Scaling"): fixed when the index is created; a change needs a new index prefix.
+  @IsInt({ message: integer(1, 1024) })
+  @Min(1, { message: integer(1, 1024) })
+  @Max(1024, { message: integer(1, 1024) })
+  EVENT_STORE_EVENTS_SHARDS: number = 1;
+
+  @IsIn(['none', 'organization'], { message: 'must be one of none, organization' })
+  EVENT_STORE_EVENTS_ROUTING: 'none' | 'organization' = 'none';
+
   /** Event types that are pure telemetry and the age past which they are out of reach: `Heartbeat=7d,MetricSampled=24h`. */
   @IsOptional()
   @IsString()
@@ -191,6 +200,8 @@ export const ENVIRONMENT_VARIABLE_NAMES: readonly EnvironmentVariableName[] = [
   'PROJECTION_LAG_THRESHOLD',
   'EVENT_STORE_APPEND_TIMEOUT_MS',
   'EVENT_STORE_TELEMETRY_RETENTION',
+  'EVENT_STORE_EVENTS_SHARDS',
+  'EVENT_STORE_EVENTS_ROUTING',
   'LOG_STREAM_HEARTBEAT_MS',
   'LOG_STREAM_BUFFER_EVENTS',
   'LOG_STREAM_MAX_CONNECTION_MS',

@@ -253,4 +253,24 @@ describe('loadConfig', () => {
       expect(problemsOf({ EVENT_STORE_TELEMETRY_RETENTION: 'Heartbeat=20000w' })[0]).toContain('between 1 second and 10 years');
     });
   });
+
+  describe("when the events index's layout is configured (EVENT_STORE_EVENTS_SHARDS, EVENT_STORE_EVENTS_ROUTING)", () => {
+    it('has one shard and no routing by default, and reads both', () => {
+      expect(loadConfig({}).eventsIndex).toEqual({ shards: 1, routing: 'none' });
+      expect(loadConfig({ EVENT_STORE_EVENTS_SHARDS: '6', EVENT_STORE_EVENTS_ROUTING: 'organization' }).eventsIndex).toEqual({
+        shards: 6,
+        routing: 'organization',
+      });
+    });
+
+    it('refuses a shard count out of range and an unknown routing', () => {
+      expect(problemsOf({ EVENT_STORE_EVENTS_SHARDS: '0', EVENT_STORE_EVENTS_ROUTING: 'tenant' })).toEqual([
+        'EVENT_STORE_EVENTS_SHARDS="0": must be an integer from 1 to 1024',
+        'EVENT_STORE_EVENTS_ROUTING="tenant": must be one of none, organization',
+      ]);
+      expect(problemsOf({ EVENT_STORE_EVENTS_SHARDS: '2.5' })).toEqual([
+        'EVENT_STORE_EVENTS_SHARDS="2.5": must be an integer from 1 to 1024',
+      ]);
+    });
+  });
 });

@@ -63,6 +63,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     projectionLagThreshold: vars.PROJECTION_LAG_THRESHOLD,
     appendTimeoutMs: vars.EVENT_STORE_APPEND_TIMEOUT_MS,
     telemetryRetention,
+    eventsIndex: { shards: vars.EVENT_STORE_EVENTS_SHARDS, routing: vars.EVENT_STORE_EVENTS_ROUTING },
     logStream: {
       heartbeatMs: vars.LOG_STREAM_HEARTBEAT_MS,
       bufferEvents: vars.LOG_STREAM_BUFFER_EVENTS,

@@ -32,8 +32,9 @@ function createStore(options: EventStoreModuleOptions): EventStore {
   const logger = new Logger('EventStore');
   const { backend: _b, ...rest } = options;
   const store = new ElasticsearchEventStore({ ...rest, logger });
-  // Set-up runs in the background: the service starts (not ready) even when Elasticsearch is down.
-  void store.startSetupLoop();
+  // Set-up runs in the background: the service starts (not ready) even when Elasticsearch is down. It gives up only on
+  // an events index laid out otherwise than configured (logged as an error; the store then stays unready).
+  store.startSetupLoop().catch(() => undefined);
   return store;
 }
 

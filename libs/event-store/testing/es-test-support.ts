@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
-import { ElasticsearchEventStore, dropIndices, type EsEventStoreOptions } from '@gyroscops/event-store/elasticsearch';
+import {
+  ElasticsearchEventStore,
+  dropIndices,
+  type EsEventStoreOptions,
+  type EventsIndexLayout,
+} from '@gyroscops/event-store/elasticsearch';
 
 /** A real Elasticsearch client for tests; jest's global set-up found or started the node and set ES_NODE. */
 export function testClient(): Client {
@@ -31,3 +36,12 @@ export async function refresh(client: Client, prefix: string): Promise<void> {
 export async function dropPrefix(client: Client, prefix: string): Promise<void> {
   await dropIndices(client, prefix);
 }
+
+/**
+ * The events index layouts the adapter's suites run under: the default (one shard) and several shards routed by
+ * organization, where a get, write or delete of an event document that forgets its routing fails (`_routing` required).
+ */
+export const EVENTS_LAYOUTS: readonly { name: string; eventsIndex?: EventsIndexLayout }[] = [
+  { name: '' },
+  { name: ' (events index: 3 shards routed by organization)', eventsIndex: { shards: 3, routing: 'organization' } },
+];

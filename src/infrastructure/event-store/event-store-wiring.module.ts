@@ -25,6 +25,7 @@ import { StoreWakeUp } from './store-wake-up';
         searchFields: SEARCH_FIELDS,
         appendTimeoutMs: config.appendTimeoutMs,
         telemetryRetention: config.telemetryRetention,
+        eventsIndex: config.eventsIndex,
         observer,
       }),
     }),

@@ -27,6 +27,7 @@ import { WorkflowStepFiguresHandler } from './queries/workflow-step-figures/work
       useFactory: (client: Client, config: AppConfig) =>
         new ElasticsearchAnalyticsReader(client, indexNames(config.esIndexPrefix).events, {
           telemetryRetention: config.telemetryRetention,
+          eventsIndex: config.eventsIndex,
         }),
     },
     EventStatisticsHandler,

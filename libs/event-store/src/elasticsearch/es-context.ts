@@ -3,6 +3,7 @@ import { errors, type Client, type estypes, type TransportRequestOptions } from 
 import type { ReadScope } from '../event-store.port';
 import type { TelemetryRetention } from '../telemetry-retention';
 import type { UpcasterRegistry } from '../upcasting';
+import type { EventsIndexLayout } from './es-events-layout';
 import type { IndexNames } from './es-indices';
 import type { SearchFieldDeclarations } from './es-search-fields';
 import type { StoreObserver } from '../store-observer';
@@ -17,6 +18,8 @@ export interface StoreLogger {
 export interface EsContext {
   client: Client;
   names: IndexNames;
+  /** The events index's shards and routing: every get, mget, write and delete of an event document passes its routing. */
+  eventsLayout: EventsIndexLayout;
   decl: SearchFieldDeclarations;
   upcasters: UpcasterRegistry;
   logger?: StoreLogger;

@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { StoredEvent } from '../event-store.port';
 import { bulkPairs, sleep, type EsContext } from './es-context';
+import { documentRouting } from './es-events-layout';
 import { eventDocumentId, toSearchDocument } from './es-search-fields';
 
 /**
@@ -20,7 +21,8 @@ export async function writeDerived(ctx: EsContext, groups: StoredEvent[][], with
     const owner: number[] = [];
     for (const { g, i } of pendingGroups) {
       for (const e of g) {
-        ops.push({ index: { _index: ctx.names.events, _id: eventDocumentId(e.aggregateId, e.version) } });
+        const routing = documentRouting(ctx.eventsLayout, e.metadata.organizationId);
+        ops.push({ index: { _index: ctx.names.events, _id: eventDocumentId(e.aggregateId, e.version), ...routing } });
         docs.push(toSearchDocument(e, ctx.decl));
         owner.push(i);
         if (!withEventIds) continue;

@@ -3,6 +3,7 @@ import type { EventPage, EventQuery, ReadScope, StoredEvent } from '../event-sto
 import { telemetryExpired } from '../telemetry-retention';
 import { canRead, nowOf, type EsContext } from './es-context';
 import { statusOf, translate } from './es-errors';
+import { searchRouting } from './es-events-layout';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { buildSearchRequest, telemetryHidden, tenantFilter } from './es-query';
 import { eventDocumentId, fromSearchDocument } from './es-search-fields';
@@ -23,6 +24,7 @@ export class EventLookup {
         // Server-generated ids are not in the realtime id index: find them by search (visible after a refresh).
         const page = await this.ctx.client.search<Record<string, unknown>>({
           index: this.ctx.names.events,
+          ...searchRouting(this.ctx.eventsLayout, scope),
           size: 1,
           query: { bool: { filter: [{ term: { eventId: id } }, ...tenantFilter(scope)] } },
         });
@@ -30,12 +32,19 @@ export class EventLookup {
         if (!hit || this.expired(fromSearchDocument(hit))) throw new EventNotFoundError(eventId);
         return this.ctx.upcasters.apply(fromSearchDocument(hit));
       }
-      const r = await this.ctx.client
-        .get<Record<string, unknown>>({ index: this.ctx.names.events, id: eventDocumentId(loc.aggregateId, loc.version) })
-        .catch((e: unknown) => {
-          if (statusOf(e) === 404) return null;
-          throw e;
-        });
+      // Routed by organization, a document is got from the caller's organization's shard (another organization's
+      // event is not found there, as it is not readable); an admin, who has no organization to route by, reads the
+      // stream instead (its head knows the organization).
+      const routing = searchRouting(this.ctx.eventsLayout, scope);
+      const unroutable = this.ctx.eventsLayout.routing === 'organization' && routing.routing === undefined;
+      const r = unroutable
+        ? null
+        : await this.ctx.client
+            .get<Record<string, unknown>>({ index: this.ctx.names.events, id: eventDocumentId(loc.aggregateId, loc.version), ...routing })
+            .catch((e: unknown) => {
+              if (statusOf(e) === 404) return null;
+              throw e;
+            });
       let e = r?._source ? fromSearchDocument(r._source) : null;
       if (e?.eventId !== id) {
         // A reservation whose append is committed but not yet derived (the stream read serves it from its commit),
@@ -59,7 +68,10 @@ export class EventLookup {
 
   async search(query: EventQuery, scope: ReadScope): Promise<EventPage> {
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const req = buildSearchRequest(this.ctx.names.events, query, scope, cursor, telemetryHidden(this.ctx.telemetry, nowOf(this.ctx)));
+    const req = {
+      ...buildSearchRequest(this.ctx.names.events, query, scope, cursor, telemetryHidden(this.ctx.telemetry, nowOf(this.ctx))),
+      ...searchRouting(this.ctx.eventsLayout, scope, query.organizationId),
+    };
     try {
       const r = await this.ctx.client.search<Record<string, unknown>>(req);
       const hits = r.hits.hits;

@@ -39,6 +39,7 @@ import { translate } from './es-errors';
 import { EventLookup } from './es-event-lookup';
 import { GroupCommitter } from './es-group-committer';
 import { ensureIndices, indexNames, type IndexNames } from './es-indices';
+import { eventsLayoutOf, EventsIndexLayoutError } from './es-events-layout';
 import { LeaseRecovery } from './es-lease-recovery';
 import { GlobalLog } from './es-log';
 import { PositionAllocator } from './es-positions';
@@ -80,6 +81,7 @@ export class ElasticsearchEventStore implements EventStore {
       // Requests of the commit protocol are bounded by the deadline of the appends they serve (es-context).
       client: deadlineBound(options.client),
       names: this.names,
+      eventsLayout: eventsLayoutOf(options.eventsIndex),
       decl: options.searchFields ?? {},
       upcasters: new UpcasterRegistry(options.upcasters),
       logger: options.logger,
@@ -127,7 +129,7 @@ export class ElasticsearchEventStore implements EventStore {
   /** Creates or upgrades indices once; retried by `startSetupLoop` until Elasticsearch answers. */
   async setup(): Promise<void> {
     const o = this.options;
-    await ensureIndices(o.client, o.indexPrefix, this.ctx.decl, o.numberOfReplicas ?? 0, o.refreshInterval);
+    await ensureIndices(o.client, o.indexPrefix, this.ctx.decl, o.numberOfReplicas ?? 0, o.refreshInterval, this.ctx.eventsLayout);
     await this.keys.setup(o.numberOfReplicas ?? 0);
     this.ready = true;
   }
@@ -145,6 +147,11 @@ export class ElasticsearchEventStore implements EventStore {
           return;
         } catch (e) {
           if (this.closed) return;
+          if (e instanceof EventsIndexLayoutError) {
+            // Retrying cannot help: the operator must reindex or configure the index's layout. The store stays unready.
+            this.options.logger?.error(`event store set-up refused: ${e.message}`);
+            throw e;
+          }
           this.options.logger?.warn(`event store set-up failed (attempt ${attempt}), retrying: ${(e as Error).message}`);
           // Unref'd: a pending retry never keeps a closing process alive.
           await new Promise((r) => setTimeout(r, retryMs).unref());
@@ -170,7 +177,7 @@ export class ElasticsearchEventStore implements EventStore {
   async close(): Promise<void> {
     this.closed = true;
     // Let a set-up attempt in flight finish, so nothing is created after the caller cleans up.
-    if (this.setupRunning) await Promise.race([this.setupRunning, sleep(5000)]);
+    if (this.setupRunning) await Promise.race([this.setupRunning.catch(() => undefined), sleep(5000)]);
     await this.committer.drain(10000);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
   }

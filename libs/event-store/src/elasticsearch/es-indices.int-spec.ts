@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { reader, writer } from '../../testing/event-store.contract';
+import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
+import { EventsIndexLayoutError, type EventsIndexLayout } from './es-events-layout';
 import { MAPPING_VERSION, missingProperties } from './es-indices';
+import { ElasticsearchEventStore } from './es-event-store.adapter';
+import { eventDocumentId } from './es-search-fields';
 
 const kw = { type: 'keyword' } as const;
 const off = { type: 'object', enabled: false } as const;
@@ -125,6 +128,94 @@ describe('The events index definition', () => {
         });
         await again.close();
         await store.close();
+      } finally {
+        await dropPrefix(c, p);
+      }
+    });
+  });
+
+  describe('when the events index has several shards and routes by organization', () => {
+    const routed: EventsIndexLayout = { shards: 3, routing: 'organization' };
+
+    /** The client, keeping the responses of its searches (their `_shards` tell how many shards each read). */
+    function recordingSearches(client: Client, responses: estypes.SearchResponse[]): Client {
+      return new Proxy(client, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== 'search' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            const r = (await (value as (...a: unknown[]) => Promise<estypes.SearchResponse>).apply(target, args)) as estypes.SearchResponse;
+            responses.push(r);
+            return r;
+          };
+        },
+      });
+    }
+
+    it("a tenant's search reads one shard and finds its events, an admin's reads every shard and finds all", async () => {
+      const p = testPrefix('indices-routed');
+      const responses: estypes.SearchResponse[] = [];
+      try {
+        const store = await makeEsStore(recordingSearches(c, responses), p, { eventsIndex: routed });
+        const events = `${p}-events`;
+        const settings = await c.indices.getSettings({ index: events });
+        expect(settings[events]?.settings?.index?.number_of_shards).toBe('3');
+        expect((await c.indices.getMapping({ index: events }))[events]?.mappings?._routing).toEqual({ required: true });
+        const orgs = ['org-a', 'org-b', 'org-c', 'org-d'];
+        for (const org of orgs) {
+          await store.appendToStream(`s-${org}-${randomUUID()}`, [ev('Noted', { org }), ev('Noted', { org })], {
+            aggregateType: 'Thing',
+            expectedVersion: 'no_stream',
+            context: writer(org),
+          });
+        }
+        await refresh(c, p);
+        const shardsRead = () => responses[responses.length - 1]?._shards.total;
+        for (const org of orgs) {
+          const page = await store.search({ eventType: 'Noted' }, reader(org));
+          expect(page.events.map((e) => e.eventData.org)).toEqual([org, org]);
+          expect(shardsRead()).toBe(1);
+        }
+        expect((await store.search({ eventType: 'Noted' }, { organizationId: 'ops', isAdmin: true })).total).toBe(8);
+        expect(shardsRead()).toBe(3);
+        // An admin filtering one organization reads only its shard too.
+        expect((await store.search({ organizationId: 'org-b' }, { organizationId: 'ops', isAdmin: true })).total).toBe(2);
+        expect(shardsRead()).toBe(1);
+        // A read of a document that forgets the routing fails loudly instead of reading the wrong shard.
+        const [one] = (await store.search({ organizationId: 'org-a' }, reader('org-a'))).events;
+        await expect(c.get({ index: events, id: eventDocumentId(one.aggregateId, one.version) })).rejects.toMatchObject({
+          meta: { body: { error: { type: 'routing_missing_exception' } } },
+        });
+        await store.close();
+      } finally {
+        await dropPrefix(c, p);
+      }
+    });
+
+    it('start-up refuses an existing events index laid out otherwise, in one sentence naming the fix, and does not retry', async () => {
+      const p = testPrefix('indices-layout');
+      try {
+        const first = await makeEsStore(c, p);
+        await first.close();
+        await expect(makeEsStore(c, p, { eventsIndex: routed })).rejects.toThrow(EventsIndexLayoutError);
+        await expect(makeEsStore(c, p, { eventsIndex: { shards: 2 } })).rejects.toThrow(
+          /has 1 primary shard\(s\) and routing "none" but the store is configured with 2 and "none".*reindex into a new index prefix/,
+        );
+        const errors: string[] = [];
+        const warnings: string[] = [];
+        const looping = new ElasticsearchEventStore({
+          client: c,
+          indexPrefix: p,
+          eventsIndex: routed,
+          logger: { warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
+        });
+        await expect(looping.startSetupLoop(10)).rejects.toThrow(EventsIndexLayoutError);
+        expect(errors).toHaveLength(1);
+        expect(warnings).toEqual([]);
+        expect(await looping.isReady()).toBe(false);
+        await looping.close();
+        // The configured layout of the existing index still starts.
+        await (await makeEsStore(c, p, { eventsIndex: { shards: 1, routing: 'none' } })).close();
       } finally {
         await dropPrefix(c, p);
       }

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
 import { errorTypeOf } from './es-errors';
+import { assertEventsLayout, DEFAULT_EVENTS_LAYOUT, type EventsIndexLayout } from './es-events-layout';
 import { DERIVED_FIELDS, FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from './es-search-fields';
 
 /**
@@ -33,7 +34,7 @@ export function indexNames(prefix: string): IndexNames {
 const kw: estypes.MappingProperty = { type: 'keyword' };
 const off: estypes.MappingProperty = { type: 'object', enabled: false };
 
-function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMapping {
+function eventsMapping(decl: SearchFieldDeclarations, layout: EventsIndexLayout): estypes.MappingTypeMapping {
   const num: Record<string, estypes.MappingProperty> = {};
   for (const d of decl.numeric ?? []) num[d.name] = { type: d.type };
   const kwFields: Record<string, estypes.MappingProperty> = {};
@@ -42,6 +43,10 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
     // Only our fixed fields are indexed; payloads live in disabled objects (stored, never parsed) and in
     // `flattened` fields (keyword leaves under one mapping entry), so no payload can add or conflict a field.
     dynamic: 'strict',
+    // The routing mode, recorded for the start-up check (es-events-layout); routed by organization, a write or a get
+    // that forgets the routing fails instead of landing on (or reading) another shard.
+    _meta: { routing: layout.routing },
+    ...(layout.routing === 'organization' ? { _routing: { required: true } } : {}),
     // Derived search fields are indexed but not stored: _source keeps the envelope once, not three times.
     _source: { excludes: [...DERIVED_FIELDS] },
     properties: {
@@ -76,9 +81,13 @@ function eventsMapping(decl: SearchFieldDeclarations): estypes.MappingTypeMappin
   };
 }
 
-export function definitions(names: IndexNames, decl: SearchFieldDeclarations): Record<keyof IndexNames, estypes.MappingTypeMapping> {
+export function definitions(
+  names: IndexNames,
+  decl: SearchFieldDeclarations,
+  layout: EventsIndexLayout = DEFAULT_EVENTS_LAYOUT,
+): Record<keyof IndexNames, estypes.MappingTypeMapping> {
   return {
-    events: eventsMapping(decl),
+    events: eventsMapping(decl, layout),
     streams: {
       dynamic: false,
       properties: {
@@ -139,17 +148,22 @@ async function growMapping(client: Client, index: string, mapping: estypes.Mappi
   }
 }
 
-/** Creates or upgrades templates, indices and the position counter. Idempotent; safe when run concurrently. */
+/**
+ * Creates or upgrades templates, indices and the position counter. Idempotent; safe when run concurrently. Every
+ * index has one primary shard but the events index, which has the layout's (and throws `EventsIndexLayoutError`
+ * when it exists with another shard count or routing).
+ */
 export async function ensureIndices(
   client: Client,
   prefix: string,
   decl: SearchFieldDeclarations,
   replicas: number,
   refreshInterval = '1s',
+  eventsLayout: EventsIndexLayout = DEFAULT_EVENTS_LAYOUT,
 ): Promise<void> {
   const names = indexNames(prefix);
-  const defs = definitions(names, decl);
-  const settings: estypes.IndicesIndexSettings = {
+  const defs = definitions(names, decl, eventsLayout);
+  const common: estypes.IndicesIndexSettings = {
     number_of_shards: 1,
     number_of_replicas: replicas,
     refresh_interval: refreshInterval,
@@ -157,17 +171,20 @@ export async function ensureIndices(
   };
   for (const key of Object.keys(names) as (keyof IndexNames)[]) {
     const index = names[key];
+    const settings = key === 'events' ? { ...common, number_of_shards: eventsLayout.shards } : common;
+    const layoutMeta = key === 'events' ? { layout: `${eventsLayout.shards}/${eventsLayout.routing}` } : {};
     const templateName = `${index}-template`;
     const existing = await client.indices
       .getIndexTemplate({ name: templateName })
-      .then((r) => r.index_templates[0]?.index_template._meta?.version as number | undefined)
+      .then((r) => r.index_templates[0]?.index_template._meta)
       .catch(() => undefined);
-    if (existing === undefined || existing < MAPPING_VERSION) {
+    const version = existing?.version as number | undefined;
+    if (version === undefined || version < MAPPING_VERSION || existing?.layout !== layoutMeta.layout) {
       await client.indices.putIndexTemplate({
         name: templateName,
         index_patterns: [index],
         priority: 500,
-        _meta: { version: MAPPING_VERSION, managedBy: 'gyroscops-event-store' },
+        _meta: { version: MAPPING_VERSION, managedBy: 'gyroscops-event-store', ...layoutMeta },
         template: { settings, mappings: defs[key] },
       });
     }
@@ -175,6 +192,8 @@ export async function ensureIndices(
       await client.indices.create({ index, settings, mappings: defs[key] });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
+      // Shards and routing are fixed at creation: checked before the mapping (which records the routing) is touched.
+      if (key === 'events') await assertEventsLayout(client, index, eventsLayout);
       // Existing index, possibly from an older version: add new fields (additive; a no-op when equal).
       await growMapping(client, index, defs[key]);
     }

@@ -4,6 +4,7 @@ import type { TelemetryRetention } from '../telemetry-retention';
 import type { Upcaster } from '../upcasting';
 import type { ProtocolFaults } from './es-commit-types';
 import type { StoreLogger } from './es-context';
+import type { EventsIndexLayout } from './es-events-layout';
 import type { SearchFieldDeclarations } from './es-search-fields';
 
 /** What an ElasticsearchEventStore is built with: where, the bounds of batches and leases, and hooks. */
@@ -11,6 +12,11 @@ export interface EsEventStoreOptions {
   client: Client;
   indexPrefix: string;
   numberOfReplicas?: number;
+  /**
+   * The events index's primary shards (default 1) and routing (`none` by default, or `organization`: a tenant's search
+   * reads one shard). Fixed when the index is created: set-up refuses an existing index laid out otherwise.
+   */
+  eventsIndex?: Partial<EventsIndexLayout>;
   searchFields?: SearchFieldDeclarations;
   upcasters?: Upcaster[];
   /** How long a writer's claim on a stream lasts before others may resolve it (crash recovery bound). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ev, reader, writer } from '../../testing/event-store.contract';
-import { dropPrefix, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
+import { dropPrefix, EVENTS_LAYOUTS, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
 
 /** Every `_source` of every index of the prefix, as text. */
 async function everySource(client: Client, prefix: string): Promise<string[]> {
@@ -13,7 +13,7 @@ async function everySource(client: Client, prefix: string): Promise<string[]> {
   return out;
 }
 
-describe('Elasticsearch event store: deletion and retention on disk', () => {
+describe.each(EVENTS_LAYOUTS)('Elasticsearch event store$name: deletion and retention on disk', ({ eventsIndex }) => {
   let client: Client;
   let prefix: string;
   let store: ElasticsearchEventStore;
@@ -22,7 +22,7 @@ describe('Elasticsearch event store: deletion and retention on disk', () => {
   beforeAll(async () => {
     client = testClient();
     prefix = testPrefix('lifecycle');
-    store = await makeEsStore(client, prefix);
+    store = await makeEsStore(client, prefix, { eventsIndex });
   });
   afterAll(async () => {
     await store.close();

@@ -7,6 +7,7 @@ import { bulkPairs, canRead, nowOf, sleep, type EsContext } from './es-context';
 import { writeDerived } from './es-derived';
 import type { CommitDoc, HeadDoc, TombstoneDoc } from './es-documents';
 import { statusOf } from './es-errors';
+import { documentRouting } from './es-events-layout';
 import type { LeaseRecovery } from './es-lease-recovery';
 import type { GlobalLog } from './es-log';
 import { telemetryHidden } from './es-query';
@@ -166,6 +167,7 @@ export class StreamLifecycleStore {
     const head = (await this.reader.getHeads([aggregateId])).get(aggregateId)?.doc;
     // An append in flight settles first (its last commit may be the one holding them): the next run takes it.
     if (!head || head.pending) return { events: 0, logDocs: 0, bytes: 0 };
+    const routing = documentRouting(this.ctx.eventsLayout, head.organizationId);
     const wanted = new Set(found.map((d) => d.version));
     const rewrites: estypes.BulkOperationContainer[] = [];
     const bodies: unknown[] = [];
@@ -199,7 +201,7 @@ export class StreamLifecycleStore {
         bytes += Buffer.byteLength(JSON.stringify(e));
         ops.push(
           { delete: { _index: this.ctx.names.eventIds, _id: e.eventId } },
-          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version) } },
+          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version), ...routing } },
         );
       }
     });
@@ -208,7 +210,7 @@ export class StreamLifecycleStore {
       if (inCommits.has(d.version)) continue;
       ops.push(
         { delete: { _index: this.ctx.names.eventIds, _id: d.eventId } },
-        { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, d.version) } },
+        { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, d.version), ...routing } },
       );
     }
     await this.bulkWithDeletes(
@@ -251,6 +253,7 @@ export class StreamLifecycleStore {
     let floor = lifecycle.hardDeleted ? doc.version + 1 : firstVisibleVersion(lifecycle, doc.version);
     if (lifecycle.maxAge && !lifecycle.hardDeleted) floor = await this.firstWithinMaxAge(doc, floor);
     if (floor <= purged) return { events: 0, logDocs: 0, bytes: 0 };
+    const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
     // Record how far the disk will be purged before purging it: reads never go below it from then on (and a restore
     // cannot bring those versions back). A head that moved meanwhile is left for the next run.
     if (!(await this.replaceHead(aggregateId, head, { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } }))) {
@@ -276,7 +279,7 @@ export class StreamLifecycleStore {
         bytes += Buffer.byteLength(JSON.stringify(e));
         ops.push(
           { delete: { _index: this.ctx.names.eventIds, _id: e.eventId } },
-          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version) } },
+          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version), ...routing } },
         );
         docs.push(undefined, undefined);
       }
@@ -292,6 +295,7 @@ export class StreamLifecycleStore {
       const versions = Array.from({ length: Math.min(500, doc.version - v + 1) }, (_, i) => v + i);
       const r = await this.ctx.client.mget<Record<string, unknown>>({
         index: this.ctx.names.events,
+        ...documentRouting(this.ctx.eventsLayout, doc.organizationId),
         ids: versions.map((x) => eventDocumentId(doc.aggregateId, x)),
         _source_includes: ['timestamp', 'version'],
       });
@@ -307,6 +311,7 @@ export class StreamLifecycleStore {
   /** Hard delete: every payload of the stream leaves the log (tombstones over the same positions), search, ids, snapshots. */
   private async purge(doc: HeadDoc): Promise<void> {
     const commits = await this.log.commitsOf(doc.aggregateId);
+    const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
     for (const commit of commits) {
@@ -318,7 +323,7 @@ export class StreamLifecycleStore {
       }
     }
     for (let v = 1; v <= doc.version; v++) {
-      ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v) } });
+      ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v), ...routing } });
       docs.push(undefined);
     }
     ops.push({ delete: { _index: this.ctx.names.snapshots, _id: doc.aggregateId } });
@@ -330,8 +335,9 @@ export class StreamLifecycleStore {
   private async syncSearch(doc: HeadDoc, before: number, after: number): Promise<void> {
     if (after > before) {
       const ops: estypes.BulkOperationContainer[] = [];
+      const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
       for (let v = before; v < after && v <= doc.version; v++)
-        ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v) } });
+        ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v), ...routing } });
       await this.bulkWithDeletes(
         ops,
         ops.map(() => undefined),

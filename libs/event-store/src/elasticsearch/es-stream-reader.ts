@@ -3,6 +3,7 @@ import type { ReadStreamOptions, StoredEvent, StreamSlice } from '../event-store
 import { firstVisibleVersion, streamExists, withinMaxAge } from '../stream-lifecycle';
 import { hasTelemetryRetention, telemetryExpired } from '../telemetry-retention';
 import { nowOf, type EsContext } from './es-context';
+import { documentRouting } from './es-events-layout';
 import type { CommitDoc, EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
 import type { GlobalLog } from './es-log';
 import { eventDocumentId, fromSearchDocument } from './es-search-fields';
@@ -93,6 +94,7 @@ export class StreamReader {
       if (chunk.length > 0) {
         const r = await this.ctx.client.mget<Record<string, unknown>>({
           index: this.ctx.names.events,
+          ...documentRouting(this.ctx.eventsLayout, doc.organizationId),
           ids: chunk.map((v) => eventDocumentId(aggregateId, v)),
           _source_excludes: ['dataFlat', 'metaFlat', 'text', 'num', 'kw'],
         });

@@ -6,6 +6,17 @@
 export { ElasticsearchEventStore } from './es-event-store.adapter';
 export type { EsEventStoreOptions } from './es-options';
 export { dropIndices, indexNames, type IndexNames } from './es-indices';
+/** The events index's shards and routing (store option `eventsIndex`), and the routing a search of it passes. */
+export {
+  DEFAULT_EVENTS_LAYOUT,
+  EVENTS_ROUTINGS,
+  EventsIndexLayoutError,
+  MAX_EVENTS_SHARDS,
+  existingEventsLayout,
+  searchRouting,
+  type EventsIndexLayout,
+  type EventsRouting,
+} from './es-events-layout';
 export { eventFilters, telemetryHidden } from './es-query';
 /** The searchable document the events index holds per event, and its id (tooling, benchmarks, other services). */
 export { toSearchDocument, eventDocumentId } from './es-search-fields';

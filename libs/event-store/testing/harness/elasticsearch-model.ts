@@ -233,6 +233,11 @@ export class ElasticsearchModel {
       const ix = this.existing(p.index);
       return { [ix.name]: { mappings: structuredClone(ix.mappings) } };
     },
+    // The model has one shard per index (what the store's set-up checks of an existing events index).
+    get: async (p: { index: string }): Promise<Source> => {
+      const ix = this.existing(p.index);
+      return { [ix.name]: { settings: { index: { number_of_shards: '1' } }, mappings: structuredClone(ix.mappings) } };
+    },
     getIndexTemplate: async (p: { name: string }): Promise<Source> => {
       const t = this.templates.get(p.name);
       if (!t) throw responseError(404, { type: 'resource_not_found_exception', reason: `index template matching [${p.name}] not found` });

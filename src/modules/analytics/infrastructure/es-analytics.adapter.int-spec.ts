@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { type NewEvent, type StoredEvent } from '@gyroscops/event-store';
 import { dropIndices, ElasticsearchEventStore, indexNames } from '@gyroscops/event-store/elasticsearch';
+import { EVENTS_LAYOUTS } from '@gyroscops/event-store/testing';
 import { SEARCH_FIELDS } from '../../../search-fields';
 import { ElasticsearchAnalyticsReader } from './es-analytics.adapter';
 
@@ -9,7 +10,7 @@ import { ElasticsearchAnalyticsReader } from './es-analytics.adapter';
  * The reader against a real Elasticsearch with composite pages of 3 keys, so every figure pages many times:
  * results must equal a brute-force count whatever the page boundaries.
  */
-describe('ElasticsearchAnalyticsReader on a real Elasticsearch, with tiny composite pages', () => {
+describe.each(EVENTS_LAYOUTS)('ElasticsearchAnalyticsReader on a real Elasticsearch$name, with tiny composite pages', ({ eventsIndex }) => {
   const node = process.env.ES_NODE as string;
   const client = new Client({ node, requestTimeout: 30_000 });
   const prefix = `test-analytics-reader-${randomBytes(4).toString('hex')}`;
@@ -22,8 +23,9 @@ describe('ElasticsearchAnalyticsReader on a real Elasticsearch, with tiny compos
     clock: () => now,
     leaseMs: 1000,
     gapTimeoutMs: 1000,
+    eventsIndex,
   });
-  const reader = new ElasticsearchAnalyticsReader(client, index, { pageSize: 3 });
+  const reader = new ElasticsearchAnalyticsReader(client, index, { pageSize: 3, eventsIndex });
   const written: StoredEvent[] = [];
   const admin = { organizationId: 'root', isAdmin: true };
 
@@ -116,6 +118,10 @@ describe('ElasticsearchAnalyticsReader on a real Elasticsearch, with tiny compos
     expect(r.byOrganization).toEqual(count((e) => e.metadata.organizationId));
     expect(r.byUser).toEqual(count((e) => e.metadata.userId));
     expect(r.byUser.length).toBeGreaterThan(6);
+    // A tenant's figures (one shard when routed by organization) count exactly its events.
+    const mine = await reader.statistics({}, { organizationId: 'org-2', isAdmin: false }, 'UTC');
+    expect(mine.total).toBe(written.filter((e) => e.metadata.organizationId === 'org-2').length);
+    expect(mine.byOrganization).toEqual([{ key: 'org-2', count: mine.total }]);
   });
 
   it('sums refunds per currency across pages', async () => {
@@ -195,6 +201,7 @@ describe('ElasticsearchAnalyticsReader on a real Elasticsearch, with tiny compos
         pageSize: 3,
         telemetryRetention: { WorkflowStepCompleted: 86_400 },
         clock: () => at,
+        eventsIndex,
       });
       const shown = written.filter(
         (e) => !(e.eventType === 'WorkflowStepCompleted' && Date.parse(e.timestamp) < at.getTime() - 86_400_000),

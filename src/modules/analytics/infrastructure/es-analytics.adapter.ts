@@ -1,6 +1,6 @@
 import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError, type ReadScope, type TelemetryRetention } from '@gyroscops/event-store';
-import { telemetryHidden } from '@gyroscops/event-store/elasticsearch';
+import { DEFAULT_EVENTS_LAYOUT, searchRouting, telemetryHidden, type EventsIndexLayout } from '@gyroscops/event-store/elasticsearch';
 import { AnalyticsError, AnalyticsQueryRefusedError, SumNotExactError } from '../analytics.errors';
 import type {
   AnalyticsReader,
@@ -124,23 +124,27 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
   private readonly pageSize: number;
   private readonly telemetry: TelemetryRetention | undefined;
   private readonly clock: () => Date;
+  private readonly layout: EventsIndexLayout;
 
   /**
    * `pageSize`: keys per composite page (tests use small pages to exercise paging on real Elasticsearch).
    * `telemetryRetention`: the event store's, so analytics count no event its reads no longer show.
+   * `eventsIndex`: the store's events index layout; routed by organization, a non-admin's request reads one shard.
    */
   constructor(
     private readonly client: Client,
     private readonly index: string,
-    options: { pageSize?: number; telemetryRetention?: TelemetryRetention; clock?: () => Date } = {},
+    options: { pageSize?: number; telemetryRetention?: TelemetryRetention; clock?: () => Date; eventsIndex?: EventsIndexLayout } = {},
   ) {
+    this.layout = options.eventsIndex ?? DEFAULT_EVENTS_LAYOUT;
     this.pageSize = options.pageSize ?? COMPOSITE_PAGE_SIZE;
     this.telemetry = options.telemetryRetention;
     this.clock = options.clock ?? (() => new Date());
   }
 
-  private async aggregate<A>(request: estypes.SearchRequest, what: string): Promise<{ total: number; aggs: A }> {
+  private async aggregate<A>(request: estypes.SearchRequest, what: string, scope: ReadScope): Promise<{ total: number; aggs: A }> {
     try {
+      request = { ...request, ...searchRouting(this.layout, scope) };
       const hidden = telemetryHidden(this.telemetry, this.clock().getTime());
       if (hidden.length > 0) request = { ...request, query: { bool: { filter: request.query ? [request.query] : [], must_not: hidden } } };
       const r = await this.client.search<unknown, Record<string, estypes.AggregationsAggregate>>(request);
@@ -166,14 +170,19 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
     build: (after?: AfterKey) => estypes.SearchRequest,
     name: string,
     what: string,
+    scope: ReadScope,
     pageSize = this.pageSize,
   ): Promise<B[]> {
-    const page = async (after?: AfterKey) => (await this.aggregate<Record<string, Composite<B>>>(build(after), what)).aggs[name];
+    const page = async (after?: AfterKey) => (await this.aggregate<Record<string, Composite<B>>>(build(after), what, scope)).aggs[name];
     return this.allPages(await page(), (after) => page(after), pageSize);
   }
 
   async extent(filter: EventFilter, scope: ReadScope): Promise<Extent> {
-    const { total, aggs } = await this.aggregate<{ first: ValueAgg; last: ValueAgg }>(extentRequest(this.index, filter, scope), 'extent');
+    const { total, aggs } = await this.aggregate<{ first: ValueAgg; last: ValueAgg }>(
+      extentRequest(this.index, filter, scope),
+      'extent',
+      scope,
+    );
     return { count: total, first: total > 0 ? aggs.first.value : null, last: total > 0 ? aggs.last.value : null };
   }
 
@@ -181,12 +190,12 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
     const { total, aggs } = await this.aggregate<StatisticsAggs>(
       statisticsRequest(this.index, filter, scope, timeZone, this.pageSize),
       'statistics',
+      scope,
     );
     const keys = async (name: 'byOrganization' | 'byUser'): Promise<KeyCount[]> => {
       const next = async (after: AfterKey) =>
-        (await this.aggregate<StatisticsAggs>(keyPageRequest(this.index, filter, scope, name, after, this.pageSize), 'statistics')).aggs[
-          name
-        ];
+        (await this.aggregate<StatisticsAggs>(keyPageRequest(this.index, filter, scope, name, after, this.pageSize), 'statistics', scope))
+          .aggs[name];
       const buckets = await this.allPages(aggs[name], next, this.pageSize);
       return buckets.map((b) => ({ key: keyText(b.key.key), count: b.doc_count }));
     };
@@ -196,7 +205,11 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
   }
 
   async trends(filter: EventFilter, scope: ReadScope, interval: Interval, timeZone: string): Promise<CountBucket[]> {
-    const { aggs } = await this.aggregate<{ trends: Histogram }>(trendsRequest(this.index, filter, scope, interval, timeZone), 'trends');
+    const { aggs } = await this.aggregate<{ trends: Histogram }>(
+      trendsRequest(this.index, filter, scope, interval, timeZone),
+      'trends',
+      scope,
+    );
     return aggs.trends.buckets.map((b) => ({ start: b.key, count: b.doc_count }));
   }
 
@@ -209,6 +222,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
       (after) => paymentVolumeRequest(this.index, filter, scope, interval, timeZone, pageSize, after),
       'currencies',
       'payment volume',
+      scope,
       pageSize,
     );
     return buckets.map((b) => {
@@ -227,6 +241,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
       (after) => refundsRequest(this.index, filter, scope, after, this.pageSize),
       'currencies',
       'refunds',
+      scope,
     );
     return buckets.map((b) => {
       const currency = keyText(b.key.key);
@@ -239,6 +254,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
       (after) => billingTotalsRequest(this.index, filter, scope, after, this.pageSize),
       'totals',
       'billing totals',
+      scope,
     );
     return buckets.map((b) => {
       const what = `${keyText(b.key.currency)} invoices`;
@@ -255,7 +271,7 @@ export class ElasticsearchAnalyticsReader implements AnalyticsReader {
 
   async workflowSteps(filter: EventFilter, scope: ReadScope): Promise<WorkflowFigures> {
     const page = (after?: AfterKey) =>
-      this.aggregate<WorkflowAggs>(workflowStepsRequest(this.index, filter, scope, after, this.pageSize), 'workflow steps');
+      this.aggregate<WorkflowAggs>(workflowStepsRequest(this.index, filter, scope, after, this.pageSize), 'workflow steps', scope);
     const first = await page();
     const buckets = await this.allPages(
       first.aggs.steps.stepKinds,

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { StreamNotFoundError, type ReadScope, type SearchFieldDeclarations } from '@gyroscops/event-store';
-import { ElasticsearchEventStore, indexNames } from '@gyroscops/event-store/elasticsearch';
+import { ElasticsearchEventStore, existingEventsLayout, indexNames } from '@gyroscops/event-store/elasticsearch';
 import type { Progress } from './store-backup';
 
 /**
@@ -100,6 +100,8 @@ export async function checkStore(client: Client, o: CheckOptions): Promise<Check
     gapTimeoutMs: o.gapTimeoutMs,
     leaseMs: o.leaseMs,
     sweepIntervalMs: 0,
+    // The copy's events index keeps the shards and routing it was backed up with: the check reads it as it is.
+    eventsIndex: await existingEventsLayout(client, names.events),
   });
   try {
     await store.setup();
