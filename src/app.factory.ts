@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PARAMS_PROVIDER_TOKEN, type Params } from 'nestjs-pino';
 import { version } from '../package.json';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { JwtVerifier } from './auth/jwt-verifier';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './common/request-context/correlation-id';
+import { registerAccessLog } from './common/logging/access-log.hook';
 import { registerRequestContextHooks } from './common/request-context/request-context.hook';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed';
 import { registerSecurityHeaders } from './common/http/security-headers';
@@ -37,6 +38,8 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
     logger: false,
     // Requests arriving while closing are answered by registerGracefulClose, in the service's error shape.
     return503OnClosing: false,
+    // No Nest middleware: the access log is a Fastify hook (registerAccessLog), so @fastify/middie is not registered.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
@@ -55,6 +58,8 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   registerMethodNotAllowed(app.getHttpAdapter().getInstance());
   setupOpenApi(app, version);
   serveExplorer(app, config);
+  // Where Nest registered middleware (nestjs-pino's, before): after the hooks above, before the modules' own.
+  registerAccessLog(app.getHttpAdapter().getInstance(), app.get<Params>(PARAMS_PROVIDER_TOKEN));
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
