@@ -47,6 +47,9 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  // Where @fastify/middie ran nestjs-pino's middleware (registered by NestFactory.create): before the hooks below,
+  // so that every answer they send (405, 503 while closing) is access-logged and the request context nests in it.
+  registerAccessLog(app.getHttpAdapter().getInstance(), app.get<Params>(PARAMS_PROVIDER_TOKEN));
 
   // TLS ends at the load balancer: don't make browsers upgrade the docs' assets to https.
   registerSecurityHeaders(app.getHttpAdapter().getInstance(), { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
@@ -58,8 +61,6 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   registerMethodNotAllowed(app.getHttpAdapter().getInstance());
   setupOpenApi(app, version);
   serveExplorer(app, config);
-  // Where Nest registered middleware (nestjs-pino's, before): after the hooks above, before the modules' own.
-  registerAccessLog(app.getHttpAdapter().getInstance(), app.get<Params>(PARAMS_PROVIDER_TOKEN));
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -20,8 +20,8 @@ export function withoutLoggerMiddleware(params: Params): Params {
  * The access log and the request-bound logger, as nestjs-pino's middleware set them up (the same `pino-http`
  * instance and settings, so the same lines), from a Fastify `onRequest` hook: `pino-http` logs the access line when
  * the response finishes, and lines logged while serving the request go through its child logger (`reqId`).
- * Register it where Nest would have registered its middleware: after the application's own `onRequest` hooks, just
- * before `app.init()`.
+ * Register it where Nest ran its middleware (@fastify/middie's hook, added by NestFactory.create): before the
+ * application's own `onRequest` hooks.
  */
 export function registerAccessLog(fastify: FastifyInstance, params: Params): void {
   // The arguments nestjs-pino gives pino-http: `[options, stream]` or `options`.
