@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PARAMS_PROVIDER_TOKEN, type Params } from 'nestjs-pino';
 import { version } from '../package.json';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { JwtVerifier } from './auth/jwt-verifier';
 import { CORRELATION_ID_HEADER, correlationIdOf } from './common/request-context/correlation-id';
+import { registerAccessLog } from './common/logging/access-log.hook';
 import { registerRequestContextHooks } from './common/request-context/request-context.hook';
 import { registerMethodNotAllowed } from './common/http/method-not-allowed';
 import { registerSecurityHeaders } from './common/http/security-headers';
@@ -37,6 +38,8 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
     logger: false,
     // Requests arriving while closing are answered by registerGracefulClose, in the service's error shape.
     return503OnClosing: false,
+    // No Nest middleware: the access log is a Fastify hook (registerAccessLog), so @fastify/middie is not registered.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
@@ -44,6 +47,9 @@ export async function createApp(envOverrides: Env = {}, options: CreateAppOption
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  // Where @fastify/middie ran nestjs-pino's middleware (registered by NestFactory.create): before the hooks below,
+  // so that every answer they send (405, 503 while closing) is access-logged and the request context nests in it.
+  registerAccessLog(app.getHttpAdapter().getInstance(), app.get<Params>(PARAMS_PROVIDER_TOKEN));
 
   // TLS ends at the load balancer: don't make browsers upgrade the docs' assets to https.
   registerSecurityHeaders(app.getHttpAdapter().getInstance(), { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });

@@ -8,6 +8,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { createValidationPipe } from './common/errors/validation';
+import { withoutLoggerMiddleware } from './common/logging/access-log.hook';
 import { loggerParams } from './common/logging/logger.options';
 import { ElasticsearchModule } from './infrastructure/elasticsearch/elasticsearch.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -30,7 +31,7 @@ export class CoreModule {
       module: CoreModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(withTraceIds(loggerParams(config, options.logDestination), config.tracing.enabled)),
+        LoggerModule.forRoot(withoutLoggerMiddleware(withTraceIds(loggerParams(config, options.logDestination), config.tracing.enabled))),
         ElasticsearchModule,
         ObservabilityModule.forRoot({ spanExporter: options.spanExporter }),
         ThrottlerModule.forRoot(rateLimitOptions(config.throttle)),

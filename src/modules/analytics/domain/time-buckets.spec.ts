@@ -128,5 +128,22 @@ describe('time buckets', () => {
       expect(new Date(zonedToInstant('Europe/Paris', 2024, 3, 31, 2, 30)).toISOString()).toBe('2024-03-31T01:30:00.000Z');
       expect(zonedParts(at('2024-07-01T00:00:00Z'), 'Europe/Paris').offsetMinutes).toBe(120);
     });
+
+    it('reads UTC wall times from the Date as Intl formats them (Etc/UTC goes through Intl)', () => {
+      const instants = [
+        at('1899-12-31T23:59:59.999Z'),
+        at('1900-01-01T00:00:00Z'),
+        at('1970-01-01T00:00:00Z'),
+        at('2024-02-29T23:59:59.999Z'),
+        at('9999-12-31T23:59:59.999Z'),
+        8.64e15,
+      ];
+      let seed = 16;
+      for (let i = 0; i < 2000; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        instants.push(at('1900-01-01T00:00:00Z') + (seed / 2 ** 31) * (at('2200-01-01T00:00:00Z') - at('1900-01-01T00:00:00Z')));
+      }
+      for (const t of instants) expect(zonedParts(t, 'UTC')).toEqual(zonedParts(t, 'Etc/UTC'));
+    });
   });
 });

@@ -75,7 +75,23 @@ export interface ZonedParts {
   offsetMinutes: number;
 }
 
+/** UTC's wall clock from 1900 on is read from the Date itself: the fields Intl gives, without formatting them. */
+const UTC_FAST_FROM_MS = Date.UTC(1900, 0, 1);
+const MAX_DATE_MS = 8.64e15;
+
 export function zonedParts(epochMs: number, timeZone: string): ZonedParts {
+  if (timeZone === UTC && epochMs >= UTC_FAST_FROM_MS && epochMs <= MAX_DATE_MS) {
+    const t = new Date(epochMs);
+    return {
+      year: t.getUTCFullYear(),
+      month: t.getUTCMonth() + 1,
+      day: t.getUTCDate(),
+      hour: t.getUTCHours(),
+      minute: t.getUTCMinutes(),
+      second: t.getUTCSeconds(),
+      offsetMinutes: 0,
+    };
+  }
   const p: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
