@@ -270,6 +270,25 @@ describe('Foundation (e2e, real Elasticsearch)', () => {
       expect((errorLine?.['err'] as { stack: string }).stack).toContain('secret internal detail');
       expect(logs.join('\n')).not.toContain(auth.slice('Bearer '.length));
     });
+
+    it('writes one access line per answer with its status and correlation id, answers refused before the router included', async () => {
+      await request(server).delete('/test/echo').set('x-correlation-id', 'access-405').expect(405);
+      await request(server).get('/test/boom').set('x-correlation-id', 'access-401').expect(401);
+      await request(server).get('/test/boom').set('Authorization', bearer(READER)).set('x-correlation-id', 'access-500').expect(500);
+      await sleep(50);
+      const access = logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => (l['res'] as { statusCode?: number } | undefined)?.statusCode !== undefined);
+      for (const [id, status] of [
+        ['access-405', 405],
+        ['access-401', 401],
+        ['access-500', 500],
+      ] as const) {
+        const lines = access.filter((l) => l['correlationId'] === id);
+        expect(lines).toHaveLength(1);
+        expect((lines[0]['res'] as { statusCode: number }).statusCode).toBe(status);
+      }
+    });
   });
 
   describe('errors', () => {
