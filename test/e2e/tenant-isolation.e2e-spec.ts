@@ -56,7 +56,8 @@ describe('Tenant isolation across every read path', () => {
     const stream = await t.http().get(`/v1/aggregates/${ids.stream}/events`).set(a);
     ids.eventId = stream.body.events[0].eventId;
     await refreshAll(t);
-  });
+    // Starting the app and writing through five modules took over 60 s once in a whole run on a loaded machine.
+  }, 180_000);
   afterAll(async () => t.close());
 
   const probes = (): [string, string][] => [
