@@ -1,40 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runElasticsearchScript as runScript } from './support/elasticsearch-script';
 import { freePort } from './support/service-process';
 
 // jest's global set-up reads the Elasticsearch URL from the stdout of `scripts/elasticsearch.mjs url`. On a machine
 // that never ran the project, Maven's output once reached that stdout (ANSI colour resets before the URL) and every
 // suite failed; the second run passed because the distribution was cached. This runs that first-run path for real:
 // an empty cache folder, a port of its own, no ES_NODE, no Docker; a second Elasticsearch is unpacked and started.
-const SCRIPT = join(__dirname, '..', 'scripts', 'elasticsearch.mjs');
 const URL_TIMEOUT_MS = 240_000;
-
-interface ScriptRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(command: 'url' | 'stop', env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('when Elasticsearch is started on a machine that never ran the project (empty cache)', () => {
   let cacheDir: string;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { type ReadScope, type StoredEvent, type WriteContext } from '@gyroscops/
 import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ProjectionEngine, type ProjectionDefinition } from '@gyroscops/projections';
 import { SEARCH_FIELDS } from '../../../search-fields';
+import { runElasticsearchScript as runScript } from '../../../../test/support/elasticsearch-script';
 import { freePort } from '../../../../test/support/service-process';
 import { backupStore, listSnapshots, restoreStore } from './store-backup';
 import { checkStore } from './store-check';
@@ -18,7 +18,6 @@ import { checkStore } from './store-check';
 // cut of the source (each stream a prefix of the source's), hold everything acknowledged before the backup began,
 // pass the check, accept appends, and serve its projection (caught up from the restored checkpoint, then rebuilt).
 
-const SCRIPT = join(__dirname, '..', '..', '..', '..', 'scripts', 'elasticsearch.mjs');
 const ADMIN: ReadScope = { organizationId: '-', isAdmin: true };
 const ORG = 'org-backup';
 const reader: ReadScope = { organizationId: ORG, isAdmin: false };
@@ -34,18 +33,6 @@ const writer = (): WriteContext => ({
 interface Node {
   url: string;
   stop(): Promise<void>;
-}
-
-function runScript(command: 'url' | 'stop', env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /**
