@@ -1,13 +1,16 @@
 // Skipped or todo tests fail the run: an integration test that does not run proves nothing.
-// It also prints the run's counts on stdout (jest prints its own summary on stderr only), so a log that keeps stdout
-// alone still shows how many tests ran.
+// It also closes the run's output with its counts as one plain line on stdout, `jest: N passed, N failed, N skipped`
+// (jest prints its own summary on stderr only, in a shape that log readers outside jest do not know). The line is
+// written when the jest process exits, so it comes after jest's summary and is the last line the run prints.
+const fs = require('fs');
+
 class NoSkipReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    process.stdout.write(
-      `\njest: ${results.numTotalTests} tests in ${results.numTotalTestSuites} suites: ` +
-        `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`,
-    );
+    const closing =
+      `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`;
+    process.stdout.write(`\njest: ${results.numTotalTests} tests in ${results.numTotalTestSuites} suites\n`);
+    process.once('exit', () => fs.writeSync(1, `\n${closing}`));
     if (skipped > 0) {
       const names = [];
       for (const file of results.testResults) {
