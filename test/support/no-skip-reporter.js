@@ -7,8 +7,7 @@ const fs = require('fs');
 class NoSkipReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    const closing =
-      `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`;
+    const closing = `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`;
     process.stdout.write(`\njest: ${results.numTotalTests} tests in ${results.numTotalTestSuites} suites\n`);
     process.once('exit', () => fs.writeSync(1, `\n${closing}`));
     if (skipped > 0) {
