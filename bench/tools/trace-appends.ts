@@ -2,10 +2,12 @@
  * Where an append's time goes: runs batched (8 clients x 100 events) and single-event (32 clients) appends through the
  * library with every Elasticsearch round trip timed and classified by protocol step, next to the raw writes of the same
  * documents. Usage: node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/tools/trace-appends.ts [appends] [--max-batches=N]
+ *   [--only=batched|single] [--sides=library,raw,...] [--no-claim]
  */
 import type { Client } from '@elastic/elasticsearch';
 import { ElasticsearchEventStore, indexNames, type IndexNames } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
+import { cpuSnapshot } from '../core/cpu';
 import { createTwinIndex, dropPrefix, makeClient, resolveElasticsearchUrl } from '../core/elasticsearch';
 import { DataGenerator } from '../core/generator';
 import { latencyStats, now, ownCpuMs, runClients } from '../core/measure';
@@ -25,6 +27,7 @@ function classify(names: IndexNames, method: string, path: string, body: string)
     const first = JSON.parse(body.slice(0, body.indexOf('\n'))) as Record<string, { _index?: string }>;
     const [op, meta] = Object.entries(first)[0];
     if (meta._index === names.streams) return body.includes('"pending":null') ? 'finalize heads (bulk)' : `lock heads (bulk ${op})`;
+    if (meta._index === names.meta) return 'claim positions + lock heads (bulk)';
     if (meta._index === names.log)
       return body.includes('"kind":"commit"') ? 'commit log documents (bulk create)' : 'tombstones (bulk create)';
     if (meta._index === names.events) return 'event + event-id documents (bulk)';
@@ -50,30 +53,57 @@ function trace(client: Client, names: IndexNames, calls: Call[]): void {
   });
 }
 
-type IndexingStats = Map<string, { docs: number; ms: number }>;
+interface IndexCounters {
+  docs: number;
+  ms: number;
+  refreshes: number;
+  refreshMs: number;
+  gets: number;
+  getMs: number;
+  mergeMs: number;
+}
+type IndexingStats = Map<string, IndexCounters> & { esCpuMs?: number };
 
-/** Elasticsearch's own indexing counters per index: how many documents, and how long indexing took. */
+/** Elasticsearch's own counters per index (indexing, refreshes, realtime gets, merges) and its process CPU. */
 async function indexing(client: Client, prefix: string): Promise<IndexingStats> {
-  const r = await client.indices.stats({ index: `${prefix}-*`, metric: 'indexing' });
+  const r = await client.indices.stats({ index: `${prefix}-*`, metric: ['indexing', 'refresh', 'get', 'merge'] });
   const out: IndexingStats = new Map();
   for (const [name, s] of Object.entries(r.indices ?? {})) {
+    const p = s.primaries;
     out.set(name.slice(prefix.length + 1), {
-      docs: s.primaries?.indexing?.index_total ?? 0,
-      ms: s.primaries?.indexing?.index_time_in_millis ?? 0,
+      docs: p?.indexing?.index_total ?? 0,
+      ms: p?.indexing?.index_time_in_millis ?? 0,
+      refreshes: p?.refresh?.total ?? 0,
+      refreshMs: p?.refresh?.total_time_in_millis ?? 0,
+      gets: p?.get?.total ?? 0,
+      getMs: p?.get?.time_in_millis ?? 0,
+      mergeMs: p?.merges?.total_time_in_millis ?? 0,
     });
   }
+  const cpu = await cpuSnapshot(client, null);
+  if (cpu.es !== null) out.esCpuMs = cpu.es;
   return out;
 }
 
 function indexingReport(before: IndexingStats, after: IndexingStats, events: number): void {
+  const zero: IndexCounters = { docs: 0, ms: 0, refreshes: 0, refreshMs: 0, gets: 0, getMs: 0, mergeMs: 0 };
   const rows = [...after]
-    .map(([name, a]) => ({ name, docs: a.docs - (before.get(name)?.docs ?? 0), ms: a.ms - (before.get(name)?.ms ?? 0) }))
-    .filter((x) => x.docs > 0);
+    .map(([name, a]) => {
+      const b = before.get(name) ?? zero;
+      const d = Object.fromEntries(Object.keys(zero).map((k) => [k, a[k as keyof IndexCounters] - b[k as keyof IndexCounters]]));
+      return { name, ...(d as unknown as IndexCounters) };
+    })
+    .filter((x) => x.docs > 0 || x.gets > 0 || x.refreshes > 0);
   const total = rows.reduce((s, x) => s + x.ms, 0);
-  process.stdout.write(`  Elasticsearch indexing: ${total} ms in all (${((total * 1000) / events).toFixed(0)} ms per 1k events)\n`);
+  const cpu = after.esCpuMs !== undefined && before.esCpuMs !== undefined ? after.esCpuMs - before.esCpuMs : null;
+  process.stdout.write(
+    `  Elasticsearch indexing: ${total} ms in all (${((total * 1000) / events).toFixed(0)} ms per 1k events); ` +
+      `process CPU ${cpu === null ? '?' : `${((cpu * 1000) / events).toFixed(0)} ms per 1k events`}\n`,
+  );
   for (const x of rows.sort((a, b) => b.ms - a.ms)) {
     process.stdout.write(
-      `    ${x.name.padEnd(14)} ${String(x.docs).padStart(7)} docs (${(x.docs / events).toFixed(2)} per event) ${String(x.ms).padStart(6)} ms\n`,
+      `    ${x.name.padEnd(14)} ${String(x.docs).padStart(7)} docs (${(x.docs / events).toFixed(2)} per event) ${String(x.ms).padStart(6)} ms; ` +
+        `refresh ${x.refreshes}x ${x.refreshMs} ms; get ${x.gets}x ${x.getMs} ms; merge ${x.mergeMs} ms\n`,
     );
   }
 }
@@ -111,6 +141,7 @@ async function main(): Promise<void> {
     indexPrefix: prefix,
     searchFields: SEARCH_FIELDS,
     ...(maxBatches ? { maxConcurrentBatches: maxBatches } : {}),
+    claimPositionsInLease: !args.includes('--no-claim'),
   });
   let run = 0;
   const calls: Call[] = [];
@@ -119,11 +150,14 @@ async function main(): Promise<void> {
     const raw = `${prefix}-raw-events`;
     await createTwinIndex(client, names.events, raw);
     trace(client, names, calls);
+    const only = args.find((a) => a.startsWith('--only='))?.split('=')[1];
+    const sides = (args.find((a) => a.startsWith('--sides='))?.split('=')[1] ?? 'raw,library,raw,library').split(',');
     for (const [label, size, clients, count] of [
       ['batched (100 events/append)', 100, 8, appends],
       ['single-event', 1, 32, appends * 8],
     ] as const) {
-      for (const side of ['raw', 'library', 'raw', 'library'] as const) {
+      if (only && !label.startsWith(only)) continue;
+      for (const side of sides as ('raw' | 'library')[]) {
         const streams = Array.from({ length: count }, (_, i) => gen.stream(`t${run}-${i}`, size));
         const docs = streams.map((s) =>
           gen

@@ -28,7 +28,14 @@ export type StoreStep =
   'read-heads' | 'read-event-ids' | 'allocate-positions' | 'lock' | 'commit' | 'settle-commit' | 'derive' | 'finalize' | 'read-log';
 
 export type RetryReason =
-  'transient' | 'lock-conflict' | 'pending-lease' | 'event-id-in-flight' | 'positions-behind-stream' | 'event-id-taken' | 'commit-fenced';
+  | 'transient'
+  | 'lock-conflict'
+  | 'pending-lease'
+  | 'event-id-in-flight'
+  | 'positions-behind-stream'
+  | 'event-id-taken'
+  | 'commit-fenced'
+  | 'counter-conflict';
 
 /** How an append's promise settled, from the error it was refused with. */
 export function appendOutcomeOf(error: unknown): AppendOutcome {

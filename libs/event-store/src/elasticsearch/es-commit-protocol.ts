@@ -27,6 +27,21 @@ import { timed } from '../store-observer';
 
 const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
 
+/** One document the lease bulk writes for an append: its stream's head, or one of its client event ids. */
+interface LeaseSlot {
+  w: LockingWork;
+  index: string;
+  id: string;
+}
+
+/** A round's appends, decided against their heads and the ids found. */
+interface Decided {
+  toResolve: Work[];
+  idempotent: { w: Work; from: number; to: number }[];
+  locking: LockingWork[];
+  unused: Work[];
+}
+
 /**
  * The commit protocol for one batch of appends to distinct streams (README "Appending"): round 1 reads heads and
  * event ids and allocates positions; round 2 takes leases and reserves ids; round 3 commits (one log document per
@@ -43,6 +58,8 @@ export class CommitProtocol {
     private readonly steps: CommitSteps,
     private readonly hooks: BatchHooks,
     private readonly faults: ProtocolFaults = {},
+    /** Appends to new streams claim their positions in the lease bulk (`runClaimed`); false: always round 1. */
+    private readonly claimPositions = true,
     private readonly heads = new HeadHandover(ctx, reader, steps, hooks),
   ) {}
 
@@ -53,7 +70,34 @@ export class CommitProtocol {
    */
   async runBatch(batch: QueuedAppend[], releaseSlot: () => void = () => undefined): Promise<void> {
     const deadline = Math.max(...batch.map((a) => a.deadline));
-    return withRequestDeadline(deadline, () => this.runBounded(batch, deadline, releaseSlot));
+    return withRequestDeadline(deadline, () => this.runSplit(batch, deadline, releaseSlot));
+  }
+
+  /**
+   * Appends to new streams take `runClaimed`, the others round 1, side by side: the batch's slot is released once both
+   * parts have acknowledged, and a failure is raised once both are over (the group committer then retries whatever
+   * neither settled nor queued again).
+   */
+  private async runSplit(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
+    const claimable = this.claimPositions ? batch.filter((a) => this.claimable(a)) : [];
+    const claimed = async (part: QueuedAppend[], release: () => void) => {
+      if (!(await this.runClaimed(part, deadline, release))) await this.runBounded(part, deadline, release);
+    };
+    if (claimable.length === 0) return this.runBounded(batch, deadline, releaseSlot);
+    if (claimable.length === batch.length) return claimed(batch, releaseSlot);
+    const rest = batch.filter((a) => !claimable.includes(a));
+    let parts = 2;
+    const releaseOnce = () => {
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (--parts === 0) releaseSlot();
+      };
+    };
+    const outcomes = await Promise.allSettled([claimed(claimable, releaseOnce()), this.runBounded(rest, deadline, releaseOnce())]);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async runBounded(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
@@ -108,6 +152,104 @@ export class CommitProtocol {
   private async lockRound(works: Work[], ids: ReservedIds, releaseSlot: () => void, owed: Map<string, LockedWork>): Promise<void> {
     const now = Date.now();
     const timestamp = (this.ctx.clock ? this.ctx.clock() : new Date(now)).toISOString();
+    const decided = this.decide(works, ids, now, timestamp, false);
+    // Round trip 2: take the lease on each stream (CAS on its head) and reserve the client's event ids (create, or
+    // CAS over a stale reservation), and fence off the positions nobody will use.
+    const { ops, docs, slots } = this.leaseOps(decided.locking, ids, now, timestamp);
+    const [results] = await Promise.all([
+      timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, ops, docs)),
+      this.log.tombstone(
+        decided.unused.map((w) => [w.first, w.last]),
+        'unused allocation',
+      ),
+      this.recovery.resolveAll(decided.toResolve.map((w) => ({ aggregateId: w.a.aggregateId, head: w.head as Head }))),
+    ]);
+    for (const w of decided.toResolve) this.hooks.retryLater(w.a, 5, 'pending-lease');
+    await this.afterLease(decided.locking, slots, results, works, releaseSlot, owed, decided.idempotent);
+  }
+
+  /**
+   * Round 1 folded into round 2, for a batch of appends to new streams (`claimable`): no head or event id is read (a
+   * new stream has none; an existing one makes its head's `create` fail, a known id its reservation's), and the
+   * positions are claimed from the counter value this process cached, its compare-and-set sent in the same bulk as the
+   * leases and reservations. The bulk is not atomic: when the counter's item did not apply, the positions are not
+   * ours, so what the bulk created is deleted again (nothing was committed, and a lease or reservation left behind by
+   * a crash fences only its first position: `fenceRange`) and the appends go round again, through round 1. An append
+   * this path fails for (its stream exists, an id is taken) goes through round 1 too. Returns false when no counter
+   * value is cached (nothing sent: the caller runs round 1).
+   */
+  private async runClaimed(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<boolean> {
+    const now = Date.now();
+    const timestamp = (this.ctx.clock ? this.ctx.clock() : new Date(now)).toISOString();
+    const total = batch.reduce((n, a) => n + a.events.length, 0);
+    const none: ReservedIds = { committed: new Map(), stale: new Map(), inFlight: new Set() };
+    let sent:
+      | { works: Work[]; locking: LockingWork[]; unused: Work[]; slots: LeaseSlot[]; results: (estypes.BulkResponseItem | undefined)[] }
+      | undefined;
+    let claim: 'confirmed' | 'refused' | null;
+    try {
+      claim = await this.positions.claimInline(total, async (first, counterOp, counterDoc) => {
+        let p = first;
+        const works: Work[] = batch.map((a) => {
+          const w = { a, first: p, last: p + a.events.length - 1 };
+          p += a.events.length;
+          return w;
+        });
+        const decided = this.decide(works, none, now, timestamp, true);
+        const { ops, docs, slots } = this.leaseOps(decided.locking, none, now, timestamp);
+        const items = await timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, [counterOp, ...ops], [counterDoc, ...docs]));
+        sent = { works, locking: decided.locking, unused: decided.unused, slots, results: items.slice(1) };
+        return items[0];
+      });
+    } catch (e) {
+      // No answer: the counter may have moved and the leases may be taken. Fence each append's first position alone
+      // (its leases and reservations then settle at once; the positions may be another writer's) and go round again.
+      for (const a of batch) a.readFirst = true;
+      const firsts = sent?.works ?? [];
+      await cleanupWithin(deadline, () =>
+        this.log.tombstone(
+          firsts.map((w) => [w.first, w.first]),
+          'failed round',
+        ),
+      ).catch(() => undefined);
+      throw e;
+    }
+    if (claim === null || !sent) return false;
+    // Whatever happens next, an append still unsettled after this round goes through round 1.
+    for (const a of batch) a.readFirst = true;
+    if (claim === 'confirmed') {
+      const { works } = sent;
+      try {
+        await this.log.tombstone(
+          sent.unused.map((w) => [w.first, w.last]),
+          'unused allocation',
+        );
+        await this.afterLease(sent.locking, sent.slots, sent.results, works, releaseSlot, new Map(), []);
+      } catch (e) {
+        // As in `runBounded`: the positions are ours; fence them so no reader waits on them (a commit keeps its own).
+        await cleanupWithin(deadline, () =>
+          this.log.tombstone(
+            works.map((w) => [w.first, w.last]),
+            'failed round',
+          ),
+        ).catch(() => undefined);
+        throw e;
+      }
+      return true;
+    }
+    const { slots, results, locking } = sent;
+    await cleanupWithin(deadline, () => this.steps.deleteClaims(slots.map((s, i) => ({ ...s, item: results[i] })))).catch(() => undefined);
+    for (const w of locking) this.hooks.retryLater(w.a, 0, 'counter-conflict');
+    return true;
+  }
+
+  /** An append that may take `runClaimed`: to a stream that must not exist yet, not already sent back to round 1. */
+  private claimable(a: QueuedAppend): boolean {
+    return a.expectedVersion === 'no_stream' && !a.readFirst && !a.idsFound && !this.hooks.finalizedHead(a.aggregateId);
+  }
+
+  /** Decides each append of a round against its head and the ids found; `claimed`: positions not yet confirmed. */
+  private decide(works: Work[], ids: ReservedIds, now: number, timestamp: string, claimed: boolean): Decided {
     const toResolve: Work[] = [];
     const idempotent: { w: Work; from: number; to: number }[] = [];
     const locking: LockingWork[] = [];
@@ -169,6 +311,7 @@ export class CommitProtocol {
           fromVersion: decision.fromVersion,
           toVersion: decision.toVersion,
           expiresAt: now + this.ctx.leaseMs,
+          ...(claimed ? { claimed: true as const } : {}),
         };
         locking.push({ ...w, organizationId: decision.organizationId, envelopes, pending, reserve: mine });
       } catch (e) {
@@ -176,12 +319,19 @@ export class CommitProtocol {
         unused.push(w);
       }
     }
+    return { toResolve, idempotent, locking, unused };
+  }
 
-    // Round trip 2: take the lease on each stream (CAS on its head) and reserve the client's event ids (create, or
-    // CAS over a stale reservation), and fence off the positions nobody will use.
+  /** The lease bulk's operations: each stream's head (CAS, or create for a new stream) and its client event ids. */
+  private leaseOps(
+    locking: LockingWork[],
+    ids: ReservedIds,
+    now: number,
+    timestamp: string,
+  ): { ops: estypes.BulkOperationContainer[]; docs: unknown[]; slots: LeaseSlot[] } {
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
-    const slots: { w: LockingWork; head: boolean }[] = [];
+    const slots: LeaseSlot[] = [];
     for (const w of locking) {
       ops.push(
         w.head?.doc
@@ -199,7 +349,7 @@ export class CommitProtocol {
           now,
         ),
       );
-      slots.push({ w, head: true });
+      slots.push({ w, index: this.ctx.names.streams, id: w.a.aggregateId });
       w.envelopes.forEach((e, k) => {
         if (!w.reserve.includes(e.eventId)) return;
         const stale = ids.stale.get(e.eventId);
@@ -215,26 +365,31 @@ export class CommitProtocol {
           firstPosition: w.first,
           lastPosition: w.last,
           expiresAt: w.pending.expiresAt,
+          ...(w.pending.claimed ? { claimed: true as const } : {}),
         };
         docs.push(reservation);
-        slots.push({ w, head: false });
+        slots.push({ w, index: this.ctx.names.eventIds, id: e.eventId });
       });
     }
-    const [results] = await Promise.all([
-      timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, ops, docs)),
-      this.log.tombstone(
-        unused.map((w) => [w.first, w.last]),
-        'unused allocation',
-      ),
-      this.recovery.resolveAll(toResolve.map((w) => ({ aggregateId: w.a.aggregateId, head: w.head as Head }))),
-    ]);
-    for (const w of toResolve) this.hooks.retryLater(w.a, 5, 'pending-lease');
+    return { ops, docs, slots };
+  }
+
+  /** Sorts the lease bulk's answers (locked, lost, leased but an id taken) and runs the rounds that follow. */
+  private async afterLease(
+    locking: LockingWork[],
+    slots: LeaseSlot[],
+    results: (estypes.BulkResponseItem | undefined)[],
+    works: Work[],
+    releaseSlot: () => void,
+    owed: Map<string, LockedWork>,
+    idempotent: { w: Work; from: number; to: number }[],
+  ): Promise<void> {
     const headOk = new Map<LockingWork, estypes.BulkResponseItem>();
     const refused = new Map<LockingWork, estypes.BulkResponseItem | undefined>();
-    slots.forEach(({ w, head }, i) => {
+    slots.forEach(({ w, index }, i) => {
       const item = results[i];
       const ok = !!item && item.status >= 200 && item.status < 300;
-      if (ok && head) headOk.set(w, item);
+      if (ok && index === this.ctx.names.streams) headOk.set(w, item);
       if (!ok && !refused.has(w)) refused.set(w, item);
     });
     const locked: LockedWork[] = [];

@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { bulkPairs, sleep, type EsContext } from './es-context';
 import type { ReservedIds, LockedWork } from './es-commit-types';
 import { streamOf } from './es-commit-types';
-import { headDocument, type Head, type HeadDoc, type LocatedEventId } from './es-documents';
+import { fenceRange, headDocument, type Head, type HeadDoc, type LocatedEventId } from './es-documents';
 import { isTransient } from './es-errors';
 import type { GlobalLog } from './es-log';
 
@@ -35,8 +35,7 @@ export class CommitSteps {
           }
           // Its writer outlived its lease without committing: fence its position (or find the commit that just landed).
           const fenced = await this.log.createTombstone(
-            doc.firstPosition as number,
-            doc.lastPosition as number,
+            ...fenceRange({ firstPosition: doc.firstPosition as number, lastPosition: doc.lastPosition as number, claimed: doc.claimed }),
             'expired event id reservation',
           );
           if (!fenced) log = await this.log.getLogDoc(doc.firstPosition as number);
@@ -88,6 +87,20 @@ export class CommitSteps {
       whole ? works.map((w) => [w.first, w.last]) : works.filter((w) => w.last > w.first).map((w) => [w.first + 1, w.last]),
       'aborted commit',
     );
+  }
+
+  /**
+   * Deletes what a lease bulk created when its positions turned out not to be ours (`CommitProtocol.runClaimed`): each
+   * head and reservation it wrote, by compare-and-set on the seq_no it was written with (one written over since is
+   * someone else's now). Nothing of it was committed, so the stream and the ids are as before the round.
+   */
+  async deleteClaims(written: { index: string; id: string; item: estypes.BulkResponseItem | undefined }[]): Promise<void> {
+    const ops = written.flatMap(({ index, id, item }) =>
+      item && item.status >= 200 && item.status < 300 && typeof item._seq_no === 'number' && typeof item._primary_term === 'number'
+        ? [{ delete: { _index: index, _id: id, if_seq_no: item._seq_no, if_primary_term: item._primary_term } }]
+        : [],
+    );
+    if (ops.length > 0) await this.ctx.client.bulk({ operations: ops });
   }
 
   /**

@@ -20,6 +20,8 @@ export interface QueuedAppend {
   settled: boolean;
   /** Its client event ids were found in the store: only the protocol may judge it (no refutation without a round). */
   idsFound?: boolean;
+  /** A round that claimed positions in its lease bulk did not settle it: it reads its head and ids (round 1) from now on. */
+  readFirst?: boolean;
   resolve(r: AppendResult): void;
   reject(e: unknown): void;
 }

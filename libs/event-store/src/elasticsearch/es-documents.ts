@@ -9,6 +9,21 @@ export interface Pending {
   fromVersion: number;
   toVersion: number;
   expiresAt: number;
+  /**
+   * The positions were claimed in the lease's own bulk, beside the counter's compare-and-set, which may have failed:
+   * they may be another writer's. Whoever fences this lease fences its first position alone (see `fenceRange`).
+   */
+  claimed?: true;
+}
+
+/**
+ * The range to fence for a lease or reservation nobody came back to: all its positions when they were allocated to
+ * it, its first alone when they were only claimed (a tombstone's range must never cover another writer's commit,
+ * since the log walk jumps past it; a single position inside someone's range is never read, and the rest of a range
+ * that was ours is fenced by readers after the gap timeout).
+ */
+export function fenceRange(p: { firstPosition: number; lastPosition: number; claimed?: true }): [number, number] {
+  return [p.firstPosition, p.claimed ? p.firstPosition : p.lastPosition];
 }
 
 /** The stream head, `<prefix>-streams/<aggregateId>`. */
@@ -70,6 +85,8 @@ export interface EventIdDoc {
   firstPosition?: number;
   lastPosition?: number;
   expiresAt?: number;
+  /** As `Pending.claimed`. */
+  claimed?: true;
 }
 
 /** An event-id document as read, with what a compare-and-set over it needs. */

@@ -113,6 +113,7 @@ export class ElasticsearchEventStore implements EventStore {
       new CommitSteps(this.ctx, this.log),
       this.committer,
       options.faults,
+      options.claimPositionsInLease ?? true,
     );
     this.committer.attach(
       (batch, releaseSlot) => protocol.runBatch(batch, releaseSlot),

@@ -376,4 +376,116 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect((await s1.getEvent(events[2].eventId as string, reader())).version).toBe(3);
     });
   });
+
+  describe('when an append creates a new stream (its positions claimed in the lease bulk)', () => {
+    const created = (eventId?: string) => [ev('Opened', { n: 1 }, eventId ? { eventId } : {})];
+    const newStream = { aggregateType: 'Account', expectedVersion: 'no_stream' as const, context: writer() };
+    /** A request, named by its method and the indices it touches; a finalisation (after the answer) is named so. */
+    const describeCall = (method: string, params: Record<string, unknown>): string => {
+      if (method !== 'bulk') return `${method} ${String(params.index).replace(`${prefix}-`, '')}`;
+      const lines = (params.operations ?? []) as Record<string, unknown>[];
+      if (lines.some((l) => l.pending === null)) return 'finalise';
+      const indices = new Set<string>();
+      for (const l of lines) {
+        const meta = (l.index ?? l.create ?? l.delete) as { _index?: string } | undefined;
+        if (meta?._index) indices.add(meta._index.replace(`${prefix}-`, ''));
+      }
+      return `bulk ${[...indices].sort().join(',')}`;
+    };
+
+    it('sends three requests before its answer: no head, event id or counter round trip of its own', async () => {
+      const calls: string[] = [];
+      let counting = false;
+      const s2 = await second(async (method, params, call) => {
+        if (counting) calls.push(describeCall(method, params));
+        return call(params);
+      });
+      await s2.appendToStream(`claim-warm-${randomUUID()}`, created(), newStream); // this instance now knows the counter
+      await sleep(100); // its finalisation
+      const aggregateId = `claim-${randomUUID()}`;
+      const eventId = randomUUID();
+      counting = true;
+      const r = await s2.appendToStream(aggregateId, created(eventId), newStream);
+      counting = false;
+      // Before: mget streams, mget event-ids, index meta (round 1), then the lease, commit and derived bulks.
+      expect(calls.filter((c) => c !== 'finalise')).toEqual(['bulk event-ids,meta,streams', 'bulk log', 'bulk events']);
+      expect(r).toMatchObject({ fromVersion: 1, version: 1 });
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.eventId)).toEqual([eventId]);
+      // The id was reserved by the claimed round: a retry is recognised, the same id elsewhere refused.
+      expect(await s1.appendToStream(aggregateId, created(eventId), newStream)).toMatchObject({ version: 1, position: r.position });
+      await expect(s1.appendToStream(`claim-other-${randomUUID()}`, created(eventId), newStream)).rejects.toBeInstanceOf(
+        DuplicateEventError,
+      );
+    });
+
+    it('when another instance moved the counter since, gives back what its bulk wrote and goes through round 1: stored once, nothing fenced', async () => {
+      const deleted: string[] = [];
+      const s2 = await second(async (method, params, call) => {
+        if (method === 'bulk')
+          for (const l of (params.operations ?? []) as Record<string, { _index?: string; _id?: string } | undefined>[])
+            if (l.delete) deleted.push(`${String(l.delete._index).replace(`${prefix}-`, '')}/${l.delete._id}`);
+        return call(params);
+      });
+      const warm = await s2.appendToStream(`claim-warm-${randomUUID()}`, created(), newStream);
+      const other = await s1.appendToStream(`claim-moved-${randomUUID()}`, created(), newStream); // s2's counter is stale now
+      const aggregateId = `claim-${randomUUID()}`;
+      const eventId = randomUUID();
+      const r = await s2.appendToStream(aggregateId, created(eventId), newStream);
+      expect(deleted.sort()).toEqual([`event-ids/${eventId}`, `streams/${aggregateId}`]);
+      expect(r.fromVersion).toBe(1);
+      expect(r.position).toBeGreaterThan(other.position);
+      // The claimed position was the other instance's: not fenced, so the log delivers both appends in order.
+      const page = await s1.readAll({ after: warm.position, maxCount: 10 });
+      expect(page.events.map((e) => [e.aggregateId, e.position])).toEqual([
+        [other.aggregateId, other.position],
+        [aggregateId, r.position],
+      ]);
+    });
+
+    it('when the instance dies before giving back a claim that was not its own, fencing its lease hides no one else’s commit', async () => {
+      // s2 claims c+1..c+3 from a stale counter value; meanwhile c+1 is s3's append in flight and c+2..c+3 a commit of
+      // s1's. s2 dies before giving its lease back. Fencing that lease over its whole range would put a tombstone at c+1
+      // covering c+2..c+3, and the log walk would jump past s1's commit.
+      let dead = false;
+      const s2 = await second(async (method, params, call) => {
+        if (dead) return new Promise(() => undefined);
+        const r = await call(params);
+        const lines = (params.operations ?? []) as Record<string, { _index?: string } | undefined>[];
+        if (method === 'bulk' && lines.some((l) => l.index?._index === s1.names.meta)) dead = true; // right after the claim
+        return r;
+      });
+      const warm = await s2.appendToStream(`claim-warm-${randomUUID()}`, created(), newStream);
+      const held = gate();
+      const reached = gate();
+      const inFlight = `claim-in-flight-${randomUUID()}`;
+      const s3 = await second(async (method, params, call) => {
+        if (method === 'bulk' && isCommitBulk(params, s1.names.log) && JSON.stringify(params.operations).includes(inFlight)) {
+          reached.open();
+          await held.wait;
+        }
+        return call(params);
+      });
+      const a = s3.appendToStream(inFlight, created(), newStream);
+      await reached.wait; // s3 holds c+1 and has sent its commit, not yet applied
+      const b = await s1.appendToStream(`claim-committed-${randomUUID()}`, [ev('Opened', { n: 1 }), ev('Deposited', { n: 2 })], newStream);
+      expect([b.position - 1, b.position]).toEqual([warm.position + 2, warm.position + 3]);
+      const dying = `claim-dying-${randomUUID()}`;
+      s2.appendToStream(dying, [ev('Opened', { n: 1 }), ev('Deposited', { n: 2 }), ev('Deposited', { n: 3 })], newStream).catch(
+        () => undefined,
+      );
+      for (let i = 0; i < 100 && !dead; i++) await sleep(10);
+      expect(dead).toBe(true);
+      await sleep(1200); // its lease (1 s) expires
+      // The next writer to that stream settles the lease s2 left.
+      const c = await s1.appendToStream(dying, created(), newStream);
+      expect(c.version).toBe(1);
+      held.open();
+      const ra = await a; // its commit lost to the fence at c+1: it went round again at fresh positions
+      expect(ra.position).toBeGreaterThan(b.position);
+      const page = await s1.readAll({ after: warm.position, maxCount: 20 });
+      expect(page.events.map((e) => e.position).sort((x, y) => x - y)).toEqual(
+        [b.position - 1, b.position, ra.position, c.position].sort((x, y) => x - y),
+      );
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { EventStoreUnavailableError } from '../event-store.errors';
 import type { EsContext } from './es-context';
 import { writeDerived } from './es-derived';
-import type { Head, HeadDoc, Pending } from './es-documents';
+import { fenceRange, type Head, type HeadDoc, type Pending } from './es-documents';
 import { statusOf } from './es-errors';
 import type { GlobalLog } from './es-log';
 import type { StreamReader } from './es-stream-reader';
@@ -30,7 +30,7 @@ export class LeaseRecovery {
     let log = await this.log.getLogDoc(pending.firstPosition);
     if (!log) {
       if (Date.now() < pending.expiresAt) return 'in-flight';
-      const fenced = await this.log.createTombstone(pending.firstPosition, pending.lastPosition, `expired lease on ${aggregateId}`);
+      const fenced = await this.log.createTombstone(...fenceRange(pending), `expired lease on ${aggregateId}`);
       if (!fenced) log = await this.log.getLogDoc(pending.firstPosition);
     }
     const next: HeadDoc = { ...doc, pending: null, pendingSince: null, updatedAt: new Date().toISOString() };

@@ -46,6 +46,11 @@ export interface EsEventStoreOptions {
   telemetryRetention?: TelemetryRetention;
   /** Test-only fault injection between protocol steps: a promise that never settles is a writer that died there. */
   faults?: ProtocolFaults;
+  /**
+   * Appends to new streams (`no_stream`) skip round 1: their positions are claimed from the cached counter inside the
+   * lease bulk (README "Appending"). On by default; off runs every append through round 1 (comparisons, diagnosis).
+   */
+  claimPositionsInLease?: boolean;
   /** Metrics hooks (appends, batches, round trips, conflicts, retries, fences, lease takeovers); none by default. */
   observer?: StoreObserver;
 }
