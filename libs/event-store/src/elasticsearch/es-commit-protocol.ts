@@ -187,14 +187,15 @@ export class CommitProtocol {
       | { works: Work[]; locking: LockingWork[]; unused: Work[]; slots: LeaseSlot[]; results: (estypes.BulkResponseItem | undefined)[] }
       | undefined;
     let claim: 'confirmed' | 'refused' | null;
+    let claimedWorks: Work[] = [];
     try {
       claim = await this.positions.claimInline(total, async (first, counterOp, counterDoc) => {
         let p = first;
-        const works: Work[] = batch.map((a) => {
+        const works: Work[] = (claimedWorks = batch.map((a) => {
           const w = { a, first: p, last: p + a.events.length - 1 };
           p += a.events.length;
           return w;
-        });
+        }));
         const decided = this.decide(works, none, now, timestamp, true);
         const { ops, docs, slots } = this.leaseOps(decided.locking, none, now, timestamp);
         const items = await timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, [counterOp, ...ops], [counterDoc, ...docs]));
@@ -205,13 +206,11 @@ export class CommitProtocol {
       // No answer: the counter may have moved and the leases may be taken. Fence each append's first position alone
       // (its leases and reservations then settle at once; the positions may be another writer's) and go round again.
       for (const a of batch) a.readFirst = true;
-      const firsts = sent?.works ?? [];
-      await cleanupWithin(deadline, () =>
-        this.log.tombstone(
-          firsts.map((w) => [w.first, w.first]),
-          'failed round',
-        ),
-      ).catch(() => undefined);
+      await this.fenceWithin(
+        deadline,
+        claimedWorks.map((w) => [w.first, w.first]),
+        'failed round',
+      );
       throw e;
     }
     if (claim === null || !sent) return false;
@@ -227,12 +226,11 @@ export class CommitProtocol {
         await this.afterLease(sent.locking, sent.slots, sent.results, works, releaseSlot, new Map(), []);
       } catch (e) {
         // As in `runBounded`: the positions are ours; fence them so no reader waits on them (a commit keeps its own).
-        await cleanupWithin(deadline, () =>
-          this.log.tombstone(
-            works.map((w) => [w.first, w.last]),
-            'failed round',
-          ),
-        ).catch(() => undefined);
+        await this.fenceWithin(
+          deadline,
+          works.map((w) => [w.first, w.last]),
+          'failed round',
+        );
         throw e;
       }
       return true;
@@ -241,6 +239,11 @@ export class CommitProtocol {
     await cleanupWithin(deadline, () => this.steps.deleteClaims(slots.map((s, i) => ({ ...s, item: results[i] })))).catch(() => undefined);
     for (const w of locking) this.hooks.retryLater(w.a, 0, 'counter-conflict');
     return true;
+  }
+
+  /** Fences ranges before `deadline`, best effort (readers fence what this misses after the gap timeout). */
+  private async fenceWithin(deadline: number, ranges: [number, number][], reason: string): Promise<void> {
+    await cleanupWithin(deadline, () => this.log.tombstone(ranges, reason)).catch(() => undefined);
   }
 
   /** An append that may take `runClaimed`: to a stream that must not exist yet, not already sent back to round 1. */
