@@ -93,3 +93,20 @@ export function runSchemathesis(
     child.once('exit', (exitCode) => resolve({ exitCode, output, seconds: (Date.now() - started) / 1000 }));
   }).finally(() => rmSync(cwd, { recursive: true, force: true }));
 }
+
+/**
+ * What the contract test prints of a run: the report after its SUMMARY banner (or the output's end), with each
+ * `==== … ====` banner line rewritten. Schemathesis closes as pytest does (`==== 1 warning in 224.36s ====`), and a log
+ * reader that knows pytest takes such a line, printed in the middle of `npm test`, for a pytest run that ran no test.
+ */
+export function schemathesisSummary(output: string): string {
+  const section = /=+ SUMMARY =+\n([\s\S]*)$/.exec(output)?.[1] ?? output.slice(-4000);
+  return section
+    .split('\n')
+    .map((line) => {
+      const banner = /^=+ (.*?) =+$/.exec(line.trim());
+      if (!banner) return line;
+      return `Schemathesis closed with: ${banner[1].replace(/ in ([\d.]+)s$/, ', $1 s')}`;
+    })
+    .join('\n');
+}
