@@ -60,7 +60,7 @@ export class CommitProtocol {
     private readonly faults: ProtocolFaults = {},
     /** Appends to new streams claim their positions in the lease bulk (`runClaimed`); false: always round 1. */
     private readonly claimPositions = true,
-    private readonly heads = new HeadHandover(ctx, reader, steps, hooks),
+    private readonly heads = new HeadHandover(ctx, reader, steps, hooks, faults),
   ) {}
 
   /**

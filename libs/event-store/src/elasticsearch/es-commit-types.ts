@@ -94,6 +94,8 @@ export interface KnownStream {
 export interface ProtocolFaults {
   afterLock?(aggregateIds: string[]): Promise<void>;
   afterCommit?(aggregateIds: string[]): Promise<void>;
+  /** Before the heads of acknowledged appends are finalised: a slow promise is a finalisation that hangs. */
+  beforeFinalize?(aggregateIds: string[]): Promise<void>;
 }
 
 /** The head document's identity fields of a work item. */

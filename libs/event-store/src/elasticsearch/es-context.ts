@@ -108,8 +108,12 @@ export function deadlineBound(client: Client): Client {
         if (left <= 0) return Promise.reject(new errors.RequestAbortedError(`the deadline passed before ${prop} was sent`));
         // Timers hold 32-bit delays; a deadline further away than that bounds nothing worth a signal.
         if (left > MAX_TIMER_MS) return method.call(target, params, options);
-        const timeout = AbortSignal.timeout(left);
-        return method.call(target, params, { ...options, signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout });
+        // A plain abort, not AbortSignal.timeout: the client reads the latter's TimeoutError as a connection error and
+        // retries after its backoff (seen answering 1.1-1.7 s past the deadline), the retry refused only then.
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), left);
+        const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+        return method.call(target, params, { ...options, signal }).finally(() => clearTimeout(timer));
       };
     },
   });

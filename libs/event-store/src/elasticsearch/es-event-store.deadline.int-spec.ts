@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from '@elastic/elasticsearch';
+import { Client, errors } from '@elastic/elasticsearch';
 import { AppendOutcomeUnknownError, EventStoreUnavailableError } from '@gyroscops/event-store';
 import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
+import { deadlineBound, withRequestDeadline } from './es-context';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
@@ -24,7 +25,9 @@ describe('Elasticsearch event store: appends answer by their deadline when Elast
   let viaProxy: Client;
   let prefix: string;
   let freezeAfterLock = false;
+  let finalizeHangMs = 0;
   let store: ElasticsearchEventStore;
+  let slowFinalizeStore: ElasticsearchEventStore;
 
   beforeAll(async () => {
     await proxy.start();
@@ -39,6 +42,10 @@ describe('Elasticsearch event store: appends answer by their deadline when Elast
         },
       },
     });
+    slowFinalizeStore = await makeEsStore(direct, prefix, {
+      appendTimeoutMs: 4000,
+      faults: { beforeFinalize: () => new Promise<void>((resolve) => setTimeout(resolve, finalizeHangMs)) },
+    });
   });
   afterEach(() => {
     freezeAfterLock = false;
@@ -46,6 +53,7 @@ describe('Elasticsearch event store: appends answer by their deadline when Elast
   });
   afterAll(async () => {
     await store?.close();
+    await slowFinalizeStore?.close();
     await viaProxy?.close();
     await dropPrefix(direct, prefix);
     await direct.close();
@@ -106,5 +114,44 @@ describe('Elasticsearch event store: appends answer by their deadline when Elast
       [2, 'Deposited'],
     ]);
     expect(stream.events.filter((e) => e.eventId === eventId)).toHaveLength(1);
+  }, 60_000);
+
+  it('a request bounded by a deadline is aborted at the deadline, not retried by the client after it', async () => {
+    // The client retries a request whose abort reason it does not recognise as an abort (AbortSignal.timeout's
+    // TimeoutError reads as a connection error), after its backoff: the deadline then bounds nothing but the retry.
+    const bound = deadlineBound(viaProxy);
+    const retries: number[] = [];
+    const onResponse = (_err: unknown, result: { meta: { attempts: number } } | null) => retries.push(result?.meta.attempts ?? -1);
+    viaProxy.diagnostic.on('response', onResponse);
+    proxy.freeze();
+    try {
+      const outcome = await answerWithin(withRequestDeadline(Date.now() + 300, () => bound.get({ index: `${prefix}-meta`, id: 'none' })));
+      expect(outcome.error).toBeInstanceOf(errors.RequestAbortedError);
+      // One answer, from the first attempt: the client did not go round again once the deadline had passed.
+      expect(retries).toEqual([0]);
+    } finally {
+      viaProxy.diagnostic.off('response', onResponse);
+    }
+  }, 60_000);
+
+  it("an append does not spend its whole deadline waiting for the stream's previous finalisation: it reads the head and commits", async () => {
+    const id = `slow-finalize-${randomUUID()}`;
+    const slowAppend = (events: ReturnType<typeof ev>[], expectedVersion: number | 'no_stream') =>
+      slowFinalizeStore.appendToStream(id, events, { aggregateType: 'Account', expectedVersion, context: writer() });
+    finalizeHangMs = 8000;
+    try {
+      await slowAppend([ev('Opened', { n: 1 })], 'no_stream');
+      // The first append is acknowledged; its head's finalisation hangs past the next append's deadline.
+      const next = await answerWithin(slowAppend([ev('Deposited', { n: 2 })], 1));
+      expect(next.error).toBeUndefined();
+      expect(next.value?.version).toBe(2);
+    } finally {
+      finalizeHangMs = 0;
+    }
+    const stream = await slowFinalizeStore.readStream(id, reader());
+    expect(stream.events.map((e) => [e.version, e.eventType])).toEqual([
+      [1, 'Opened'],
+      [2, 'Deposited'],
+    ]);
   }, 60_000);
 });

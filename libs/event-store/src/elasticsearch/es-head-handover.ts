@@ -1,20 +1,11 @@
 import { cleanupWithin, type EsContext } from './es-context';
 import { finalizedHead, type CommitSteps } from './es-commit-steps';
-import type { BatchHooks, LockedWork, QueuedAppend } from './es-commit-types';
+import type { BatchHooks, LockedWork, ProtocolFaults, QueuedAppend } from './es-commit-types';
 import type { Head } from './es-documents';
 import type { StreamReader } from './es-stream-reader';
 import { timed } from '../store-observer';
 
 const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
-
-/** The head a finalisation leaves, or null once `deadline` (epoch ms) passes first. */
-function untilDeadline(head: Promise<Head | null>, deadline: number): Promise<Head | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([head, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * How a stream's head passes from one round of the commit protocol to the stream's next round in this process: read
@@ -23,12 +14,15 @@ function untilDeadline(head: Promise<Head | null>, deadline: number): Promise<He
 export class HeadHandover {
   /** Committed appends whose head is offered, not finalised, to their stream's next append (see `finalize`). */
   private readonly unfinalized = new Map<string, LockedWork>();
+  /** Finalisations a round already gave up waiting for: the stream's later rounds read its head at once. */
+  private readonly overdue = new WeakSet<Promise<Head | null>>();
 
   constructor(
     private readonly ctx: EsContext,
     private readonly reader: StreamReader,
     private readonly steps: CommitSteps,
     private readonly hooks: BatchHooks,
+    private readonly faults: ProtocolFaults = {},
   ) {}
 
   /**
@@ -50,8 +44,10 @@ export class HeadHandover {
     const handed = ids.flatMap((id) => {
       if (offered.has(id)) return [[id, Promise.resolve(offered.get(id) as Head)] as const];
       const head = this.hooks.finalizedHead(id);
-      // That write is bounded by the previous round's deadline: not waited on past this round's (then read, bounded).
-      return head ? [[id, untilDeadline(head, deadline)] as const] : [];
+      // That write is bounded by the previous round's deadline, which may be later than this round's: it is waited on
+      // for half of what is left of this round's, then the head is read (a lease it still holds is rolled forward by
+      // recovery). Waiting the whole of it left the read no time: the round was refused though Elasticsearch answered.
+      return head && !this.overdue.has(head) ? [[id, this.until(head, Date.now() + Math.max(0, deadline - Date.now()) / 2)] as const] : [];
     });
     if (handed.length === 0) return this.reader.getHeads(ids);
     const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
@@ -67,6 +63,21 @@ export class HeadHandover {
       if (head) out.set(id, head);
     }
     return out;
+  }
+
+  /** The head a finalisation leaves, or null once `until` (epoch ms) passes first (the finalisation is then overdue). */
+  private until(head: Promise<Head | null>, until: number): Promise<Head | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(
+        () => {
+          this.overdue.add(head);
+          resolve(null);
+        },
+        Math.max(0, until - Date.now()),
+      );
+    });
+    return Promise.race([head, late]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -101,7 +112,10 @@ export class HeadHandover {
     const finalized = timed(
       this.ctx.observer,
       'finalize',
-      cleanupWithin(deadline, () => this.steps.finalizeHeads(works)),
+      cleanupWithin(deadline, async () => {
+        await this.faults.beforeFinalize?.(works.map((w) => w.a.aggregateId));
+        return this.steps.finalizeHeads(works);
+      }),
     ).catch((e: unknown) => {
       this.ctx.logger?.warn(`finalising heads failed: ${(e as Error).message}`);
       return works.map(() => null);
