@@ -4,7 +4,7 @@
  * whole Fastify + Nest pipeline, no socket) and prints the mean wall time per request. Run it under --cpu-prof and read
  * the profile with profile-summary.ts. Usage:
  *   ES_NODE=http://127.0.0.1:9250 node --cpu-prof --cpu-prof-dir=/tmp/prof -r ts-node/register/transpile-only \
- *     -r tsconfig-paths/register bench/tools/profile-requests.ts [statistics|trends|search|health] [N]
+ *     -r tsconfig-paths/register bench/tools/profile-requests.ts [statistics|trends|search|health|append] [N]
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createApp } from '../../src/app.factory';
@@ -53,10 +53,33 @@ async function main(): Promise<void> {
     health: `/health/live`,
   };
   const url = urls[route];
-  const once = async (): Promise<void> => {
-    const r = await fastify.inject({ method: 'GET', url, headers });
-    if (r.statusCode !== 200) throw new Error(`${url} answered ${r.statusCode}: ${r.body}`);
-  };
+  if (!url && route !== 'append') throw new Error(`unknown route ${route}: statistics, trends, search, health or append`);
+  // append: one event to a new stream per request, with a client event id, as the bench's single-event appends send.
+  const once =
+    route === 'append'
+      ? async (): Promise<void> => {
+          const r = await fastify.inject({
+            method: 'POST',
+            url: `/v1/aggregates/${randomUUID()}/events`,
+            headers: { ...headers, 'content-type': 'application/json' },
+            payload: JSON.stringify({
+              aggregateType: 'Payment',
+              expectedVersion: 'no_stream',
+              events: [
+                {
+                  eventId: randomUUID(),
+                  eventType: 'PaymentInitiated',
+                  eventData: { amount: 12.5, currency: 'EUR', note: 'x'.repeat(64) },
+                },
+              ],
+            }),
+          });
+          if (r.statusCode !== 201) throw new Error(`append answered ${r.statusCode}: ${r.body}`);
+        }
+      : async (): Promise<void> => {
+          const r = await fastify.inject({ method: 'GET', url, headers });
+          if (r.statusCode !== 200) throw new Error(`${url} answered ${r.statusCode}: ${r.body}`);
+        };
   for (let i = 0; i < 200; i++) await once();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();

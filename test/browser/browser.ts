@@ -7,13 +7,18 @@ const ROOT = join(__dirname, '..', '..');
 /** Screenshots of every view, kept as test artefacts (outside git). */
 export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'explorer');
 
-/** The system Chromium (Debian's `chromium` package, which .ci/run installs), or CHROMIUM_PATH. */
-export function chromiumPath(): string {
+/**
+ * CHROMIUM_PATH, else a system Chromium (Debian's `chromium`), else the headless Chromium that the `@sparticuz/chromium`
+ * dev dependency carries in its npm package, unpacked once into the temporary directory: `npm ci && npm test` needs
+ * no browser installed beforehand, and nothing is fetched from outside the npm registry.
+ */
+export async function chromiumPath(): Promise<string> {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find((p): p is string => !!p && existsSync(p));
-  if (!found)
-    throw new Error("No Chromium for the browser tests: install Debian's `chromium` package (.ci/run does) or set CHROMIUM_PATH.");
-  return found;
+  if (found) return found;
+  // Loaded only here: it unpacks its fonts and libraries when imported on some systems.
+  const { default: packaged } = await import('@sparticuz/chromium');
+  return packaged.executablePath();
 }
 
 /** Builds the explorer into dist/explorer, what the app under test serves at /explorer. */
@@ -24,7 +29,7 @@ export function buildExplorer(): void {
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: await chromiumPath(),
     // Root in CI: Chromium's sandbox needs an unprivileged user. The page under test is our own.
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--font-render-hinting=none'],
   });
@@ -33,7 +38,9 @@ export async function launchBrowser(): Promise<Browser> {
 /** A page of its own context (its own sessionStorage, so its own token), failing the test on any page error. */
 export async function newPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
   // bypassCSP only so that axe-core can be injected; the app itself runs under the service's real CSP headers.
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
+  // The locale a browser always has: with LANG=C, Chromium's default locale is "en-US@posix", which some builds' Intl
+  // refuses ("Invalid language tag"), failing the page whatever the machine's locale; this keeps the runs alike.
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true, locale: 'en-US' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
