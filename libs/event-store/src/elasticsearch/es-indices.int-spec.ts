@@ -238,3 +238,62 @@ describe('The events index definition', () => {
     });
   });
 });
+
+describe("Refreshes of the store's indices", () => {
+  const INTERNAL = ['streams', 'log', 'event-ids', 'snapshots', 'meta'];
+  let c: Client;
+  beforeAll(() => {
+    c = testClient();
+  });
+  afterAll(async () => {
+    await c.close();
+  });
+
+  /** The refresh interval set on each index of the prefix (undefined: not set, Elasticsearch's default applies). */
+  async function refreshIntervals(p: string): Promise<Record<string, string | undefined>> {
+    const r = await c.indices.getSettings({ index: `${p}-*`, name: 'index.refresh_interval', flat_settings: true });
+    return Object.fromEntries(
+      Object.entries(r).map(([index, s]) => [
+        index.slice(p.length + 1),
+        (s.settings as Record<string, string> | undefined)?.['index.refresh_interval'],
+      ]),
+    );
+  }
+
+  it('only the events index, which searches read, refreshes on a schedule; the others are read by id and refresh when searched', async () => {
+    const p = testPrefix('indices-refresh');
+    try {
+      const store = await makeEsStore(c, p, { refreshInterval: '2s' });
+      const intervals = await refreshIntervals(p);
+      expect(intervals.events).toBe('2s');
+      for (const name of INTERNAL) expect([name, intervals[name]]).toEqual([name, undefined]);
+      // What the store writes there is still read at once (by id).
+      const id = `refresh-${randomUUID()}`;
+      await store.appendToStream(id, [ev('Opened', { n: 1 })], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      expect((await store.readStream(id, reader())).version).toBe(1);
+      await store.close();
+    } finally {
+      await dropPrefix(c, p);
+    }
+  });
+
+  it('an existing store whose indices all refreshed every second (mapping version 4) stops refreshing the others on start', async () => {
+    const p = testPrefix('indices-refresh-v4');
+    try {
+      for (const name of ['events', ...INTERNAL]) {
+        await c.indices.create({ index: `${p}-${name}`, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' } });
+      }
+      const store = await makeEsStore(c, p, {});
+      const intervals = await refreshIntervals(p);
+      expect(intervals.events).toBe('1s');
+      for (const name of INTERNAL) expect([name, intervals[name]]).toEqual([name, undefined]);
+      await store.close();
+    } finally {
+      await dropPrefix(c, p);
+    }
+  });
+});

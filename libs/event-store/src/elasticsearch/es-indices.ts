@@ -9,7 +9,7 @@ import { DERIVED_FIELDS, FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from 
  * version is older and adds new fields to existing indices (mappings only ever grow, so two instances starting
  * at once converge on the same result).
  */
-export const MAPPING_VERSION = 4;
+export const MAPPING_VERSION = 5;
 
 export interface IndexNames {
   events: string;
@@ -166,12 +166,15 @@ export async function ensureIndices(
   const common: estypes.IndicesIndexSettings = {
     number_of_shards: 1,
     number_of_replicas: replicas,
-    refresh_interval: refreshInterval,
     'mapping.total_fields.limit': 1000,
   };
   for (const key of Object.keys(names) as (keyof IndexNames)[]) {
     const index = names[key];
-    const settings = key === 'events' ? { ...common, number_of_shards: eventsLayout.shards } : common;
+    // Only the events index is read by searches that must see a write within the refresh interval. The others are
+    // read by id (realtime) and searched rarely (lease sweep, lifecycle, backup; most refresh first): without a
+    // refresh_interval of their own, Elasticsearch stops refreshing a shard nobody searched for 30 s and refreshes
+    // it when a search comes, so they cost no scheduled refresh while appends write them.
+    const settings = key === 'events' ? { ...common, refresh_interval: refreshInterval, number_of_shards: eventsLayout.shards } : common;
     const layoutMeta = key === 'events' ? { layout: `${eventsLayout.shards}/${eventsLayout.routing}` } : {};
     const templateName = `${index}-template`;
     const existing = await client.indices
@@ -196,6 +199,8 @@ export async function ensureIndices(
       if (key === 'events') await assertEventsLayout(client, index, eventsLayout);
       // Existing index, possibly from an older version: add new fields (additive; a no-op when equal).
       await growMapping(client, index, defs[key]);
+      // Version 4 and older gave every index a refresh_interval: back to the default (search-idle) for the others.
+      if (key !== 'events') await client.indices.putSettings({ index, settings: { 'index.refresh_interval': null } });
     }
   }
   await client.index({ index: names.meta, id: 'position', op_type: 'create', document: { value: 0 } }).catch((e: unknown) => {

@@ -229,6 +229,12 @@ export class ElasticsearchModel {
       ix.mappings = { ...ix.mappings, properties: { ...(p.properties ?? {}), ...((ix.mappings.properties as Source) ?? {}) } };
       return { acknowledged: true };
     },
+    // Settings are acknowledged, not modelled: every index's searches see writes at most refreshIntervalMs late, the
+    // bound that both a scheduled refresh and a search-idle shard (refreshed when searched) keep.
+    putSettings: async (p: { index: string }): Promise<Source> => {
+      this.existing(p.index);
+      return { acknowledged: true };
+    },
     getMapping: async (p: { index: string }): Promise<Source> => {
       const ix = this.existing(p.index);
       return { [ix.name]: { mappings: structuredClone(ix.mappings) } };
