@@ -44,7 +44,42 @@ export async function newPage(browser: Browser): Promise<{ page: Page; errors: s
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  journal(page);
   return { page, errors };
+}
+
+const journals = new WeakMap<Page, string[]>();
+
+/** Keeps what a page met that a failing test should tell: answers >= 400, failed requests, console errors. */
+function journal(page: Page): void {
+  const lines: string[] = [];
+  journals.set(page, lines);
+  const note = (line: string) => {
+    lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (lines.length > 30) lines.shift();
+  };
+  page.on('response', (r) => r.status() >= 400 && note(`${r.status()} ${r.request().method()} ${r.url()}`));
+  page.on('requestfailed', (r) => note(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`));
+  page.on('console', (m) => m.type() === 'error' && note(`console: ${m.text()}`));
+  page.on('crash', () => note('the page crashed'));
+}
+
+/** Where a page is and what it shows and met, for the message of a test that failed on it. */
+export async function pageState(page: Page): Promise<string> {
+  if (page.isClosed()) return 'closed';
+  const alerts = await page
+    .locator('[role=alert]')
+    .allInnerTexts()
+    .catch((e: unknown) => [`(unreadable: ${(e as Error).message})`]);
+  const heading = await page
+    .locator('h1')
+    .first()
+    .innerText({ timeout: 1000 })
+    .catch(() => '(none)');
+  return [
+    `at ${page.url()}, heading ${JSON.stringify(heading)}, alerts ${JSON.stringify(alerts)}`,
+    ...(journals.get(page) ?? []).map((l) => `  ${l}`),
+  ].join('\n');
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

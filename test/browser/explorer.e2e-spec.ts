@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { createDemoData, type DemoData } from '../../explorer/demo/demo-data';
 import { refreshAll, startTestApp, type TestApp } from '../support/e2e-app';
-import { buildExplorer, launchBrowser, newPage, screenshot, seriousA11yViolations, type AxeViolation } from './browser';
+import { buildExplorer, launchBrowser, newPage, pageState, screenshot, seriousA11yViolations, type AxeViolation } from './browser';
 
 interface TreeNodeDto {
   event: { eventId: string; eventType: string };
@@ -47,6 +47,30 @@ describe('The event explorer in a real browser', () => {
     // An uncaught error in the page fails the test that caused it.
     expect(errors.splice(0)).toEqual([]);
   });
+
+  /** A test whose failure message also says where each page it opened stands (URL, heading, alerts, failed requests). */
+  const it = (name: string, fn: () => Promise<void>, timeout?: number) =>
+    global.it(
+      name,
+      async () => {
+        const opened = pages.length;
+        const before = new Set(browser.contexts().flatMap((c) => c.pages()));
+        try {
+          await fn();
+        } catch (e) {
+          const mine = [...pages.slice(opened), ...browser.contexts().flatMap((c) => c.pages())].filter((p) => !before.has(p));
+          const states = await Promise.all([...new Set(mine)].map(pageState));
+          if (e instanceof Error && states.length > 0) {
+            // Jest prints the stack, written when the error was made: both get the pages' state.
+            const told = `\n\nPages of this test:\n${states.join('\n')}`;
+            e.message += told;
+            e.stack = `${e.stack ?? ''}${told}`;
+          }
+          throw e;
+        }
+      },
+      timeout,
+    );
 
   async function signedIn(token: string): Promise<Page> {
     const { page, errors: pageErrors } = await newPage(browser);
