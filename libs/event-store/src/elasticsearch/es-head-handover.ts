@@ -47,7 +47,7 @@ export class HeadHandover {
       // That write is bounded by the previous round's deadline, which may be later than this round's: it is waited on
       // for half of what is left of this round's, then the head is read (a lease it still holds is rolled forward by
       // recovery). Waiting the whole of it left the read no time: the round was refused though Elasticsearch answered.
-      return head && !this.overdue.has(head) ? [[id, this.until(head, Date.now() + Math.max(0, deadline - Date.now()) / 2)] as const] : [];
+      return head && !this.overdue.has(head) ? [[id, this.headBy(head, Date.now() + Math.max(0, deadline - Date.now()) / 2)] as const] : [];
     });
     if (handed.length === 0) return this.reader.getHeads(ids);
     const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
@@ -65,8 +65,8 @@ export class HeadHandover {
     return out;
   }
 
-  /** The head a finalisation leaves, or null once `until` (epoch ms) passes first (the finalisation is then overdue). */
-  private until(head: Promise<Head | null>, until: number): Promise<Head | null> {
+  /** The head a finalisation leaves, or null once `by` (epoch ms) passes first (the finalisation is then overdue). */
+  private headBy(head: Promise<Head | null>, by: number): Promise<Head | null> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(
@@ -74,7 +74,7 @@ export class HeadHandover {
           this.overdue.add(head);
           resolve(null);
         },
-        Math.max(0, until - Date.now()),
+        Math.max(0, by - Date.now()),
       );
     });
     return Promise.race([head, late]).finally(() => clearTimeout(timer));
