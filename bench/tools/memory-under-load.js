@@ -12,6 +12,8 @@ const root = path.join(__dirname, '..', '..');
 const build = path.join(root, 'node_modules/.cache/gyroscops-bench/build');
 const secret = require('node:crypto').randomBytes(32).toString('hex');
 const extra = (process.env.NODE_FLAGS || '').split(' ').filter(Boolean);
+const prefix = `memx-${Date.now()}`;
+const esNode = process.env.ES_NODE || 'http://127.0.0.1:9200';
 const child = spawn(
   process.execPath,
   [...extra, '-r', require.resolve('tsconfig-paths/register'), path.join(build, 'bench/service-main.js')],
@@ -23,8 +25,8 @@ const child = spawn(
       PORT: '3999',
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
-      ES_NODE: process.env.ES_NODE || 'http://127.0.0.1:9200',
-      ES_INDEX_PREFIX: `memx-${Date.now()}`,
+      ES_NODE: esNode,
+      ES_INDEX_PREFIX: prefix,
       AUTH_JWT_SECRET: secret,
       METRICS_TOKEN: 'mtok-0123456789abcdef0123',
       THROTTLE_LIMIT: '0',
@@ -35,6 +37,16 @@ const child = spawn(
   },
 );
 const { signAccessToken } = require(path.join(build, 'src/auth/dev-token.js'));
+const { dropPrefix, makeClient } = require(path.join(build, 'bench/core/elasticsearch.js'));
+/** Stops the service, then deletes the indices and templates it made under its prefix. */
+async function finish(signal) {
+  child.kill(signal);
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  const client = makeClient(esNode);
+  const dropped = await dropPrefix(client, prefix);
+  await client.close();
+  console.log(`dropped ${dropped.length} indices of ${prefix}`);
+}
 const base = 'http://127.0.0.1:3999';
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
 async function metrics() {
@@ -106,9 +118,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   );
   clearInterval(sampler);
   console.log('end rss', rss().toFixed(0), 'peak', peak.toFixed(0), 'appends', n, await metrics());
-  child.kill('SIGTERM');
-})().catch((e) => {
+  await finish('SIGTERM');
+})().catch(async (e) => {
   console.error(e);
-  child.kill('SIGKILL');
+  await finish('SIGKILL').catch((x) => console.error(x));
   process.exit(1);
 });
