@@ -113,6 +113,12 @@ describe('Backups over HTTP (admin)', () => {
       const scratch = /as "(backup-check-[0-9a-f]+)"/.exec((checked.progress as string[]).join('\n'))?.[1];
       expect(scratch).toBeDefined();
       expect(Object.keys(await t.es.indices.get({ index: `${scratch}-*`, allow_no_indices: true }))).toEqual([]);
+      // ...and so are the index templates the copy was given (each check left six behind in the cluster's state).
+      const templates = await t.es.indices.getIndexTemplate({ name: `${scratch}-*` }).catch((e: { statusCode?: number }) => {
+        if (e.statusCode === 404) return { index_templates: [] }; // none matches the pattern
+        throw e;
+      });
+      expect(templates.index_templates.map((x) => x.name)).toEqual([]);
       const read = await t.http().get('/v1/aggregates/backup-0/events').set(writer());
       expect(read.body.events.map((e: { eventType: string }) => e.eventType)).toEqual(['Happened', 'Again']);
       expect(

@@ -211,5 +211,11 @@ export class BackupJobs implements OnApplicationShutdown {
     // By name: wildcard deletes are refused by default (action.destructive_requires_name).
     const names = Object.keys(await this.client.indices.get({ index: `${prefix}-*`, expand_wildcards: 'all', allow_no_indices: true }));
     if (names.length > 0) await this.client.indices.delete({ index: names });
+    // The check opened a store on the copy, which put its index templates: they go too, or every check leaves six.
+    const templates = await this.client.indices.getIndexTemplate({ name: `${prefix}-*` }).catch((e: unknown) => {
+      if (statusOf(e) === 404) return { index_templates: [] }; // none matches
+      throw e;
+    });
+    for (const { name } of templates.index_templates) await this.client.indices.deleteIndexTemplate({ name });
   }
 }
