@@ -29,5 +29,7 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node as PID 1 receives SIGTERM directly and shuts down gracefully.
-CMD ["node", "dist/src/main.js"]
+# node as PID 1 receives SIGTERM directly and shuts down gracefully. The flags are package.json's `start:prod`
+# (a spec keeps them equal): V8 lets the heap grow to 1.5 times what a collection left live, not the factor of up
+# to 4 it derives from its own speed (under batched appends: about 190 MB of RSS instead of about 310 MB).
+CMD ["node", "--heap-growing-percent=50", "dist/src/main.js"]

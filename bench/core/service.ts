@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { signAccessToken } from '../../src/auth/dev-token';
@@ -84,6 +84,22 @@ async function waitReady(http: HttpClient, child: ChildProcess | null, stderr: (
   throw new Error(`the service did not become ready within ${timeoutMs / 1000}s (last: ${last})\n${stderr()}`);
 }
 
+/**
+ * The Node flags production starts the service with: those before the entry point in package.json's `start:prod`
+ * (the Dockerfile's CMD carries the same, test/service-start.spec.ts checks), so the bench's service runs as deployed.
+ */
+export function productionNodeFlags(
+  startProd: string = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+    'start:prod'
+  ],
+): string[] {
+  const words = startProd.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`start:prod does not run node: ${startProd}`);
+  const entry = words.findIndex((w, i) => i > 0 && !w.startsWith('-'));
+  if (entry < 0) throw new Error(`start:prod names no entry point: ${startProd}`);
+  return words.slice(1, entry);
+}
+
 export interface StartServiceOptions {
   mode: Exclude<ServiceMode, 'none'>;
   esNode: string;
@@ -141,8 +157,9 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
   const compiled = o.buildDir ? join(o.buildDir, 'bench', 'service-main.js') : null;
   const args =
     compiled && existsSync(compiled)
-      ? [...(o.nodeFlags ?? []), '-r', require.resolve('tsconfig-paths/register'), compiled]
+      ? [...productionNodeFlags(), ...(o.nodeFlags ?? []), '-r', require.resolve('tsconfig-paths/register'), compiled]
       : [
+          ...productionNodeFlags(),
           ...(o.nodeFlags ?? []),
           '-r',
           require.resolve('ts-node/register/transpile-only'),

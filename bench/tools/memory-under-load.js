@@ -1,8 +1,9 @@
 /**
  * The service's memory under batched appends over HTTP, apart from the bench: starts the service from the bench's
  * compiled build (run `npm run bench -- --quick --only=1` once to make it) against ES_NODE, sends 100-event appends from
- * 8 clients for SECS seconds (default 60), and prints its RSS and V8 heap (from /metrics) every 5 s. NODE_FLAGS passes
- * flags to the service's node, e.g. NODE_FLAGS=--max-old-space-size=192 to see what a heap bound changes. Usage:
+ * 8 clients for SECS seconds (default 60), and prints its RSS and V8 heap (from /metrics) every 5 s. The service's node
+ * gets production's flags (package.json's start:prod), then NODE_FLAGS: e.g. NODE_FLAGS=--heap-growing-percent=0 for
+ * V8's default heap growth, or --max-old-space-size=192 to see what a heap bound changes. Usage:
  *   ES_NODE=http://127.0.0.1:9250 [SECS=60] [CLIENTS=8] [PER=100] [NODE_FLAGS=...] node bench/tools/memory-under-load.js
  */
 const { spawn } = require('node:child_process');
@@ -11,7 +12,10 @@ const path = require('node:path');
 const root = path.join(__dirname, '..', '..');
 const build = path.join(root, 'node_modules/.cache/gyroscops-bench/build');
 const secret = require('node:crypto').randomBytes(32).toString('hex');
-const extra = (process.env.NODE_FLAGS || '').split(' ').filter(Boolean);
+// The flags production runs the service with (this tree's package.json start:prod), then NODE_FLAGS (a later V8 flag wins).
+process.env.BENCH_SOURCE_DIR = process.env.BENCH_SOURCE_DIR || path.join(root, 'bench');
+const { productionNodeFlags } = require(path.join(build, 'bench/core/service.js'));
+const extra = [...productionNodeFlags(), ...(process.env.NODE_FLAGS || '').split(' ').filter(Boolean)];
 const prefix = `memx-${Date.now()}`;
 const esNode = process.env.ES_NODE || 'http://127.0.0.1:9200';
 const child = spawn(

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { productionNodeFlags } from '../bench/core/service';
+
+/**
+ * The service runs with the same Node flags however it is started in production (the image's CMD, `npm start`,
+ * `npm run start:prod`) and in the bench, which measures it as deployed: package.json's `start:prod` is the source.
+ */
+describe('how the service is started', () => {
+  const root = join(__dirname, '..');
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+
+  it('the image runs the compiled entry point with start:prod’s flags', () => {
+    expect(cmd).toBeDefined();
+    expect(JSON.parse(cmd as string)).toEqual(['node', ...productionNodeFlags(scripts['start:prod']), 'dist/src/main.js']);
+    expect(scripts['start:prod'].split(/\s+/).at(-1)).toBe('dist/src/main.js');
+  });
+
+  it('npm start builds, then runs start:prod', () => {
+    expect(scripts.start).toMatch(/&& npm run build && npm run start:prod$/);
+  });
+
+  it('reads the flags between node and the entry point, and refuses a script that is not node <flags> <entry>', () => {
+    expect(productionNodeFlags('node --a=1 --b dist/src/main.js')).toEqual(['--a=1', '--b']);
+    expect(productionNodeFlags('node dist/src/main.js')).toEqual([]);
+    expect(() => productionNodeFlags('nest start')).toThrow(/does not run node/);
+    expect(() => productionNodeFlags('node --a')).toThrow(/no entry point/);
+  });
+
+  it('bounds the heap growth, which holds the RSS under batched appends near 190 MB instead of 300 (bench/tools/memory-under-load.js)', () => {
+    expect(productionNodeFlags(scripts['start:prod'])).toContain('--heap-growing-percent=50');
+  });
+});
