@@ -5,6 +5,7 @@ import type { JsonObject } from '@gyroscops/event-store';
 import type { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, refresh, testClient, testPrefix } from '../../testing/es-test-support';
+import { FLAT_IGNORE_ABOVE, toSearchDocument, walkedLeaves } from './es-search-fields';
 
 describe('Any JSON payload through the Elasticsearch store (property)', () => {
   let client: Client;
@@ -39,6 +40,95 @@ describe('Any JSON payload through the Elasticsearch store (property)', () => {
     object: fc.dictionary(key, tie('value'), { maxKeys: 6 }),
   }));
   const payload = json.object as fc.Arbitrary<JsonObject>;
+
+  it('indexes a payload sent as it is to the flattened field exactly as its walked flat map', async () => {
+    // Keys the walk treats alike (dots, `__proto__`) but not the empty key, so that most payloads go as they are.
+    const plainKey = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.constantFrom('a.b', '.', '..', '__proto__', 'constructor', 'x.'),
+    );
+    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ maxLength: 20 }),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+        fc.constant(null),
+        tie('array'),
+        tie('object'),
+      ),
+      array: fc.array(tie('value'), { maxLength: 3 }),
+      object: fc.dictionary(plainKey, tie('value'), { maxKeys: 5 }),
+    })).object;
+    const index = `${prefix}-flat-check`;
+    await client.indices.create({
+      index,
+      mappings: {
+        dynamic: 'strict',
+        properties: {
+          run: { type: 'keyword' },
+          side: { type: 'keyword' },
+          // The events index's field, as es-indices.ts maps it.
+          dataFlat: { type: 'flattened', ignore_above: FLAT_IGNORE_ABOVE, depth_limit: 1000, doc_values: false },
+        },
+      },
+    });
+    let asIs = 0;
+    await fc.assert(
+      fc.asyncProperty(value, async (generated) => {
+        const data = JSON.parse(JSON.stringify(generated)) as JsonObject;
+        const e = { eventId: randomUUID(), aggregateId: 'p-1', aggregateType: 'Prop', eventType: 'Shape', eventData: data, version: 1 };
+        const doc = toSearchDocument(
+          {
+            ...e,
+            position: 1,
+            timestamp: new Date().toISOString(),
+            correlationId: 'c',
+            causationId: null,
+            schemaVersion: 1,
+            metadata: { userId: 'u-1', organizationId: 'org-1', source: 'test' },
+          },
+          {},
+        );
+        // The text leaves are the walk's either way: the payload's, then the metadata's.
+        expect(doc.text).toEqual([...walkedLeaves(data).text, ...walkedLeaves(doc.metadata).text]);
+        if (doc.dataFlat !== data) return; // walked, as every payload was before: nothing more to compare
+        asIs++;
+        const run = randomUUID();
+        const walked = walkedLeaves(data).flat;
+        await client.bulk({
+          refresh: true,
+          operations: [
+            { index: { _index: index } },
+            { run, side: 'as-is', dataFlat: data },
+            { index: { _index: index } },
+            { run, side: 'walked', dataFlat: walked },
+          ],
+        });
+        const sides = async (field: string, v: string) =>
+          (
+            await client.search<{ side: string }>({
+              index,
+              size: 2,
+              query: { bool: { filter: [{ term: { run } }, { term: { [field]: v } }] } },
+            })
+          ).hits.hits
+            .map((h) => h._source?.side)
+            .sort();
+        for (const [path, values] of Object.entries(walked)) {
+          for (const v of values.filter((x) => x.length <= FLAT_IGNORE_ABOVE)) {
+            expect([path, v, await sides(`dataFlat.${path}`, v)]).toEqual([path, v, ['as-is', 'walked']]);
+            expect([path, v, await sides('dataFlat', v)]).toEqual([path, v, ['as-is', 'walked']]);
+            expect(await sides(`dataFlat.${path}`, `${v}\u0001`)).toEqual([]);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+    // Most payloads took the new path, so the property was not met by walking them all.
+    expect(asIs).toBeGreaterThan(20);
+  }, 120_000);
 
   it('stores every shape and reads it back exactly, in every order of shapes, and the mapping never changes', async () => {
     const mappingBefore = JSON.stringify(await client.indices.getMapping({ index: `${prefix}-events` }));

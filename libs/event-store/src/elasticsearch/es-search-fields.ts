@@ -44,7 +44,11 @@ export type EventSearchDocument = Pick<
   userId: string;
   organizationId: string;
   source: string;
-  dataFlat: Record<string, string[]> | null;
+  /**
+   * Every leaf of eventData for exact filters (`dataFlat.<dotted path>`), in a `flattened` field: eventData itself when
+   * Elasticsearch indexes it exactly as the flat map of `walk` (see `scan`), else that map.
+   */
+  dataFlat: Record<string, string[]> | JsonObject | null;
   text: string[];
   num: Record<string, number>;
   kw: Record<string, string>;
@@ -97,6 +101,66 @@ function walk(value: unknown, path: string, out: Leaves): void {
   }
 }
 
+/** Deepest object nesting sent to the `flattened` field as it is (its depth_limit is 1000); deeper goes through `walk`. */
+const MAX_NESTED_DEPTH = 64;
+
+interface Scan {
+  text: string[];
+  textChars: number;
+  count: number;
+  /** Elasticsearch's `flattened` field indexes the value exactly as `walk`'s flat map of it. */
+  asIs: boolean;
+}
+
+/**
+ * The text leaves of `value`, in `walk`'s order, and whether the `flattened` field would index it as it is exactly as
+ * `walk`'s flat map (the same dotted paths, the same values as text): no empty key (`walk` writes `_`), no path over
+ * MAX_KEY_LENGTH (`walk` cuts it), at most MAX_LEAVES leaves (`walk` stops there), no array directly in an array, no
+ * nesting deeper than MAX_NESTED_DEPTH. Builds no path and no map: most payloads pass, and sending them as they are
+ * costs a fraction of building and serialising the map. `prefix` is the parent path's length, -1 at the root.
+ */
+function scan(value: unknown, prefix: number, depth: number, inArray: boolean, out: Scan): void {
+  if (!out.asIs || value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    if (inArray) out.asIs = false;
+    for (const v of value) scan(v, prefix, depth, true, out);
+    return;
+  }
+  if (typeof value === 'object') {
+    if (depth >= MAX_NESTED_DEPTH) out.asIs = false;
+    for (const k of Object.keys(value)) {
+      const length = prefix < 0 ? k.length : prefix + 1 + k.length;
+      if (k === '' || length > MAX_KEY_LENGTH) out.asIs = false;
+      scan((value as JsonObject)[k], length, depth + 1, false, out);
+    }
+    return;
+  }
+  if (++out.count > MAX_LEAVES) out.asIs = false;
+  else if (typeof value === 'string' && out.textChars < MAX_TEXT_CHARS) {
+    const piece = value.slice(0, MAX_TEXT_CHARS - out.textChars);
+    out.text.push(piece);
+    out.textChars += piece.length;
+  }
+}
+
+/**
+ * What `walk` makes of a payload: every leaf's text by dotted path (what `dataFlat` held for every event before
+ * `scan`), and its text leaves.
+ */
+export function walkedLeaves(data: JsonObject): { flat: Record<string, string[]>; text: string[] } {
+  const walked = leaves(data);
+  return { flat: walked.flat ?? {}, text: walked.text };
+}
+
+/** eventData's leaves: the payload itself for the `flattened` field when it indexes the same (see `scan`), else walked. */
+function dataLeaves(data: JsonObject): { flat: Record<string, string[]> | JsonObject; text: string[] } {
+  const out: Scan = { text: [], textChars: 0, count: 0, asIs: true };
+  scan(data, -1, 0, false, out);
+  if (out.asIs) return { flat: data, text: out.text };
+  const walked = leaves(data);
+  return { flat: walked.flat ?? Object.create(null), text: walked.text };
+}
+
 function leaves(obj: JsonObject, text: Leaves['text'] = [], exact = true): Leaves {
   const flat = exact ? (Object.create(null) as Record<string, string[]>) : null;
   const out: Leaves = { flat, count: 0, text, textChars: 0 };
@@ -123,7 +187,7 @@ function toNumber(v: unknown, type: 'long' | 'double'): number | undefined {
 
 /** The searchable document of one event: fixed top-level fields, so no payload can grow or conflict the mapping. */
 export function toSearchDocument(e: StoredEvent, decl: SearchFieldDeclarations): EventSearchDocument {
-  const data = leaves(e.eventData);
+  const data = dataLeaves(e.eventData);
   leaves(e.metadata, data.text, false);
   const num: Record<string, number> = {};
   for (const d of decl.numeric ?? []) {
