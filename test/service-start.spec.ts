@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { productionNodeFlags } from '../bench/core/service';
@@ -26,6 +27,13 @@ describe('how the service is started', () => {
     expect(productionNodeFlags('node dist/src/main.js')).toEqual([]);
     expect(() => productionNodeFlags('nest start')).toThrow(/does not run node/);
     expect(() => productionNodeFlags('node --a')).toThrow(/no entry point/);
+    // A flag's value must be joined to it: `--flag value` would read as an entry point followed by more words.
+    expect(() => productionNodeFlags('node --max-old-space-size 512 dist/src/main.js')).toThrow(/"512" is not a --flag/);
+  });
+
+  it('this Node accepts the flags (a V8 flag it did not know would stop the service from starting)', () => {
+    const r = spawnSync(process.execPath, [...productionNodeFlags(scripts['start:prod']), '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
   });
 
   it('bounds the heap growth, which holds the RSS under batched appends near 190 MB instead of 300 (bench/tools/memory-under-load.js)', () => {

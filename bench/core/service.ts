@@ -85,8 +85,9 @@ async function waitReady(http: HttpClient, child: ChildProcess | null, stderr: (
 }
 
 /**
- * The Node flags production starts the service with: those before the entry point in package.json's `start:prod`
- * (the Dockerfile's CMD carries the same, test/service-start.spec.ts checks), so the bench's service runs as deployed.
+ * The Node flags production starts the service with: the words between `node` and the entry point (the last word) in
+ * package.json's `start:prod`, each a `--flag` or `--flag=value` (the Dockerfile's CMD carries the same,
+ * test/service-start.spec.ts checks), so the bench's service runs as deployed.
  */
 export function productionNodeFlags(
   startProd: string = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
@@ -95,9 +96,11 @@ export function productionNodeFlags(
 ): string[] {
   const words = startProd.trim().split(/\s+/);
   if (words[0] !== 'node') throw new Error(`start:prod does not run node: ${startProd}`);
-  const entry = words.findIndex((w, i) => i > 0 && !w.startsWith('-'));
-  if (entry < 0) throw new Error(`start:prod names no entry point: ${startProd}`);
-  return words.slice(1, entry);
+  if (words.length < 2 || words[words.length - 1].startsWith('-')) throw new Error(`start:prod names no entry point: ${startProd}`);
+  const flags = words.slice(1, -1);
+  const loose = flags.find((f) => !f.startsWith('--'));
+  if (loose) throw new Error(`start:prod: "${loose}" is not a --flag or --flag=value before the entry point: ${startProd}`);
+  return flags;
 }
 
 export interface StartServiceOptions {

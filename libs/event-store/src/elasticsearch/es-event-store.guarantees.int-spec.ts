@@ -300,4 +300,26 @@ describe('Elasticsearch event store guarantees', () => {
       await c.close();
     }, 60_000);
   });
+
+  describe('when a payload key holds the NUL character, which flattened fields refuse in keys', () => {
+    it('indexes the event for search anyway, and the stream takes the next append', async () => {
+      const a = `nul-${randomUUID()}`;
+      const word = `nulkey${randomUUID().slice(0, 8)}`;
+      const r = await s1.appendToStream(a, [ev('Odd', { 'a\u0000b': word, nested: { 'x\u0000': [1, 2] } })], {
+        aggregateType: 'Shape',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      expect(r.version).toBe(1);
+      await refresh(client, prefix);
+      // The searchable document exists: free text finds the value, and the exact filter finds it under its key.
+      expect((await s1.search({ q: word }, reader())).events.map((e) => e.eventData)).toEqual([
+        { 'a\u0000b': word, nested: { 'x\u0000': [1, 2] } },
+      ]);
+      expect((await s1.search({ aggregateId: a, data: { 'a\u0000b': word } }, reader())).total).toBe(1);
+      expect((await s1.search({ aggregateId: a, data: { 'nested.x\u0000': 2 } }, reader())).total).toBe(1);
+      const next = await s1.appendToStream(a, [ev('After')], { aggregateType: 'Shape', expectedVersion: 1, context: writer() });
+      expect(next.version).toBe(2);
+    }, 60_000);
+  });
 });

@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { MAX_PAGE_SIZE, type SortValue } from '../cursor';
 import { InvalidQueryError } from '../event-store.errors';
 import type { EventQuery, ReadScope } from '../event-store.port';
-import { DERIVED_FIELDS } from './es-search-fields';
+import { DERIVED_FIELDS, flatKey } from './es-search-fields';
 import { LIFECYCLE_STREAM } from '../stream-lifecycle';
 import { telemetryCutoffs, type TelemetryRetention } from '../telemetry-retention';
 
@@ -26,7 +26,7 @@ export function eventFilters(query: Omit<EventQuery, 'size' | 'sort' | 'cursor'>
   term('causationId', query.causationId);
   term('userId', query.userId);
   term('organizationId', query.organizationId);
-  for (const [k, v] of Object.entries(query.data ?? {})) filter.push({ term: { [`dataFlat.${k}`]: String(v) } });
+  for (const [k, v] of Object.entries(query.data ?? {})) filter.push({ term: { [`dataFlat.${flatKey(k)}`]: String(v) } });
   if (query.from || query.to) {
     if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
       throw new InvalidQueryError('from must not be after to', [{ field: 'from' }]);

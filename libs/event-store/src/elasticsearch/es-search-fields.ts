@@ -81,7 +81,7 @@ function walk(value: unknown, path: string, out: Leaves): void {
   }
   if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value as JsonObject)) {
-      const seg = k === '' ? '_' : k;
+      const seg = k === '' ? '_' : flatKey(k);
       walk(v, path ? `${path}.${seg}` : seg, out);
     }
     return;
@@ -101,6 +101,12 @@ function walk(value: unknown, path: string, out: Leaves): void {
   }
 }
 
+/**
+ * A key as the `flattened` field can hold it: Elasticsearch refuses a document whose flattened keys contain NUL (its
+ * separator between path and value), so NUL becomes U+FFFD, in documents and in the exact filters alike.
+ */
+export const flatKey = (key: string): string => (key.includes('\u0000') ? key.replace(/\u0000/g, '\ufffd') : key);
+
 /** Deepest object nesting sent to the `flattened` field as it is (its depth_limit is 1000); deeper goes through `walk`. */
 const MAX_NESTED_DEPTH = 64;
 
@@ -114,13 +120,19 @@ interface Scan {
 
 /**
  * The text leaves of `value`, in `walk`'s order, and whether the `flattened` field would index it as it is exactly as
- * `walk`'s flat map (the same dotted paths, the same values as text): no empty key (`walk` writes `_`), no path over
- * MAX_KEY_LENGTH (`walk` cuts it), at most MAX_LEAVES leaves (`walk` stops there), no array directly in an array, no
+ * `walk`'s flat map (the same dotted paths, the same values as text): no empty key (`walk` writes `_`) nor NUL in a key
+ * (see `flatKey`), no path over
+ * MAX_KEY_LENGTH (`walk` cuts it), at most MAX_LEAVES leaves and nulls (`walk` stops at MAX_LEAVES leaves), no array directly in an array, no
  * nesting deeper than MAX_NESTED_DEPTH. Builds no path and no map: most payloads pass, and sending them as they are
  * costs a fraction of building and serialising the map. `prefix` is the parent path's length, -1 at the root.
  */
 function scan(value: unknown, prefix: number, depth: number, inArray: boolean, out: Scan): void {
-  if (!out.asIs || value === null || value === undefined) return;
+  if (!out.asIs) return;
+  if (value === null || value === undefined) {
+    // Nothing to index, but sent all the same: counted, so a payload of a million nulls is walked (to nothing).
+    if (++out.count > MAX_LEAVES) out.asIs = false;
+    return;
+  }
   if (Array.isArray(value)) {
     if (inArray) out.asIs = false;
     for (const v of value) scan(v, prefix, depth, true, out);
@@ -130,7 +142,7 @@ function scan(value: unknown, prefix: number, depth: number, inArray: boolean, o
     if (depth >= MAX_NESTED_DEPTH) out.asIs = false;
     for (const k of Object.keys(value)) {
       const length = prefix < 0 ? k.length : prefix + 1 + k.length;
-      if (k === '' || length > MAX_KEY_LENGTH) out.asIs = false;
+      if (k === '' || length > MAX_KEY_LENGTH || k.includes('\u0000')) out.asIs = false;
       scan((value as JsonObject)[k], length, depth + 1, false, out);
     }
     return;
