@@ -105,7 +105,7 @@ function walk(value: unknown, path: string, out: Leaves): void {
  * A key as the `flattened` field can hold it: Elasticsearch refuses a document whose flattened keys contain NUL (its
  * separator between path and value), so NUL becomes U+FFFD, in documents and in the exact filters alike.
  */
-export const flatKey = (key: string): string => (key.includes('\u0000') ? key.replace(/\u0000/g, '\ufffd') : key);
+export const flatKey = (key: string): string => (key.includes('\u0000') ? key.replaceAll('\u0000', '\ufffd') : key);
 
 /** Deepest object nesting sent to the `flattened` field as it is (its depth_limit is 1000); deeper goes through `walk`. */
 const MAX_NESTED_DEPTH = 64;
