@@ -120,11 +120,11 @@ interface Scan {
 
 /**
  * The text leaves of `value`, in `walk`'s order, and whether the `flattened` field would index it as it is exactly as
- * `walk`'s flat map (the same dotted paths, the same values as text): no empty key (`walk` writes `_`) nor NUL in a key
- * (see `flatKey`), no path over
- * MAX_KEY_LENGTH (`walk` cuts it), at most MAX_LEAVES leaves and nulls (`walk` stops at MAX_LEAVES leaves), no array directly in an array, no
- * nesting deeper than MAX_NESTED_DEPTH. Builds no path and no map: most payloads pass, and sending them as they are
- * costs a fraction of building and serialising the map. `prefix` is the parent path's length, -1 at the root.
+ * `walk`'s flat map (the same dotted paths, the same values as text): no empty key (`walk` writes `_`) nor NUL in a
+ * key (see `flatKey`), no path over MAX_KEY_LENGTH (`walk` cuts it), at most MAX_LEAVES leaves and nulls (`walk`
+ * stops at MAX_LEAVES leaves), no array directly in an array, no nesting deeper than MAX_NESTED_DEPTH. Builds no path
+ * and no map: most payloads pass, and sending them as they are costs a fraction of building and serialising the map.
+ * `prefix` is the parent path's length, -1 at the root.
  */
 function scan(value: unknown, prefix: number, depth: number, inArray: boolean, out: Scan): void {
   if (!out.asIs) return;
