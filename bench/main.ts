@@ -14,6 +14,8 @@ const USAGE = `npm run bench [-- options]
   --keep               keep the run's indices (bench-<timestamp>-*) instead of deleting them
   --seed=S             data generator seed (default gyroscops-bench-1)
   --profile            CPU profiles of the bench and the service process into bench/results/profiles
+  --service-node-flags="--a --b=1"  Node flags for the service process, after production's (package.json start:prod;
+                       a later V8 flag wins, e.g. --heap-growing-percent=0 for V8's own heap growth)
   --es=URL             Elasticsearch URL (default ES_NODE, else scripts/elasticsearch.mjs)`;
 
 function parse(argv: string[]): BenchOptions & { profile: boolean } {
@@ -32,6 +34,11 @@ function parse(argv: string[]): BenchOptions & { profile: boolean } {
     else if (k === '--service') o.service = v as ServiceMode;
     else if (k === '--seed') o.seed = v;
     else if (k === '--es') o.esNode = v;
+    else if (k === '--service-node-flags')
+      o.serviceNodeFlags = arg
+        .slice(arg.indexOf('=') + 1)
+        .split(/\s+/)
+        .filter(Boolean);
     else if (k === '--help' || k === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -50,7 +57,10 @@ async function main(): Promise<void> {
   const build = process.env.BENCH_BUILD_DIR;
   // Compiled by bench/run.js, __dirname is inside the build: results go to the source tree's bench/results.
   const outDir = build && process.env.BENCH_SOURCE_DIR ? join(process.env.BENCH_SOURCE_DIR, 'results') : resultsDir;
-  const serviceNodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'service')}`] : [];
+  const serviceNodeFlags = [
+    ...(opts.serviceNodeFlags ?? []),
+    ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(outDir, 'profiles', 'service')}`] : []),
+  ];
   const result = await runBench({ ...opts, serviceBuildDir: build, serviceNodeFlags });
   process.stdout.write(`\n${machineLine(result)}\n\n${consoleTable(result)}\n`);
   mkdirSync(outDir, { recursive: true });

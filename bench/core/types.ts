@@ -72,6 +72,8 @@ export interface BenchResult {
   indexPrefix: string;
   indicesKept: boolean;
   serviceMode: ServiceMode;
+  /** The service process's Node flags: production's (package.json start:prod), then --service-node-flags and --profile's. */
+  serviceNodeFlags: string[];
   serviceRunners: boolean;
   machine: MachineInfo;
   elasticsearch: ElasticsearchInfo;
