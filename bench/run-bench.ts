@@ -7,7 +7,7 @@ import { assertBulkOk, createTwinIndex, dropPrefix, elasticsearchInfo, makeClien
 import { DataGenerator, ORGANIZATIONS, USERS } from './core/generator';
 import { MemorySampler, now, ownRssMb, sleep } from './core/measure';
 import { eventDocumentId, searchDocument } from './core/raw-documents';
-import { productionNodeFlags, startService, type ServiceHandle } from './core/service';
+import { startService, type ServiceHandle } from './core/service';
 import { SIZES } from './core/sizes';
 import type { BenchOptions, BenchResult, DataInfo, MachineInfo, Row } from './core/types';
 import { analytics } from './scenarios/analytics';
@@ -33,9 +33,6 @@ export const SCENARIOS: Scenario[] = [
   storage,
   logDelivery,
 ];
-
-/** The Node flags the bench's service process runs with: production's, then the run's own (`--service-node-flags`, `--profile`). */
-const serviceNodeFlagsOf = (o: BenchOptions): string[] => [...productionNodeFlags(), ...(o.serviceNodeFlags ?? [])];
 
 export function machineInfo(): MachineInfo {
   const c = cpus();
@@ -192,7 +189,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         progress.step(
           '-',
           `service up (${service.mode}) at ${service.baseUrl}, RSS ${serviceIdleRssMb?.toFixed(0) ?? 'n/a'} MB, ${service.routes.size} routes documented` +
-            (service.mode === 'process' ? `, node flags: ${serviceNodeFlagsOf(options).join(' ') || 'none'}` : ''),
+            (service.mode === 'process' ? `, node flags: ${service.nodeFlags.join(' ') || 'none'}` : ''),
         );
       } catch (e) {
         serviceMissing = `the service did not start: ${(e as Error).message.split('\n')[0]}`;
@@ -257,7 +254,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     indexPrefix: prefix,
     indicesKept: !!options.keep,
     serviceMode: service?.mode ?? 'none',
-    serviceNodeFlags: service?.mode === 'process' ? serviceNodeFlagsOf(options) : [],
+    serviceNodeFlags: service?.nodeFlags ?? [],
     serviceRunners: !!options.serviceRunners,
     machine: machineInfo(),
     elasticsearch: es,

@@ -18,6 +18,8 @@ export const ROUTES = {
 
 export interface ServiceHandle {
   mode: Exclude<ServiceMode, 'none'>;
+  /** The Node flags its process was started with (none in-process: it is the bench's). */
+  nodeFlags: string[];
   baseUrl: string;
   http: HttpClient;
   /** `method path` of every route the service documents in its OpenAPI document. */
@@ -143,6 +145,7 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
     await waitReady(http, null, () => '');
     return {
       mode: 'in-process',
+      nodeFlags: [],
       baseUrl,
       http,
       routes: await documentedRoutes(http),
@@ -158,12 +161,12 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
 
   const port = await freePort();
   const compiled = o.buildDir ? join(o.buildDir, 'bench', 'service-main.js') : null;
+  const nodeFlags = [...productionNodeFlags(), ...(o.nodeFlags ?? [])];
   const args =
     compiled && existsSync(compiled)
-      ? [...productionNodeFlags(), ...(o.nodeFlags ?? []), '-r', require.resolve('tsconfig-paths/register'), compiled]
+      ? [...nodeFlags, '-r', require.resolve('tsconfig-paths/register'), compiled]
       : [
-          ...productionNodeFlags(),
-          ...(o.nodeFlags ?? []),
+          ...nodeFlags,
           '-r',
           require.resolve('ts-node/register/transpile-only'),
           '-r',
@@ -196,6 +199,7 @@ export async function startService(o: StartServiceOptions): Promise<ServiceHandl
   const pid = child.pid as number;
   return {
     mode: 'process',
+    nodeFlags,
     baseUrl,
     http,
     routes: await documentedRoutes(http),
