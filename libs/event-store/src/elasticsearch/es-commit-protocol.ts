@@ -34,6 +34,13 @@ interface LeaseSlot {
   id: string;
 }
 
+/** Part of a batch, with the heads offered to its streams and the finalisations it owes (`HeadHandover.takeOffered`). */
+interface Part {
+  appends: QueuedAppend[];
+  offered: Map<string, Head>;
+  owed: Map<string, LockedWork>;
+}
+
 /** A round's appends, decided against their heads and the ids found. */
 interface Decided {
   toResolve: Work[];
@@ -74,17 +81,28 @@ export class CommitProtocol {
   }
 
   /**
-   * Appends to new streams take `runClaimed`, the others round 1, side by side: the batch's slot is released once both
-   * parts have acknowledged, and a failure is raised once both are over (the group committer then retries whatever
-   * neither settled nor queued again).
+   * Appends to new streams, and to streams whose head this process holds (offered by the stream's previous append,
+   * unfinalised), take `runClaimed`; the others round 1, side by side: the batch's slot is released once both parts
+   * have acknowledged, and a failure is raised once both are over (the group committer then retries whatever neither
+   * settled nor queued again).
    */
   private async runSplit(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
-    const claimable = this.claimPositions ? batch.filter((a) => this.claimable(a)) : [];
-    const claimed = async (part: QueuedAppend[], release: () => void) => {
-      if (!(await this.runClaimed(part, deadline, release))) await this.runBounded(part, deadline, release);
+    const owed = new Map<string, LockedWork>();
+    const offered = this.heads.takeOffered(
+      batch.map((a) => a.aggregateId),
+      owed,
+    );
+    const claimable = this.claimPositions ? batch.filter((a) => this.claimable(a, offered.get(a.aggregateId))) : [];
+    const part = (appends: QueuedAppend[]) => {
+      const ids = new Set(appends.map((a) => a.aggregateId));
+      const pick = <T>(m: Map<string, T>) => new Map([...m].filter(([id]) => ids.has(id)));
+      return { appends, offered: pick(offered), owed: pick(owed) };
     };
-    if (claimable.length === 0) return this.runBounded(batch, deadline, releaseSlot);
-    if (claimable.length === batch.length) return claimed(batch, releaseSlot);
+    const claimed = async (p: Part, release: () => void) => {
+      if (!(await this.runClaimed(p, deadline, release))) await this.runBounded(p, deadline, release);
+    };
+    if (claimable.length === 0) return this.runBounded(part(batch), deadline, releaseSlot);
+    if (claimable.length === batch.length) return claimed(part(batch), releaseSlot);
     const rest = batch.filter((a) => !claimable.includes(a));
     let parts = 2;
     const releaseOnce = () => {
@@ -95,20 +113,22 @@ export class CommitProtocol {
         if (--parts === 0) releaseSlot();
       };
     };
-    const outcomes = await Promise.allSettled([claimed(claimable, releaseOnce()), this.runBounded(rest, deadline, releaseOnce())]);
+    const outcomes = await Promise.allSettled([
+      claimed(part(claimable), releaseOnce()),
+      this.runBounded(part(rest), deadline, releaseOnce()),
+    ]);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async runBounded(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
+  private async runBounded({ appends: batch, offered, owed }: Part, deadline: number, releaseSlot: () => void): Promise<void> {
     const total = batch.reduce((n, a) => n + a.events.length, 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
     const allocation = timed(this.ctx.observer, 'allocate-positions', this.positions.allocate(total));
     const works: Work[] = [];
-    // Streams whose previous append's head this round took unfinalised: this round's lease finalises it, or the
-    // round must finalise it itself.
-    const owed = new Map<string, LockedWork>();
+    // Streams whose previous append's head this round took unfinalised (`owed`): this round's lease finalises it, or
+    // the round must finalise it itself.
     try {
       const [heads, found, firstPosition] = await Promise.all([
         timed(
@@ -118,6 +138,7 @@ export class CommitProtocol {
             batch.map((a) => a.aggregateId),
             deadlineOf(batch.map((a) => ({ a }))),
             owed,
+            offered,
           ),
         ),
         clientIds.length > 0
@@ -178,7 +199,7 @@ export class CommitProtocol {
    * this path fails for (its stream exists, an id is taken) goes through round 1 too. Returns false when no counter
    * value is cached (nothing sent: the caller runs round 1).
    */
-  private async runClaimed(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<boolean> {
+  private async runClaimed({ appends: batch, offered, owed }: Part, deadline: number, releaseSlot: () => void): Promise<boolean> {
     const now = Date.now();
     const timestamp = (this.ctx.clock ? this.ctx.clock() : new Date(now)).toISOString();
     const total = batch.reduce((n, a) => n + a.events.length, 0);
@@ -192,7 +213,7 @@ export class CommitProtocol {
       claim = await this.positions.claimInline(total, async (first, counterOp, counterDoc) => {
         let p = first;
         const works: Work[] = (claimedWorks = batch.map((a) => {
-          const w = { a, first: p, last: p + a.events.length - 1 };
+          const w = { a, first: p, last: p + a.events.length - 1, head: offered.get(a.aggregateId) };
           p += a.events.length;
           return w;
         }));
@@ -206,6 +227,7 @@ export class CommitProtocol {
       // No answer: the counter may have moved and the leases may be taken. Fence each append's first position alone
       // (its leases and reservations then settle at once; the positions may be another writer's) and go round again.
       for (const a of batch) a.readFirst = true;
+      this.heads.settleOwed(owed, deadline);
       await this.fenceWithin(
         deadline,
         claimedWorks.map((w) => [w.first, w.first]),
@@ -223,9 +245,10 @@ export class CommitProtocol {
           sent.unused.map((w) => [w.first, w.last]),
           'unused allocation',
         );
-        await this.afterLease(sent.locking, sent.slots, sent.results, works, releaseSlot, new Map(), []);
+        await this.afterLease(sent.locking, sent.slots, sent.results, works, releaseSlot, owed, []);
       } catch (e) {
         // As in `runBounded`: the positions are ours; fence them so no reader waits on them (a commit keeps its own).
+        this.heads.settleOwed(owed, deadline);
         await this.fenceWithin(
           deadline,
           works.map((w) => [w.first, w.last]),
@@ -235,8 +258,15 @@ export class CommitProtocol {
       }
       return true;
     }
+    // The positions are not ours: what the bulk wrote is taken back (a new stream's head and the reservations deleted,
+    // an existing stream's head written back as it was, finalised); a head this round owed a finalisation and did not
+    // lease is finalised now.
     const { slots, results, locking } = sent;
-    await cleanupWithin(deadline, () => this.steps.deleteClaims(slots.map((s, i) => ({ ...s, item: results[i] })))).catch(() => undefined);
+    const written = slots.map((s, i) => ({ ...s, item: results[i] }));
+    await cleanupWithin(deadline, () => this.steps.withdrawClaims(written)).catch(() => undefined);
+    for (const { w, index, item } of written)
+      if (index === this.ctx.names.streams && item && item.status < 300) owed.delete(w.a.aggregateId);
+    this.heads.settleOwed(owed, deadline);
     for (const w of locking) this.hooks.retryLater(w.a, 0, 'counter-conflict');
     return true;
   }
@@ -246,9 +276,29 @@ export class CommitProtocol {
     await cleanupWithin(deadline, () => this.log.tombstone(ranges, reason)).catch(() => undefined);
   }
 
-  /** An append that may take `runClaimed`: to a stream that must not exist yet, not already sent back to round 1. */
-  private claimable(a: QueuedAppend): boolean {
-    return a.expectedVersion === 'no_stream' && !a.readFirst && !a.idsFound && !this.hooks.finalizedHead(a.aggregateId);
+  /**
+   * An append that may take `runClaimed`, not already sent back to round 1: to a stream that must not exist yet, or
+   * to a stream whose head this process holds (`head`, offered by its previous append) when that head alone decides
+   * it (no retention or deletion, and it would be appended if none of its client ids is stored: an id that is stored or
+   * reserved makes its reservation's `create` fail, and round 1 then judges it).
+   */
+  private claimable(a: QueuedAppend, head: Head | undefined): boolean {
+    if (a.readFirst || a.idsFound) return false;
+    if (!head) return a.expectedVersion === 'no_stream' && !this.hooks.finalizedHead(a.aggregateId);
+    const doc = head.doc;
+    if (!doc || doc.pending || doc.lifecycle) return false;
+    try {
+      const req = {
+        aggregateId: a.aggregateId,
+        aggregateType: a.aggregateType,
+        events: a.events,
+        expectedVersion: a.expectedVersion,
+        ctx: a.ctx,
+      };
+      return decideAppend(req, doc, new Map()).kind === 'append';
+    } catch {
+      return false;
+    }
   }
 
   /** Decides each append of a round against its head and the ids found; `claimed`: positions not yet confirmed. */

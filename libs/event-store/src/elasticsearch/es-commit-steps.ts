@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { bulkPairs, sleep, type EsContext } from './es-context';
-import type { ReservedIds, LockedWork } from './es-commit-types';
+import type { LockedWork, LockingWork, ReservedIds } from './es-commit-types';
 import { streamOf } from './es-commit-types';
 import { fenceRange, headDocument, type Head, type HeadDoc, type LocatedEventId } from './es-documents';
 import { isTransient } from './es-errors';
@@ -90,17 +90,32 @@ export class CommitSteps {
   }
 
   /**
-   * Deletes what a lease bulk created when its positions turned out not to be ours (`CommitProtocol.runClaimed`): each
-   * head and reservation it wrote, by compare-and-set on the seq_no it was written with (one written over since is
-   * someone else's now). Nothing of it was committed, so the stream and the ids are as before the round.
+   * Takes back what a lease bulk wrote when its positions turned out not to be ours (`CommitProtocol.runClaimed`), by
+   * compare-and-set on the seq_no each document was written with (one written over since is someone else's now): a
+   * reservation or a new stream's head is deleted, an existing stream's head is written back without the lease, at the
+   * version and position the lease carried (the previous append's, finalised). Nothing of it was committed, so the
+   * stream and the ids are as before the round.
    */
-  async deleteClaims(written: { index: string; id: string; item: estypes.BulkResponseItem | undefined }[]): Promise<void> {
-    const ops = written.flatMap(({ index, id, item }) =>
-      item && item.status >= 200 && item.status < 300 && typeof item._seq_no === 'number' && typeof item._primary_term === 'number'
-        ? [{ delete: { _index: index, _id: id, if_seq_no: item._seq_no, if_primary_term: item._primary_term } }]
-        : [],
-    );
-    if (ops.length > 0) await this.ctx.client.bulk({ operations: ops });
+  async withdrawClaims(
+    written: { w: LockingWork; index: string; id: string; item: estypes.BulkResponseItem | undefined }[],
+  ): Promise<void> {
+    const operations: unknown[] = [];
+    for (const { w, index, id, item } of written) {
+      if (!item || item.status < 200 || item.status >= 300 || typeof item._seq_no !== 'number' || typeof item._primary_term !== 'number')
+        continue;
+      const at = { _index: index, _id: id, if_seq_no: item._seq_no, if_primary_term: item._primary_term };
+      const head = w.head?.doc;
+      if (index === this.ctx.names.streams && head) {
+        const doc = headDocument(
+          streamOf(w),
+          { version: head.version, lastPosition: head.lastPosition ?? 0 },
+          new Date().toISOString(),
+          null,
+        );
+        operations.push({ index: at }, doc);
+      } else operations.push({ delete: at });
+    }
+    if (operations.length > 0) await this.ctx.client.bulk({ operations });
   }
 
   /**

@@ -77,6 +77,11 @@ export interface BatchHooks {
   offerHead(aggregateId: string, head: Head): boolean;
   /** The head offered to this stream, once (the round that takes it owes its finalisation). */
   takeOfferedHead(aggregateId: string): Head | undefined;
+  /**
+   * For a contended stream (another append of it was queued while one was in a round, recently), waits a short while
+   * for its next append in this process: true once one is queued, false after the wait; null for other streams (no wait).
+   */
+  nextAppend(aggregateId: string): Promise<boolean> | null;
   /** Records the state a stream has reached, read from its head or committed by this process (versions only grow). */
   noteVersion(aggregateId: string, state: KnownStream): void;
 }

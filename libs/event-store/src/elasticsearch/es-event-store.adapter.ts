@@ -101,6 +101,7 @@ export class ElasticsearchEventStore implements EventStore {
         maxBatchEvents: options.maxBatchEvents ?? 5000,
         maxBatchBytes: options.maxBatchBytes ?? 8 * 1024 * 1024,
         maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+        hotStreamLingerMs: options.hotStreamLingerMs ?? 5,
       },
       this.ctx.observer,
     );

@@ -488,4 +488,118 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       );
     });
   });
+
+  describe('when a contended stream’s next append follows its previous one in the same instance (a hot aggregate)', () => {
+    const opts = (expectedVersion: number | 'any') => ({ aggregateType: 'Account', expectedVersion, context: writer() });
+    /** One request, named by its method and the indices it touches; `finalise`: a head written without a lease. */
+    const nameOf = (method: string, params: Record<string, unknown>): string => {
+      if (method !== 'bulk') return `${method} ${String(params.index).replace(`${prefix}-`, '')}`;
+      const lines = (params.operations ?? []) as Record<string, unknown>[];
+      if (lines.some((l) => l.pending === null)) return 'finalise';
+      const indices = new Set<string>();
+      for (const l of lines) {
+        const meta = (l.index ?? l.create ?? l.delete) as { _index?: string } | undefined;
+        if (meta?._index) indices.add(meta._index.replace(`${prefix}-`, ''));
+      }
+      return `bulk ${[...indices].sort().join(',')}`;
+    };
+    /** Two appends to a new stream at once: the second queues behind the first, so the stream counts as contended. */
+    const contended = async (s: ElasticsearchEventStore, aggregateId: string) => {
+      await Promise.all([0, 1].map((n) => s.appendToStream(aggregateId, [ev('Deposited', { n })], opts('any'))));
+    };
+
+    it('takes the head its previous append left unfinalised and claims its positions in the lease bulk: three requests each', async () => {
+      const calls: string[] = [];
+      let counting = false;
+      const s2 = await second(async (method, params, call) => {
+        if (counting) calls.push(nameOf(method, params));
+        return call(params);
+      });
+      const aggregateId = `hot-claim-${randomUUID()}`;
+      await contended(s2, aggregateId);
+      const eventId = randomUUID();
+      const retried = [ev('Deposited', { n: 2 }, { eventId })];
+      counting = true;
+      const r3 = await s2.appendToStream(aggregateId, retried, opts(2));
+      const r4 = await s2.appendToStream(aggregateId, [ev('Deposited', { n: 3 }, { eventId: randomUUID() })], opts(3));
+      counting = false;
+      // Before: round 1 (the counter's compare-and-set, the ids' mget, waiting for the previous finalisation), the
+      // lease, commit and derived bulks, then a finalisation of its own: five requests each.
+      expect(calls).toEqual([
+        'bulk event-ids,meta,streams',
+        'bulk log',
+        'bulk events',
+        'bulk event-ids,meta,streams',
+        'bulk log',
+        'bulk events',
+      ]);
+      expect([r3.version, r4.version]).toEqual([3, 4]);
+      expect(r4.position).toBeGreaterThan(r3.position);
+      const headNow = async () =>
+        (await client.get<{ version: number; pending: unknown }>({ index: s1.names.streams, id: aggregateId }))._source;
+      for (let i = 0; i < 100 && (await headNow())?.pending; i++) await sleep(20); // the last head waits a moment, then is finalised
+      expect(await headNow()).toMatchObject({ version: 4, pending: null });
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.version)).toEqual([1, 2, 3, 4]);
+      // The id reserved by the claimed round: a retry on another instance is answered with the stored append.
+      expect(await s1.appendToStream(aggregateId, retried, opts(2))).toMatchObject({ version: 3, position: r3.position });
+    });
+
+    it('when another instance moved the counter meanwhile, writes the head back as it was and goes through round 1', async () => {
+      const bulks: Record<string, unknown>[][] = [];
+      let holdDerived: { wait: Promise<void>; open(): void } | null = null;
+      const s2 = await second(async (method, params, call) => {
+        const lines = (params.operations ?? []) as Record<string, unknown>[];
+        if (method === 'bulk') bulks.push(lines);
+        if (
+          holdDerived &&
+          method === 'bulk' &&
+          lines.some((l) => (l.index as { _index?: string } | undefined)?._index === s1.names.events)
+        ) {
+          const held = holdDerived;
+          holdDerived = null;
+          await held.wait;
+        }
+        return call(params);
+      });
+      const aggregateId = `hot-moved-${randomUUID()}`;
+      await contended(s2, aggregateId);
+      const gateDerived = gate();
+      holdDerived = gateDerived;
+      const pending3 = s2.appendToStream(aggregateId, [ev('Deposited', { n: 2 })], opts(2));
+      for (let i = 0; i < 100 && holdDerived; i++) await sleep(5); // its derived documents are held
+      const other = await s1.appendToStream(`hot-other-${randomUUID()}`, [ev('Opened', { n: 1 })], opts('any')); // s2's counter is stale now
+      gateDerived.open();
+      const r3 = await pending3;
+      bulks.length = 0;
+      const eventId = randomUUID();
+      const r4 = await s2.appendToStream(aggregateId, [ev('Deposited', { n: 3 }, { eventId })], opts(3));
+      // The claim was refused: its reservation deleted and the head written back, finalised at version 3, no lease.
+      const withdrawn = bulks.find((lines) => lines.some((l) => (l.delete as { _id?: string } | undefined)?._id === eventId));
+      expect(withdrawn).toContainEqual(expect.objectContaining({ aggregateId, version: 3, pending: null }));
+      expect(r4.version).toBe(4);
+      expect(r4.position).toBeGreaterThan(other.position);
+      expect(other.position).toBeGreaterThan(r3.position);
+      // The positions it claimed were the other instance's: nothing fenced, the log delivers all three in order.
+      const page = await s1.readAll({ after: r3.position - 1, maxCount: 10 });
+      expect(page.events.map((e) => e.position)).toEqual([r3.position, other.position, r4.position]);
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.version)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('answers a retry queued right behind its own append with the stored versions, whatever version it expected', async () => {
+      const s2 = await second((_method, params, call) => call(params));
+      const aggregateId = `hot-retry-${randomUUID()}`;
+      const opened = [ev('Opened', { n: 0 }, { eventId: randomUUID() })];
+      const deposited = [ev('Deposited', { n: 1 }, { eventId: randomUUID() })];
+      const newStream = { ...opts('any'), expectedVersion: 'no_stream' as const };
+      const [first, second2] = await Promise.all([
+        s2.appendToStream(aggregateId, opened, newStream),
+        s2.appendToStream(aggregateId, deposited, opts('any')),
+      ]);
+      // The head the last append left waits for the next append: each retry takes it, and the head alone would refuse
+      // the first (its stream exists) and take the second as a new append; their ids decide.
+      expect(await s2.appendToStream(aggregateId, opened, newStream)).toMatchObject({ version: 1, position: first.position });
+      expect(await s2.appendToStream(aggregateId, deposited, opts('any'))).toMatchObject({ version: 2, position: second2.position });
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.eventId)).toEqual([opened[0].eventId, deposited[0].eventId]);
+    });
+  });
 });

@@ -14,6 +14,11 @@ export interface BatchLimits {
   /** Payload bytes of one batch (an append larger than this goes alone). */
   maxBatchBytes: number;
   maxConcurrentBatches: number;
+  /**
+   * How long a contended stream's committed head waits, unfinalised, for the stream's next append in this process
+   * (which then takes it and finalises it with its own lease) before it is finalised on its own; 0: never waits.
+   */
+  hotStreamLingerMs?: number;
 }
 
 /** Runs one batch of appends to distinct streams; `releaseSlot` frees its slot early (at the acknowledgement). */
@@ -37,6 +42,10 @@ export class GroupCommitter implements BatchHooks {
   private readonly offered = new Map<string, Head>();
   /** What this process has seen streams reach (bounded, most recent last): versions only ever grow. */
   private readonly knownStreams = new Map<string, KnownStream>();
+  /** When each stream last had an append queued while another of its appends was in a round (bounded, most recent last). */
+  private readonly contendedAt = new Map<string, number>();
+  /** Committed heads waiting for their stream's next append (see `nextAppend`). */
+  private readonly arrivals = new Map<string, () => void>();
   private runningBatches = 0;
   /** Rounds not finished yet, finalisation after the acknowledgement included. */
   private activeRounds = 0;
@@ -84,8 +93,32 @@ export class GroupCommitter implements BatchHooks {
           reject(e);
         },
       };
+      if (this.isBusy(aggregateId) || this.queue.some((q) => q.aggregateId === aggregateId)) this.noteContended(aggregateId);
       this.queue.push(queued);
+      this.arrivals.get(aggregateId)?.();
       this.pump();
+    });
+  }
+
+  private noteContended(aggregateId: string): void {
+    this.contendedAt.delete(aggregateId);
+    this.contendedAt.set(aggregateId, Date.now());
+    if (this.contendedAt.size > 10_000) this.contendedAt.delete(this.contendedAt.keys().next().value as string);
+  }
+
+  nextAppend(aggregateId: string): Promise<boolean> | null {
+    const linger = this.limits.hotStreamLingerMs ?? 0;
+    const at = this.contendedAt.get(aggregateId);
+    // Only a stream contended within the last second: elsewhere the next append is not expected that soon.
+    if (linger <= 0 || at === undefined || Date.now() - at > 1000 || this.arrivals.has(aggregateId)) return null;
+    return new Promise<boolean>((resolve) => {
+      const done = (arrived: boolean) => {
+        clearTimeout(timer);
+        this.arrivals.delete(aggregateId);
+        resolve(arrived);
+      };
+      const timer = setTimeout(() => done(false), linger);
+      this.arrivals.set(aggregateId, () => done(true));
     });
   }
 

@@ -31,16 +31,12 @@ export class HeadHandover {
    * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land. A head
    * taken unfinalised goes into `owed`: the round's lease finalises it, or the round must (`settleOwed`).
    */
-  async headsOf(ids: string[], deadline: number, owed: Map<string, LockedWork>): Promise<Map<string, Head>> {
-    const offered = new Map<string, Head>();
-    for (const id of ids) {
-      const head = this.hooks.takeOfferedHead(id);
-      const previous = this.unfinalized.get(id);
-      if (!head || !previous) continue;
-      this.unfinalized.delete(id);
-      owed.set(id, previous);
-      offered.set(id, head);
-    }
+  async headsOf(
+    ids: string[],
+    deadline: number,
+    owed: Map<string, LockedWork>,
+    offered: Map<string, Head> = this.takeOffered(ids, owed),
+  ): Promise<Map<string, Head>> {
     const handed = ids.flatMap((id) => {
       if (offered.has(id)) return [[id, Promise.resolve(offered.get(id) as Head)] as const];
       const head = this.hooks.finalizedHead(id);
@@ -63,6 +59,23 @@ export class HeadHandover {
       if (head) out.set(id, head);
     }
     return out;
+  }
+
+  /**
+   * The heads offered, unfinalised, to these streams by their previous append in this process (`finalize`): each one
+   * taken goes into `owed` (the round's lease finalises it, or the round must: `settleOwed`).
+   */
+  takeOffered(ids: string[], owed: Map<string, LockedWork>): Map<string, Head> {
+    const offered = new Map<string, Head>();
+    for (const id of ids) {
+      const head = this.hooks.takeOfferedHead(id);
+      const previous = this.unfinalized.get(id);
+      if (!head || !previous) continue;
+      this.unfinalized.delete(id);
+      owed.set(id, previous);
+      offered.set(id, head);
+    }
+    return offered;
   }
 
   /** The head a finalisation leaves, or null once `by` (epoch ms) passes first (the finalisation is then overdue). */
@@ -89,14 +102,31 @@ export class HeadHandover {
    */
   async finalize(works: LockedWork[]): Promise<void> {
     const now = new Date().toISOString();
-    const finalize = works.filter((w) => {
-      const id = w.a.aggregateId;
-      this.unfinalized.set(id, w);
-      if (this.hooks.offerHead(id, finalizedHead(w, now)) && !this.unfinalized.has(id)) return false;
-      this.unfinalized.delete(id);
-      return true;
-    });
-    await this.write(finalize, deadlineOf(finalize));
+    const unoffered = works.filter((w) => !this.offer(w, now));
+    // A contended stream's next append in this process usually follows within a client's turn-around: its head waits
+    // for it a moment, unfinalised, so that append's lease finalises it (no write of its own, and that append takes its
+    // head without waiting for a write). Readers meanwhile serve the append from its commit document, as they do until
+    // any finalisation. The other heads are finalised now.
+    const waits = unoffered.map((w) => this.hooks.nextAppend(w.a.aggregateId));
+    const atOnce = unoffered.filter((_, i) => !waits[i]);
+    await Promise.all([
+      this.write(atOnce, deadlineOf(atOnce)),
+      ...unoffered.map(async (w, i) => {
+        const wait = waits[i];
+        if (!wait) return;
+        if ((await wait) && this.offer(w, new Date().toISOString())) return;
+        await this.write([w], w.a.deadline);
+      }),
+    ]);
+  }
+
+  /** Offers a committed append's head, unfinalised, to its stream's next queued append: true when a round took it. */
+  private offer(w: LockedWork, now: string): boolean {
+    const id = w.a.aggregateId;
+    this.unfinalized.set(id, w);
+    if (this.hooks.offerHead(id, finalizedHead(w, now)) && !this.unfinalized.has(id)) return true;
+    this.unfinalized.delete(id);
+    return false;
   }
 
   /** Finalises the heads a round took unfinalised and did not lease (best effort, like any finalisation). */

@@ -51,6 +51,12 @@ export interface EsEventStoreOptions {
    * lease bulk (README "Appending"). On by default; off runs every append through round 1 (comparisons, diagnosis).
    */
   claimPositionsInLease?: boolean;
+  /**
+   * How long (ms) a committed head of a contended stream (appends of it queued while one was committing, within the
+   * last second) waits unfinalised for the stream's next append in this process, whose lease then finalises it
+   * (README "Appending", step 5). Default 5; 0 finalises every head at once.
+   */
+  hotStreamLingerMs?: number;
   /** Metrics hooks (appends, batches, round trips, conflicts, retries, fences, lease takeovers); none by default. */
   observer?: StoreObserver;
 }
