@@ -35,7 +35,8 @@ export type RetryReason =
   | 'positions-behind-stream'
   | 'event-id-taken'
   | 'commit-fenced'
-  | 'counter-conflict';
+  | 'counter-conflict'
+  | 'head-recheck';
 
 /** How an append's promise settled, from the error it was refused with. */
 export function appendOutcomeOf(error: unknown): AppendOutcome {

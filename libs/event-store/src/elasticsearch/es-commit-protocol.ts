@@ -89,7 +89,7 @@ export class CommitProtocol {
   private async runSplit(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
     const owed = new Map<string, LockedWork>();
     const offered = this.heads.takeOffered(
-      batch.map((a) => a.aggregateId),
+      batch.filter((a) => !a.readHead).map((a) => a.aggregateId),
       owed,
     );
     const claimable = this.claimPositions ? batch.filter((a) => this.claimable(a, offered.get(a.aggregateId))) : [];
@@ -129,6 +129,7 @@ export class CommitProtocol {
     const works: Work[] = [];
     // Streams whose previous append's head this round took unfinalised (`owed`): this round's lease finalises it, or
     // the round must finalise it itself.
+    const handedOver = new Set<string>();
     try {
       const [heads, found, firstPosition] = await Promise.all([
         timed(
@@ -139,6 +140,8 @@ export class CommitProtocol {
             deadlineOf(batch.map((a) => ({ a }))),
             owed,
             offered,
+            new Set(batch.filter((a) => a.readHead).map((a) => a.aggregateId)),
+            handedOver,
           ),
         ),
         clientIds.length > 0
@@ -148,7 +151,7 @@ export class CommitProtocol {
       ]);
       let p = firstPosition;
       for (const a of batch) {
-        works.push({ a, first: p, last: p + a.events.length - 1, head: heads.get(a.aggregateId) });
+        works.push({ a, first: p, last: p + a.events.length - 1, head: heads.get(a.aggregateId), handed: handedOver.has(a.aggregateId) });
         p += a.events.length;
       }
       const ids = await this.steps.settleReservations(found);
@@ -213,7 +216,7 @@ export class CommitProtocol {
       claim = await this.positions.claimInline(total, async (first, counterOp, counterDoc) => {
         let p = first;
         const works: Work[] = (claimedWorks = batch.map((a) => {
-          const w = { a, first: p, last: p + a.events.length - 1, head: offered.get(a.aggregateId) };
+          const w = { a, first: p, last: p + a.events.length - 1, head: offered.get(a.aggregateId), handed: offered.has(a.aggregateId) };
           p += a.events.length;
           return w;
         }));
@@ -368,7 +371,12 @@ export class CommitProtocol {
         };
         locking.push({ ...w, organizationId: decision.organizationId, envelopes, pending, reserve: mine });
       } catch (e) {
-        a.reject(e);
+        if (w.handed && !(e instanceof DuplicateEventError)) {
+          // A head handed over in this process says so, but another instance may have moved the stream since (rolled
+          // this process's last commit forward and appended): only a head read from Elasticsearch may refuse it.
+          a.readHead = true;
+          this.hooks.retryLater(a, 0, 'head-recheck');
+        } else a.reject(e);
         unused.push(w);
       }
     }
@@ -456,13 +464,15 @@ export class CommitProtocol {
         continue;
       }
       if (lw)
-        unreserved.push(lw); // leased, but an id is reserved by someone else: give the lease back
+        unreserved.push(lw); // leased, but an id is reserved by someone else: the lease is given back (`commitRound`)
       else lost.push(w);
       const item = refused.get(w);
       if (item?.status === 409 || bulkItemTransient(item)) {
         // Another writer moved the head or took an id between our read and our write: read again and decide again.
+        // (Put back in the queue here only: once, whatever it lost.)
         if (item?.status === 409) this.ctx.observer.conflict?.('lock');
-        this.hooks.retryLater(w.a, item?.status === 409 ? 1 : 50, item?.status === 409 ? 'lock-conflict' : 'transient');
+        const reason = item?.status !== 409 ? 'transient' : lw ? 'event-id-taken' : 'lock-conflict';
+        this.hooks.retryLater(w.a, item?.status === 409 ? 1 : 50, reason);
       } else {
         w.a.reject(translate(new Error(`could not lock stream: ${JSON.stringify(item?.error)}`), 'append'));
       }
@@ -515,7 +525,6 @@ export class CommitProtocol {
       ),
       this.steps.abortLocks(unreserved, true),
     ]);
-    for (const w of unreserved) this.hooks.retryLater(w.a, 1, 'event-id-taken');
     const committed: LockedWork[] = [];
     const aborted: LockedWork[] = [];
     await Promise.all(
@@ -570,12 +579,12 @@ export class CommitProtocol {
 
     releaseSlot();
 
-    // Round trip 5: finalise heads (release the lease), or hand them to the stream's next append in this process.
-    // Failures here are repaired by the next writer or reader.
-    await this.heads.finalize(committed.filter((_, i) => derivedOk[i]));
-
-    await Promise.all(
-      idempotent.map(async ({ w, from, to }) => {
+    // Round trip 5: finalise heads (release the lease), or hand them to the stream's next append in this process
+    // (a contended stream's head may wait a moment for it). Failures here are repaired by the next writer or reader.
+    // Idempotent retries are answered meanwhile.
+    await Promise.all([
+      this.heads.finalize(committed.filter((_, i) => derivedOk[i])),
+      ...idempotent.map(async ({ w, from, to }) => {
         try {
           const slice = await this.reader.read(w.a.aggregateId, { fromVersion: from, maxCount: to - from + 1 });
           const events = slice.events;
@@ -594,7 +603,7 @@ export class CommitProtocol {
           w.a.reject(translate(e, 'append'));
         }
       }),
-    );
+    ]);
   }
 
   /**

@@ -22,6 +22,11 @@ export interface QueuedAppend {
   idsFound?: boolean;
   /** A round that claimed positions in its lease bulk did not settle it: it reads its head and ids (round 1) from now on. */
   readFirst?: boolean;
+  /**
+   * A round could not take it against a head handed over in this process (`HeadHandover`), which another instance may
+   * have moved past since: its stream's head is read from Elasticsearch from now on, and only that read may refuse it.
+   */
+  readHead?: boolean;
   resolve(r: AppendResult): void;
   reject(e: unknown): void;
 }
@@ -32,6 +37,8 @@ export interface Work {
   first: number;
   last: number;
   head?: Head;
+  /** The head was handed over in this process, not read in this round: it may not refuse the append. */
+  handed?: boolean;
 }
 
 /** Decided: it will try to take the stream's lease and reserve its client event ids. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors, type Client } from '@elastic/elasticsearch';
 import { AppendOutcomeUnknownError, DuplicateEventError } from '@gyroscops/event-store';
-import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
+import { type ElasticsearchEventStore, type EsEventStoreOptions } from '@gyroscops/event-store/elasticsearch';
 import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
 
@@ -46,10 +46,10 @@ describe('Elasticsearch event store under chosen interleavings', () => {
   let s1: ElasticsearchEventStore;
   const others: ElasticsearchEventStore[] = [];
   const clients: Client[] = [];
-  const second = async (hook: Hook) => {
+  const second = async (hook: Hook, extra: Partial<EsEventStoreOptions> = {}) => {
     const c = testClient();
     clients.push(c);
-    const s = await makeEsStore(intercepted(c, hook), prefix);
+    const s = await makeEsStore(intercepted(c, hook), prefix, extra);
     others.push(s);
     return s;
   };
@@ -289,6 +289,47 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect(page.events.filter((e) => e.aggregateId === aggregateId).map((e) => e.eventType)).toEqual(['M3']);
     });
   });
+  describe('when a reader starts from a checkpoint inside a commit still in flight (found by the harness: seed 700334)', () => {
+    it('fences from where that commit may start, so it never passes an event the commit then stores', async () => {
+      const aggregateId = `in-flight-${randomUUID()}`;
+      const reached = gate();
+      const held = gate();
+      let first = 0;
+      const s2 = await second(async (method, params, call) => {
+        if (method === 'bulk' && isCommitBulk(params, s1.names.log) && JSON.stringify(params.operations).includes(aggregateId)) {
+          const lines = params.operations as Record<string, { _id?: string } | undefined>[];
+          first = Number(lines.find((l) => l.create)?.create?._id);
+          reached.open();
+          await held.wait;
+        }
+        return call(params);
+      });
+      const pending = s2.appendToStream(aggregateId, [ev('M1'), ev('M2'), ev('M3')], {
+        aggregateType: 'Thing',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      await reached.wait; // its commit (positions first..first+2) is sent, not applied
+      const after = first + 1; // e.g. a checkpoint a runner stored mid-append
+      const reader = await second(async (_m, params, call) => call(params));
+      const delivered: number[] = [];
+      let checkpoint = after;
+      const poll = async () => {
+        const page = await reader.readAll({ after: checkpoint, maxCount: 100 });
+        delivered.push(...page.events.map((e) => e.position));
+        checkpoint = page.checkpoint;
+      };
+      for (let i = 0; i < 15; i++, await sleep(100)) await poll(); // past the gap timeout (1 s): the reader fences
+      held.open();
+      const r = await pending; // its commit lost to the fence, or landed: either way stored once, somewhere
+      for (let i = 0; i < 50 && checkpoint < r.position; i++, await sleep(100)) await poll();
+      // Every event of the append past the checkpoint reached the reader. Before, the reader fenced only the
+      // positions after the checkpoint; the commit, stored under its first position, then landed over them.
+      expect(r.events.map((e) => e.position).filter((p) => p > after && !delivered.includes(p))).toEqual([]);
+      expect(checkpoint).toBeGreaterThanOrEqual(r.position);
+    });
+  });
+
   describe('when a retention change reveals versions again while a reader reads the stream (Schemathesis, whole npm test runs)', () => {
     it('the reader gets every visible event, from the log while their search documents are not back yet, never "committed but missing"', async () => {
       const aggregateId = `reveal-${randomUUID()}`;
@@ -503,6 +544,8 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       }
       return `bulk ${[...indices].sort().join(',')}`;
     };
+    /** The head a committed append leaves waits (unfinalised) this long for the next one: long enough for any machine. */
+    const lingering = { hotStreamLingerMs: 1000 };
     /** Two appends to a new stream at once: the second queues behind the first, so the stream counts as contended. */
     const contended = async (s: ElasticsearchEventStore, aggregateId: string) => {
       await Promise.all([0, 1].map((n) => s.appendToStream(aggregateId, [ev('Deposited', { n })], opts('any'))));
@@ -514,7 +557,7 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       const s2 = await second(async (method, params, call) => {
         if (counting) calls.push(nameOf(method, params));
         return call(params);
-      });
+      }, lingering);
       const aggregateId = `hot-claim-${randomUUID()}`;
       await contended(s2, aggregateId);
       const eventId = randomUUID();
@@ -560,7 +603,7 @@ describe('Elasticsearch event store under chosen interleavings', () => {
           await held.wait;
         }
         return call(params);
-      });
+      }, lingering);
       const aggregateId = `hot-moved-${randomUUID()}`;
       await contended(s2, aggregateId);
       const gateDerived = gate();
@@ -585,21 +628,64 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.version)).toEqual([1, 2, 3, 4]);
     });
 
-    it('answers a retry queued right behind its own append with the stored versions, whatever version it expected', async () => {
-      const s2 = await second((_method, params, call) => call(params));
-      const aggregateId = `hot-retry-${randomUUID()}`;
-      const opened = [ev('Opened', { n: 0 }, { eventId: randomUUID() })];
-      const deposited = [ev('Deposited', { n: 1 }, { eventId: randomUUID() })];
+    it('answers a retry queued right behind its own append with the stored versions, in one round of the protocol', async () => {
+      let allocations = 0;
+      const s2 = await second(async (method, params, call) => {
+        if (method === 'index' && String(params.index).endsWith('-meta')) allocations++;
+        return call(params);
+      }, lingering);
       const newStream = { ...opts('any'), expectedVersion: 'no_stream' as const };
-      const [first, second2] = await Promise.all([
-        s2.appendToStream(aggregateId, opened, newStream),
-        s2.appendToStream(aggregateId, deposited, opts('any')),
+      // A retry the held head takes as a new append (expected `any`): its id's reservation is refused, round 1 judges it.
+      const aggregateId = `hot-retry-${randomUUID()}`;
+      await contended(s2, aggregateId);
+      const deposited = [ev('Deposited', { n: 2 }, { eventId: randomUUID() })];
+      const stored = await s2.appendToStream(aggregateId, deposited, opts(2));
+      allocations = 0;
+      expect(await s2.appendToStream(aggregateId, deposited, opts('any'))).toMatchObject({ version: 3, position: stored.position });
+      await sleep(200);
+      // One round 1 (its counter compare-and-set); the append was put back in the queue once, not twice.
+      expect(allocations).toBe(1);
+      // A retry the held head alone would refuse (its stream exists): its ids decide.
+      const other = `hot-retry-${randomUUID()}`;
+      const opened = [ev('Opened', { n: 0 }, { eventId: randomUUID() })];
+      const [first] = await Promise.all([
+        s2.appendToStream(other, opened, newStream),
+        s2.appendToStream(other, [ev('Deposited', { n: 1 })], opts('any')),
       ]);
-      // The head the last append left waits for the next append: each retry takes it, and the head alone would refuse
-      // the first (its stream exists) and take the second as a new append; their ids decide.
-      expect(await s2.appendToStream(aggregateId, opened, newStream)).toMatchObject({ version: 1, position: first.position });
-      expect(await s2.appendToStream(aggregateId, deposited, opts('any'))).toMatchObject({ version: 2, position: second2.position });
-      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.eventId)).toEqual([opened[0].eventId, deposited[0].eventId]);
+      expect(await s2.appendToStream(other, opened, newStream)).toMatchObject({ version: 1, position: first.position });
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.version)).toEqual([1, 2, 3]);
+    });
+
+    it('never refuses an append against the head it holds: another instance may have moved the stream since (review of the hand-over)', async () => {
+      let holdDerived: { wait: Promise<void>; open(): void } | null = null;
+      const s2 = await second(async (method, params, call) => {
+        const lines = (params.operations ?? []) as Record<string, unknown>[];
+        if (
+          holdDerived &&
+          method === 'bulk' &&
+          lines.some((l) => (l.index as { _index?: string } | undefined)?._index === s1.names.events)
+        ) {
+          const held = holdDerived;
+          holdDerived = null;
+          await held.wait;
+        }
+        return call(params);
+      }, lingering);
+      const aggregateId = `hot-moved-on-${randomUUID()}`;
+      await contended(s2, aggregateId);
+      const gateDerived = gate();
+      holdDerived = gateDerived;
+      const pending3 = s2.appendToStream(aggregateId, [ev('Deposited', { n: 2 })], opts(2));
+      for (let i = 0; i < 100 && holdDerived; i++) await sleep(5); // committed; its derived documents are held
+      // Another instance meets the lease, rolls the commit forward and appends version 4.
+      const r4 = await s1.appendToStream(aggregateId, [ev('Deposited', { n: 3 })], opts(3));
+      expect(r4.version).toBe(4);
+      gateDerived.open();
+      expect((await pending3).version).toBe(3);
+      // The head s2 holds says version 3; the stream is at 4, as the client knows: the append is written, not refused.
+      const r5 = await s2.appendToStream(aggregateId, [ev('Deposited', { n: 4 })], opts(4));
+      expect(r5.version).toBe(5);
+      expect((await s1.readStream(aggregateId, reader())).events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
     });
   });
 });

@@ -93,9 +93,12 @@ export class GroupCommitter implements BatchHooks {
           reject(e);
         },
       };
-      if (this.isBusy(aggregateId) || this.queue.some((q) => q.aggregateId === aggregateId)) this.noteContended(aggregateId);
+      const awaited = this.arrivals.get(aggregateId);
+      // Queued while another append of the stream is in a round or queued: contended (not when its head was waiting
+      // for it: that append follows the previous one, it does not compete with it).
+      if (!awaited && (this.isBusy(aggregateId) || this.queue.some((q) => q.aggregateId === aggregateId))) this.noteContended(aggregateId);
       this.queue.push(queued);
-      this.arrivals.get(aggregateId)?.();
+      awaited?.();
       this.pump();
     });
   }
@@ -111,6 +114,8 @@ export class GroupCommitter implements BatchHooks {
     const at = this.contendedAt.get(aggregateId);
     // Only a stream contended within the last second: elsewhere the next append is not expected that soon.
     if (linger <= 0 || at === undefined || Date.now() - at > 1000 || this.arrivals.has(aggregateId)) return null;
+    // One of its appends is queued already but may not start yet (backing off): it will not arrive, finalise now.
+    if (this.queue.some((q) => q.aggregateId === aggregateId)) return null;
     return new Promise<boolean>((resolve) => {
       const done = (arrived: boolean) => {
         clearTimeout(timer);
@@ -184,6 +189,10 @@ export class GroupCommitter implements BatchHooks {
       let earliestWait = Infinity;
       for (let i = 0; i < this.queue.length && batch.length < this.limits.maxBatchAppends;) {
         const a = this.queue[i];
+        if (a.settled) {
+          this.queue.splice(i, 1);
+          continue;
+        }
         if (now > a.deadline) {
           this.queue.splice(i, 1);
           a.reject(new EventStoreUnavailableError(`append to ${a.aggregateId} timed out before it could commit`));

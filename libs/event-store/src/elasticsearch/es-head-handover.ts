@@ -29,16 +29,20 @@ export class HeadHandover {
    * The streams' heads: read (`mget`, realtime), or, for a stream whose previous append in this process is being
    * finalised, the head that finalisation writes (its seq_no as Elasticsearch answered it, so the lease's
    * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land. A head
-   * taken unfinalised goes into `owed`: the round's lease finalises it, or the round must (`settleOwed`).
+   * taken unfinalised goes into `owed`: the round's lease finalises it, or the round must (`settleOwed`). Streams in
+   * `fresh` are read whatever was handed over; `handedOver` gets the streams whose head was not read.
    */
   async headsOf(
     ids: string[],
     deadline: number,
     owed: Map<string, LockedWork>,
-    offered: Map<string, Head> = this.takeOffered(ids, owed),
+    offered: Map<string, Head>,
+    fresh: ReadonlySet<string>,
+    handedOver: Set<string>,
   ): Promise<Map<string, Head>> {
     const handed = ids.flatMap((id) => {
       if (offered.has(id)) return [[id, Promise.resolve(offered.get(id) as Head)] as const];
+      if (fresh.has(id)) return [];
       const head = this.hooks.finalizedHead(id);
       // That write is bounded by the previous round's deadline, which may be later than this round's: it is waited on
       // for half of what is left of this round's, then the head is read (a lease it still holds is rolled forward by
@@ -55,7 +59,9 @@ export class HeadHandover {
     const again = unwritten.length > 0 ? await this.reader.getHeads(unwritten) : new Map<string, Head>();
     const out = new Map<string, Head>();
     for (const id of ids) {
-      const head = read.get(id) ?? written.find(([h]) => h === id)?.[1] ?? again.get(id);
+      const passed = written.find(([h]) => h === id)?.[1];
+      if (passed) handedOver.add(id);
+      const head = read.get(id) ?? passed ?? again.get(id);
       if (head) out.set(id, head);
     }
     return out;

@@ -99,15 +99,15 @@ export class GlobalLog {
     let next = after + 1;
     const window = 512;
     if (after > 0 && next <= head && !this.boundaries.has(after)) {
-      // A checkpoint this process did not hand out may sit inside an append (a runner stopped or failed mid-commit):
-      // the rest of that append is stored under its first position, so the positions after the checkpoint would look
-      // like gaps. Find the document covering the checkpoint first.
-      const covering = await this.findCovering(after);
-      if (covering && covering.lastPosition > after) {
-        if (covering.kind === 'commit')
-          for (const e of covering.events) if (e.position > after && shows(e)) events.push(this.ctx.upcasters.apply(e));
-        next = covering.lastPosition + 1;
-      }
+      // A checkpoint this process did not hand out may sit inside an append (a runner stopped or failed mid-commit), or
+      // just after positions still in flight. An append's events are stored under its first position, so the walk
+      // starts after the nearest commit at or below the checkpoint: a commit covering the checkpoint gives the rest of
+      // its events; otherwise the positions between that commit and the checkpoint are resolved like any others (a
+      // commit in flight may start there and cover positions past the checkpoint: fencing only those would not stop it).
+      const commit = await this.nearestCommit(after);
+      if (commit && commit.lastPosition > after)
+        for (const e of commit.events) if (e.position > after && shows(e)) events.push(this.ctx.upcasters.apply(e));
+      next = commit ? commit.lastPosition + 1 : Math.max(1, after + 2 - EVENT_LIMITS.maxEventsPerAppend);
     }
     while (next <= head && events.length < maxCount) {
       const ids: string[] = [];
@@ -138,7 +138,7 @@ export class GlobalLog {
           break;
         }
         this.gapFirstSeen.delete(next);
-        if (doc.kind === 'commit') for (const e of doc.events) if (shows(e)) events.push(this.ctx.upcasters.apply(e));
+        if (doc.kind === 'commit') for (const e of doc.events) if (e.position > after && shows(e)) events.push(this.ctx.upcasters.apply(e));
         next = doc.lastPosition + 1;
       }
       if (!stuck) continue;
@@ -154,6 +154,8 @@ export class GlobalLog {
     }
     // Positions below the checkpoint are resolved for every reader: forget their timers.
     for (const p of this.gapFirstSeen.keys()) if (p < next) this.gapFirstSeen.delete(p);
+    // Stuck below the checkpoint (on positions that may start a commit covering it): no progress past it yet.
+    if (next - 1 < after) return { events, checkpoint: after, head };
     this.noteBoundary(next - 1);
     return { events, checkpoint: next - 1, head };
   }
@@ -165,28 +167,20 @@ export class GlobalLog {
   }
 
   /**
-   * The log document covering `position`, if any. Documents are stored under their first position and an append holds
-   * at most `maxEventsPerAppend` positions, so the covering document is at or below it, within that distance. A commit
-   * wins over tombstones: readers that timed out on a commit in flight may have fenced positions inside its range
-   * (each position is fenced on its own, and only the create at the commit's first position loses to the commit), so
-   * the nearest document can be such a stray tombstone; the first commit found going down decides (commits never
-   * overlap), and a tombstone covers the position only when no commit does.
+   * The nearest commit at or below `position` that could cover it or lie just below it: documents are stored under
+   * their first position and an append holds at most `maxEventsPerAppend` positions, so only that distance is looked
+   * at. Commits never overlap, so the first one found going down is the nearest; tombstones are passed over (readers
+   * that timed out on a commit in flight may have fenced positions inside its range, each on its own: such a stray
+   * tombstone says nothing about the positions around it).
    */
-  private async findCovering(position: number): Promise<LogDoc | null> {
+  private async nearestCommit(position: number): Promise<CommitDoc | null> {
     const lowest = Math.max(1, position - EVENT_LIMITS.maxEventsPerAppend + 1);
-    let tombstone: LogDoc | null = null;
     for (let top = position, chunk = 32; top >= lowest; top -= chunk, chunk = Math.min(chunk * 4, 512)) {
       const ids: string[] = [];
       for (let p = top; p > top - chunk && p >= lowest; p--) ids.push(String(p));
       const r = await this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids });
-      for (const d of r.docs) {
-        if (!('found' in d) || !d.found || !d._source) continue;
-        const doc = d._source;
-        const covers = doc.firstPosition <= position && doc.lastPosition >= position;
-        if (doc.kind === 'commit') return covers ? doc : tombstone;
-        if (covers) tombstone ??= doc;
-      }
+      for (const d of r.docs) if ('found' in d && d.found && d._source?.kind === 'commit') return d._source;
     }
-    return tombstone;
+    return null;
   }
 }

@@ -97,6 +97,7 @@ export function checkGuarantees(history: HistoryRecord[], final: FinalState, opt
     }
   }
 
+  checkRefusals(appends, stored, fail);
   checkLog(final, allStored, fail);
   checkReadsDuringRun(history, appends, final, stored, fail);
   checkGetEvent(final, allStored, fail);
@@ -104,6 +105,37 @@ export function checkGuarantees(history: HistoryRecord[], final: FinalState, opt
 }
 
 type Fail = (guarantee: string, detail: string) => void;
+
+/**
+ * An exact expected version the stream held from before the call until after its answer is never refused: an append
+ * acknowledged before the call started reached it, and every stored event past it was written by a call that started
+ * after this one was answered. (A refusal must be true at some moment of the call, not of a state the store remembers.)
+ */
+function checkRefusals(appends: AppendRecord[], stored: Map<string, StoredEvent[]>, fail: Fail): void {
+  const byOp = new Map(appends.map((r) => [r.call.op, r]));
+  for (const r of appends) {
+    const o = r.outcome;
+    const expected = r.expectedVersion;
+    if (o.kind !== 'refused' || o.code !== 'WrongExpectedVersion' || typeof expected !== 'number' || expected < 1) continue;
+    const id = r.call.aggregateId;
+    const reached = appends.some(
+      (x) =>
+        x.call.aggregateId === id &&
+        x.outcome.kind === 'ack' &&
+        x.end < r.start &&
+        x.outcome.fromVersion <= expected &&
+        expected <= x.outcome.version,
+    );
+    if (!reached) continue;
+    const past = (stored.get(id) ?? []).filter((e) => e.version > expected);
+    if (past.every((e) => (byOp.get(opOf(e))?.start ?? -Infinity) > r.end)) {
+      fail(
+        'an expected version the stream held throughout the call is not refused',
+        `${describeCall(r)} was refused (${o.message}) though ${id} was at version ${expected} from before the call until after its answer`,
+      );
+    }
+  }
+}
 
 /** What one call physically stored: all of it or nothing, contiguous, ids as sent, where its expectation allowed. */
 function checkStoredCall(r: AppendRecord, mine: StoredEvent[], fail: Fail): void {
