@@ -40,11 +40,13 @@ describe('the event store under interleavings and faults', () => {
   // Seeds that once failed, kept as they were found (they name workloads of this generator: re-find them with
   // `npm run torture` if the generator changes). 5868, 7807: a reader fenced positions inside an append whose commit
   // landed first (gap-timeout tombstones at interior positions), and readAll from an interior checkpoint then took
-  // such a tombstone for the document covering it and skipped the rest of the append.
+  // such a tombstone for the document covering it and skipped the rest of the append. 700334: readAll from a checkpoint
+  // just after positions still in flight fenced only the positions past it; the commit, stored under its first
+  // position below the checkpoint, then landed over them and the reader had passed its last event.
   describe('when the seeds that found earlier defects run again', () => {
     it('keeps every guarantee in each of them', async () => {
       const failures: SeedResult[] = [];
-      for (const seed of [5868, 7807]) {
+      for (const seed of [5868, 7807, 700334]) {
         const r = await runSeed(seed, { mode: 'model' });
         if (!r.ok) failures.push(r);
       }
