@@ -54,6 +54,19 @@ describe('Elasticsearch event store under chosen interleavings', () => {
     return s;
   };
 
+  /** A request, named by its method and the indices it touches; a finalisation (a head written without a lease) is named so. */
+  const describeCall = (method: string, params: Record<string, unknown>): string => {
+    if (method !== 'bulk') return `${method} ${String(params.index).replace(`${prefix}-`, '')}`;
+    const lines = (params.operations ?? []) as Record<string, unknown>[];
+    if (lines.some((l) => l.pending === null)) return 'finalise';
+    const indices = new Set<string>();
+    for (const l of lines) {
+      const meta = (l.index ?? l.create ?? l.delete) as { _index?: string } | undefined;
+      if (meta?._index) indices.add(meta._index.replace(`${prefix}-`, ''));
+    }
+    return `bulk ${[...indices].sort().join(',')}`;
+  };
+
   beforeAll(async () => {
     client = testClient();
     prefix = testPrefix('interleave');
@@ -421,18 +434,6 @@ describe('Elasticsearch event store under chosen interleavings', () => {
   describe('when an append creates a new stream (its positions claimed in the lease bulk)', () => {
     const created = (eventId?: string) => [ev('Opened', { n: 1 }, eventId ? { eventId } : {})];
     const newStream = { aggregateType: 'Account', expectedVersion: 'no_stream' as const, context: writer() };
-    /** A request, named by its method and the indices it touches; a finalisation (after the answer) is named so. */
-    const describeCall = (method: string, params: Record<string, unknown>): string => {
-      if (method !== 'bulk') return `${method} ${String(params.index).replace(`${prefix}-`, '')}`;
-      const lines = (params.operations ?? []) as Record<string, unknown>[];
-      if (lines.some((l) => l.pending === null)) return 'finalise';
-      const indices = new Set<string>();
-      for (const l of lines) {
-        const meta = (l.index ?? l.create ?? l.delete) as { _index?: string } | undefined;
-        if (meta?._index) indices.add(meta._index.replace(`${prefix}-`, ''));
-      }
-      return `bulk ${[...indices].sort().join(',')}`;
-    };
 
     it('sends three requests before its answer: no head, event id or counter round trip of its own', async () => {
       const calls: string[] = [];
@@ -532,18 +533,6 @@ describe('Elasticsearch event store under chosen interleavings', () => {
 
   describe('when a contended stream’s next append follows its previous one in the same instance (a hot aggregate)', () => {
     const opts = (expectedVersion: number | 'any') => ({ aggregateType: 'Account', expectedVersion, context: writer() });
-    /** One request, named by its method and the indices it touches; `finalise`: a head written without a lease. */
-    const nameOf = (method: string, params: Record<string, unknown>): string => {
-      if (method !== 'bulk') return `${method} ${String(params.index).replace(`${prefix}-`, '')}`;
-      const lines = (params.operations ?? []) as Record<string, unknown>[];
-      if (lines.some((l) => l.pending === null)) return 'finalise';
-      const indices = new Set<string>();
-      for (const l of lines) {
-        const meta = (l.index ?? l.create ?? l.delete) as { _index?: string } | undefined;
-        if (meta?._index) indices.add(meta._index.replace(`${prefix}-`, ''));
-      }
-      return `bulk ${[...indices].sort().join(',')}`;
-    };
     /** The head a committed append leaves waits (unfinalised) this long for the next one: long enough for any machine. */
     const lingering = { hotStreamLingerMs: 1000 };
     /** Two appends to a new stream at once: the second queues behind the first, so the stream counts as contended. */
@@ -551,11 +540,36 @@ describe('Elasticsearch event store under chosen interleavings', () => {
       await Promise.all([0, 1].map((n) => s.appendToStream(aggregateId, [ev('Deposited', { n })], opts('any'))));
     };
 
+    /**
+     * A second instance on a contended stream, whose next append (version 3) is committed and then held before its
+     * derived documents: `release` lets it finish; `bulks` records every bulk the instance sends.
+     */
+    const heldBeforeDerive = async (aggregateId: string) => {
+      const bulks: Record<string, unknown>[][] = [];
+      let hold: { wait: Promise<void>; open(): void } | null = null;
+      const s = await second(async (method, params, call) => {
+        const lines = (params.operations ?? []) as Record<string, unknown>[];
+        if (method === 'bulk') bulks.push(lines);
+        if (hold && method === 'bulk' && lines.some((l) => (l.index as { _index?: string } | undefined)?._index === s1.names.events)) {
+          const held = hold;
+          hold = null;
+          await held.wait;
+        }
+        return call(params);
+      }, lingering);
+      await contended(s, aggregateId);
+      const gateDerived = gate();
+      hold = gateDerived;
+      const pending = s.appendToStream(aggregateId, [ev('Deposited', { n: 2 })], opts(2));
+      for (let i = 0; i < 100 && hold; i++) await sleep(5); // committed; its derived documents are held
+      return { s, bulks, pending, release: () => gateDerived.open() };
+    };
+
     it('takes the head its previous append left unfinalised and claims its positions in the lease bulk: three requests each', async () => {
       const calls: string[] = [];
       let counting = false;
       const s2 = await second(async (method, params, call) => {
-        if (counting) calls.push(nameOf(method, params));
+        if (counting) calls.push(describeCall(method, params));
         return call(params);
       }, lingering);
       const aggregateId = `hot-claim-${randomUUID()}`;
@@ -588,30 +602,10 @@ describe('Elasticsearch event store under chosen interleavings', () => {
     });
 
     it('when another instance moved the counter meanwhile, writes the head back as it was and goes through round 1', async () => {
-      const bulks: Record<string, unknown>[][] = [];
-      let holdDerived: { wait: Promise<void>; open(): void } | null = null;
-      const s2 = await second(async (method, params, call) => {
-        const lines = (params.operations ?? []) as Record<string, unknown>[];
-        if (method === 'bulk') bulks.push(lines);
-        if (
-          holdDerived &&
-          method === 'bulk' &&
-          lines.some((l) => (l.index as { _index?: string } | undefined)?._index === s1.names.events)
-        ) {
-          const held = holdDerived;
-          holdDerived = null;
-          await held.wait;
-        }
-        return call(params);
-      }, lingering);
       const aggregateId = `hot-moved-${randomUUID()}`;
-      await contended(s2, aggregateId);
-      const gateDerived = gate();
-      holdDerived = gateDerived;
-      const pending3 = s2.appendToStream(aggregateId, [ev('Deposited', { n: 2 })], opts(2));
-      for (let i = 0; i < 100 && holdDerived; i++) await sleep(5); // its derived documents are held
+      const { s: s2, bulks, pending: pending3, release } = await heldBeforeDerive(aggregateId);
       const other = await s1.appendToStream(`hot-other-${randomUUID()}`, [ev('Opened', { n: 1 })], opts('any')); // s2's counter is stale now
-      gateDerived.open();
+      release();
       const r3 = await pending3;
       bulks.length = 0;
       const eventId = randomUUID();
@@ -657,30 +651,12 @@ describe('Elasticsearch event store under chosen interleavings', () => {
     });
 
     it('never refuses an append against the head it holds: another instance may have moved the stream since (review of the hand-over)', async () => {
-      let holdDerived: { wait: Promise<void>; open(): void } | null = null;
-      const s2 = await second(async (method, params, call) => {
-        const lines = (params.operations ?? []) as Record<string, unknown>[];
-        if (
-          holdDerived &&
-          method === 'bulk' &&
-          lines.some((l) => (l.index as { _index?: string } | undefined)?._index === s1.names.events)
-        ) {
-          const held = holdDerived;
-          holdDerived = null;
-          await held.wait;
-        }
-        return call(params);
-      }, lingering);
       const aggregateId = `hot-moved-on-${randomUUID()}`;
-      await contended(s2, aggregateId);
-      const gateDerived = gate();
-      holdDerived = gateDerived;
-      const pending3 = s2.appendToStream(aggregateId, [ev('Deposited', { n: 2 })], opts(2));
-      for (let i = 0; i < 100 && holdDerived; i++) await sleep(5); // committed; its derived documents are held
+      const { s: s2, pending: pending3, release } = await heldBeforeDerive(aggregateId);
       // Another instance meets the lease, rolls the commit forward and appends version 4.
       const r4 = await s1.appendToStream(aggregateId, [ev('Deposited', { n: 3 })], opts(3));
       expect(r4.version).toBe(4);
-      gateDerived.open();
+      release();
       expect((await pending3).version).toBe(3);
       // The head s2 holds says version 3; the stream is at 4, as the client knows: the append is written, not refused.
       const r5 = await s2.appendToStream(aggregateId, [ev('Deposited', { n: 4 })], opts(4));
