@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { withSummary, type ConsumerStateDoc } from './consumer-state';
+import { normalizeState, withSummary, type ConsumerStateDoc } from './consumer-state';
 import { LeaseLostError } from './projection.errors';
 import type { StateStore, VersionedState } from './state-store';
 import type { ProjectionTimings } from './timings';
@@ -123,6 +123,18 @@ export class Lease {
     this.held = null;
   }
 
+  /**
+   * A compare-and-set without a clear answer (a timeout, a connection reset, a 5xx after Elasticsearch applied it) may
+   * have been written: the document is read back, and when it is exactly the one sent, at a later seq_no, the write is
+   * taken as done (a saga would otherwise handle the events of its checkpoint again). Anything else rethrows `error`.
+   */
+  private async landed(sent: ConsumerStateDoc, base: VersionedState, error: unknown): Promise<VersionedState> {
+    const now = await this.store.get(this.id).catch(() => null);
+    const same = (a: ConsumerStateDoc, b: ConsumerStateDoc) => JSON.stringify(normalizeState(a)) === JSON.stringify(normalizeState(b));
+    if (now && now.seqNo > base.seqNo && same(now.doc, JSON.parse(JSON.stringify(sent)) as ConsumerStateDoc)) return now;
+    throw error;
+  }
+
   private async write(change: (doc: ConsumerStateDoc) => ConsumerStateDoc, releasing: boolean): Promise<ConsumerStateDoc> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const base = this.held;
@@ -137,7 +149,9 @@ export class Lease {
         epoch: base.doc.epoch,
         leaseExpiresAt: releasing ? 0 : Date.now() + this.timings.leaseMs,
       });
-      const written = await this.store.replace(this.id, next, base.seqNo, base.primaryTerm);
+      const written = await this.store
+        .replace(this.id, next, base.seqNo, base.primaryTerm)
+        .catch((e: unknown) => this.landed(next, base, e));
       if (this.dead) throw new LeaseLostError(this.id);
       if (written) {
         this.hold(written, sentAt);
