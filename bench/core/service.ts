@@ -228,7 +228,7 @@ export class ServiceCpu {
   private ms = 0;
   private requests = 0;
 
-  constructor(private readonly service: ServiceHandle | null) {}
+  constructor(private readonly service: Pick<ServiceHandle, 'cpuMs'> | null) {}
 
   start(): number | null {
     return this.service?.cpuMs() ?? null;

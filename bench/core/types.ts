@@ -21,7 +21,7 @@ export interface Row {
   key: string;
   title: string;
   /** What the service figure goes through. */
-  via: 'library' | 'http' | '-';
+  via: 'library' | 'http' | 'proxy' | '-';
   /** Unit of `service` and `baseline`, e.g. `events/s`, `ms p50`, `MB`. */
   unit: string;
   service: number | null;

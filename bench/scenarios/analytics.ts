@@ -3,6 +3,7 @@ import type { ReadScope } from '@gyroscops/event-store';
 import { ElasticsearchAnalyticsReader } from '../../src/modules/analytics/infrastructure/es-analytics.adapter';
 import { COMPOSITE_PAGE_SIZE, statisticsRequest, trendsRequest } from '../../src/modules/analytics/infrastructure/es-analytics.requests';
 import { fmtMs, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
+import { bareProxyRows, startBareProxy, type BareProxy } from '../core/bare-proxy';
 import { latencyStats, now } from '../core/measure';
 import { ServiceCpu, type ServiceHandle } from '../core/service';
 import type { Row } from '../core/types';
@@ -10,7 +11,7 @@ import { ensureDataset } from './dataset';
 import { querySpecs } from './search';
 
 type Kind = 'statistics' | 'trends';
-type Side = 'raw' | 'library' | 'http';
+type Side = 'raw' | 'library' | 'http' | 'proxy';
 
 const ROUTE: Record<Kind, string> = { statistics: 'get /v1/analytics/events/statistics', trends: 'get /v1/analytics/events/trends' };
 const TIME_ZONE = 'UTC';
@@ -28,13 +29,13 @@ interface AnalyticsSpec {
 /** What the figure counts, so every side can be checked to answer the same before timing. */
 function totalOf(kind: Kind, side: Side, body: unknown): number {
   if (kind === 'statistics') {
-    if (side === 'raw') {
+    if (side === 'raw' || side === 'proxy') {
       const r = body as estypes.SearchResponse;
       return typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
     }
     return (body as { total: number }).total;
   }
-  if (side === 'raw') {
+  if (side === 'raw' || side === 'proxy') {
     const aggs = (body as estypes.SearchResponse).aggregations as Record<string, { buckets: { doc_count: number }[] }>;
     return aggs.trends.buckets.reduce((s, b) => s + b.doc_count, 0);
   }
@@ -61,100 +62,127 @@ export const analytics: Scenario = {
       return { scope: s.scope, userId: u.userId, organizationId: u.organizationId, from, to };
     });
     const iterations = Math.max(3, Math.round(ctx.sizes.search.iterations / 2));
-    const rows: Row[] = [];
-    for (const kind of ['statistics', 'trends'] as const) {
-      const http = httpFor(ctx, ROUTE[kind]);
-      const sides: Side[] = http.service ? ['raw', 'library', 'http'] : ['raw', 'library'];
-      const once = async (side: Side, spec: AnalyticsSpec): Promise<unknown> => {
-        const filter = { from: spec.from, to: spec.to };
-        if (side === 'raw') {
-          const req =
-            kind === 'statistics'
-              ? statisticsRequest(ctx.names.events, filter, spec.scope, TIME_ZONE, COMPOSITE_PAGE_SIZE)
-              : trendsRequest(ctx.names.events, filter, spec.scope, INTERVAL, TIME_ZONE);
-          return ctx.rawClient.search(req);
-        }
-        if (side === 'library') {
-          return kind === 'statistics'
-            ? reader.statistics(filter, spec.scope, TIME_ZONE)
-            : reader.trends(filter, spec.scope, INTERVAL, TIME_ZONE);
-        }
-        const svc = http.service as ServiceHandle;
-        const q = new URLSearchParams({
-          from: spec.from.toISOString(),
-          to: spec.to.toISOString(),
-          ...(kind === 'trends' ? { interval: INTERVAL } : {}),
-        });
-        const r = await svc.http.send(
-          'GET',
-          `/v1/analytics/events/${kind}?${q.toString()}`,
-          svc.token(spec.userId, spec.organizationId, spec.scope.isAdmin),
-        );
-        if (r.status !== 200) throw new Error(`HTTP ${kind} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
-        return r.body;
-      };
-      for (const spec of specs) {
-        const totals = await Promise.all(sides.map(async (side) => totalOf(kind, side, await once(side, spec))));
-        if (totals.some((t) => t !== totals[0]))
-          throw new Error(`${kind}: the sides disagree (${sides.map((s, i) => `${s} ${totals[i]}`).join(', ')})`);
-      }
-      const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
-      const serviceCpu = new ServiceCpu(ctx.service);
-      for (let i = 0; i < iterations; i++) {
-        const spec = specs[i % specs.length];
-        for (const side of rotated(sides, i)) {
-          const cpu0 = side === 'http' ? serviceCpu.start() : null;
-          const t0 = now();
-          await once(side, spec);
-          samples.get(side)?.push(now() - t0);
-          if (cpu0 !== null) serviceCpu.stop(cpu0);
-        }
-      }
-      const st = (s: Side) => latencyStats(samples.get(s) ?? []);
-      ctx.progress.step(
-        5,
-        `${kind}: ${sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ')}${serviceCpu.describe()}`,
-      );
-      const title = `Analytics: event ${kind} over ${dataset.totalEvents.toLocaleString('en-US')} events`;
-      const target = { op: '<=' as const, value: 1.3 };
-      for (const via of ['library', 'http'] as const) {
-        const have = via === 'library' || http.service !== null;
-        const note = have ? undefined : `not available: ${http.missing}`;
-        const details = have
-          ? {
-              queries: st(via).count,
-              meanMs: st(via).meanMs,
-              rawMeanMs: st('raw').meanMs,
-              ...(via === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
-            }
-          : undefined;
-        rows.push(
-          row({
-            scenario: 5,
-            key: `5.${kind}.${via}.p50`,
-            title,
-            via,
-            unit: 'ms p50',
-            service: have ? st(via).p50Ms : null,
-            baseline: st('raw').p50Ms,
-            target,
-            note,
-            details,
-          }),
-          row({
-            scenario: 5,
-            key: `5.${kind}.${via}.p99`,
-            title,
-            via,
-            unit: 'ms p99',
-            service: have ? st(via).p99Ms : null,
-            baseline: st('raw').p99Ms,
-            target,
-            note,
-          }),
-        );
-      }
+    const proxy = ctx.service ? await startBareProxy(ctx.esNode) : null;
+    try {
+      return await measure(ctx, reader, specs, iterations, dataset.totalEvents, proxy);
+    } finally {
+      await proxy?.close();
     }
-    return rows;
   },
 };
+
+async function measure(
+  ctx: BenchContext,
+  reader: ElasticsearchAnalyticsReader,
+  specs: AnalyticsSpec[],
+  iterations: number,
+  totalEvents: number,
+  proxy: BareProxy | null,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of ['statistics', 'trends'] as const) {
+    const http = httpFor(ctx, ROUTE[kind]);
+    const sides: Side[] = http.service && proxy ? ['raw', 'library', 'http', 'proxy'] : ['raw', 'library'];
+    const once = async (side: Side, spec: AnalyticsSpec): Promise<unknown> => {
+      const filter = { from: spec.from, to: spec.to };
+      if (side === 'raw' || side === 'proxy') {
+        const req =
+          kind === 'statistics'
+            ? statisticsRequest(ctx.names.events, filter, spec.scope, TIME_ZONE, COMPOSITE_PAGE_SIZE)
+            : trendsRequest(ctx.names.events, filter, spec.scope, INTERVAL, TIME_ZONE);
+        return side === 'raw' ? ctx.rawClient.search(req) : (proxy as BareProxy).search(req);
+      }
+      if (side === 'library') {
+        return kind === 'statistics'
+          ? reader.statistics(filter, spec.scope, TIME_ZONE)
+          : reader.trends(filter, spec.scope, INTERVAL, TIME_ZONE);
+      }
+      const svc = http.service as ServiceHandle;
+      const q = new URLSearchParams({
+        from: spec.from.toISOString(),
+        to: spec.to.toISOString(),
+        ...(kind === 'trends' ? { interval: INTERVAL } : {}),
+      });
+      const r = await svc.http.send(
+        'GET',
+        `/v1/analytics/events/${kind}?${q.toString()}`,
+        svc.token(spec.userId, spec.organizationId, spec.scope.isAdmin),
+      );
+      if (r.status !== 200) throw new Error(`HTTP ${kind} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+      return r.body;
+    };
+    for (const spec of specs) {
+      const totals = await Promise.all(sides.map(async (side) => totalOf(kind, side, await once(side, spec))));
+      if (totals.some((t) => t !== totals[0]))
+        throw new Error(`${kind}: the sides disagree (${sides.map((s, i) => `${s} ${totals[i]}`).join(', ')})`);
+    }
+    const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
+    const serviceCpu = new ServiceCpu(ctx.service);
+    const proxyCpu = new ServiceCpu(proxy);
+    for (let i = 0; i < iterations; i++) {
+      const spec = specs[i % specs.length];
+      for (const side of rotated(sides, i)) {
+        const cpu = side === 'http' ? serviceCpu : side === 'proxy' ? proxyCpu : null;
+        const cpu0 = cpu ? cpu.start() : null;
+        const t0 = now();
+        await once(side, spec);
+        samples.get(side)?.push(now() - t0);
+        if (cpu && cpu0 !== null) cpu.stop(cpu0);
+      }
+    }
+    const st = (s: Side) => latencyStats(samples.get(s) ?? []);
+    ctx.progress.step(
+      5,
+      `${kind}: ${sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ')}${serviceCpu.describe()}`,
+    );
+    const title = `Analytics: event ${kind} over ${totalEvents.toLocaleString('en-US')} events`;
+    const target = { op: '<=' as const, value: 1.3 };
+    for (const via of ['library', 'http'] as const) {
+      const have = via === 'library' || http.service !== null;
+      const note = have ? undefined : `not available: ${http.missing}`;
+      const details = have
+        ? {
+            queries: st(via).count,
+            meanMs: st(via).meanMs,
+            rawMeanMs: st('raw').meanMs,
+            ...(via === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
+          }
+        : undefined;
+      rows.push(
+        row({
+          scenario: 5,
+          key: `5.${kind}.${via}.p50`,
+          title,
+          via,
+          unit: 'ms p50',
+          service: have ? st(via).p50Ms : null,
+          baseline: st('raw').p50Ms,
+          target,
+          note,
+          details,
+        }),
+        row({
+          scenario: 5,
+          key: `5.${kind}.${via}.p99`,
+          title,
+          via,
+          unit: 'ms p99',
+          service: have ? st(via).p99Ms : null,
+          baseline: st('raw').p99Ms,
+          target,
+          note,
+        }),
+      );
+    }
+    if (sides.includes('proxy')) {
+      const details = {
+        queries: st('proxy').count,
+        meanMs: st('proxy').meanMs,
+        rawMeanMs: st('raw').meanMs,
+        proxyCpuMsPerRequest: proxyCpu.perRequestMs(),
+      };
+      rows.push(...bareProxyRows(`5.${kind}`, title, st('proxy'), st('raw'), details));
+    }
+  }
+  return rows;
+}

@@ -3,6 +3,7 @@ import { MAX_PAGE_SIZE, type EventQuery, type ReadScope } from '@gyroscops/event
 import { eventFilters } from '@gyroscops/event-store/elasticsearch';
 import { fmtMs, fmtRate, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { SEARCH_WORDS } from '../core/generator';
+import { bareProxyRows, startBareProxy, type BareProxy } from '../core/bare-proxy';
 import { latencyStats, now } from '../core/measure';
 import { Rng } from '../core/random';
 import { ROUTES, ServiceCpu, type ServiceHandle } from '../core/service';
@@ -77,7 +78,7 @@ export function searchPath(q: EventQuery): string {
   return `/v1/events?${p.toString()}`;
 }
 
-type Side = 'raw' | 'library' | 'http';
+type Side = 'raw' | 'library' | 'http' | 'proxy';
 
 export const search: Scenario = {
   scenario: 5,
@@ -86,103 +87,130 @@ export const search: Scenario = {
     const dataset = await ensureDataset(ctx);
     const http = httpFor(ctx, ROUTES.search);
     const specs = querySpecs(ctx, dataset.windowFrom, dataset.windowTo);
-    const sides: Side[] = http.service ? ['raw', 'library', 'http'] : ['raw', 'library'];
-    const once = async (side: Side, spec: QuerySpec): Promise<{ total: number; ids: string[] }> => {
-      if (side === 'raw') {
-        const r = await ctx.rawClient.search<{ eventId: string }>(rawSearchRequest(ctx.names.events, spec.query, spec.scope));
-        const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
-        return { total, ids: r.hits.hits.map((h) => h._source?.eventId ?? '') };
-      }
-      if (side === 'library') {
-        const page = await ctx.store.search(spec.query, spec.scope);
-        return { total: page.total, ids: page.events.map((e) => e.eventId) };
-      }
-      const svc = http.service as ServiceHandle;
-      const u = ctx.gen.users.find((x) => x.userId === spec.userId) as { userId: string; organizationId: string };
-      const r = await svc.http.send<{ total: number; events: { eventId: string }[] }>(
-        'GET',
-        searchPath(spec.query),
-        svc.token(u.userId, u.organizationId, spec.scope.isAdmin),
-      );
-      if (r.status !== 200) throw new Error(`HTTP search answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
-      return { total: r.body.total, ids: r.body.events.map((e) => e.eventId) };
-    };
-
-    // The comparison only holds if every side returns the same page: check each query once before timing.
-    let hits = 0;
-    for (const spec of specs) {
-      const results = await Promise.all(sides.map((side) => once(side, spec)));
-      const [first] = results;
-      results.forEach((r, i) => {
-        if (r.total !== first.total || r.ids.join() !== first.ids.join()) {
-          throw new Error(`${sides[i]} and raw disagree on query "${spec.name}" (${r.total} vs ${first.total} hits)`);
-        }
-      });
-      hits += first.total;
+    const proxy = http.service ? await startBareProxy(ctx.esNode) : null;
+    try {
+      return await measure(ctx, dataset, http, specs, proxy);
+    } finally {
+      await proxy?.close();
     }
-    ctx.progress.step(
-      5,
-      `${specs.length} queries checked alike on all sides over ${fmtRate(dataset.totalEvents)} events (mean ${fmtRate(hits / specs.length)} matches each)`,
-    );
-
-    const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
-    const serviceCpu = new ServiceCpu(ctx.service);
-    const { iterations } = ctx.sizes.search;
-    for (let i = 0; i < iterations; i++) {
-      const spec = specs[i % specs.length];
-      for (const side of rotated(sides, i)) {
-        const cpu0 = side === 'http' ? serviceCpu.start() : null;
-        const t0 = now();
-        await once(side, spec);
-        samples.get(side)?.push(now() - t0);
-        if (cpu0 !== null) serviceCpu.stop(cpu0);
-      }
-    }
-    const st = (s: Side) => latencyStats(samples.get(s) ?? []);
-    ctx.progress.step(5, sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ') + serviceCpu.describe());
-
-    const quick = ctx.scale !== 'full' ? ` (${ctx.scale} mode: ${fmtRate(dataset.totalEvents)} events, not 1,000,000)` : '';
-    const title = `Search, free text + filters, over ${fmtRate(dataset.totalEvents)} events${quick}`;
-    const target = { op: '<=' as const, value: 1.3 };
-    const details = (s: Side) => ({
-      queries: st(s).count,
-      meanMs: st(s).meanMs,
-      rawMeanMs: st('raw').meanMs,
-      p90Ms: st(s).p90Ms,
-      rawP90Ms: st('raw').p90Ms,
-      eventsInIndex: dataset.totalEvents,
-      ...(s === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
-    });
-    const rows: Row[] = [...dataset.rows];
-    for (const via of ['library', 'http'] as const) {
-      const have = via === 'library' || http.service !== null;
-      const note = have ? undefined : `not available: ${http.missing}`;
-      rows.push(
-        row({
-          scenario: 5,
-          key: `5.search.${via}.p50`,
-          title,
-          via,
-          unit: 'ms p50',
-          service: have ? st(via).p50Ms : null,
-          baseline: st('raw').p50Ms,
-          target,
-          note,
-          details: have ? details(via) : undefined,
-        }),
-        row({
-          scenario: 5,
-          key: `5.search.${via}.p99`,
-          title,
-          via,
-          unit: 'ms p99',
-          service: have ? st(via).p99Ms : null,
-          baseline: st('raw').p99Ms,
-          target,
-          note,
-        }),
-      );
-    }
-    return rows;
   },
 };
+
+async function measure(
+  ctx: BenchContext,
+  dataset: Awaited<ReturnType<typeof ensureDataset>>,
+  http: ReturnType<typeof httpFor>,
+  specs: QuerySpec[],
+  proxy: BareProxy | null,
+): Promise<Row[]> {
+  const sides: Side[] = http.service && proxy ? ['raw', 'library', 'http', 'proxy'] : ['raw', 'library'];
+  const fromRaw = (r: estypes.SearchResponse<{ eventId: string }>) => {
+    const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
+    return { total, ids: r.hits.hits.map((h) => h._source?.eventId ?? '') };
+  };
+  const once = async (side: Side, spec: QuerySpec): Promise<{ total: number; ids: string[] }> => {
+    if (side === 'raw')
+      return fromRaw(await ctx.rawClient.search<{ eventId: string }>(rawSearchRequest(ctx.names.events, spec.query, spec.scope)));
+    if (side === 'proxy') {
+      return fromRaw(
+        await (proxy as BareProxy).search<estypes.SearchResponse<{ eventId: string }>>(
+          rawSearchRequest(ctx.names.events, spec.query, spec.scope),
+        ),
+      );
+    }
+    if (side === 'library') {
+      const page = await ctx.store.search(spec.query, spec.scope);
+      return { total: page.total, ids: page.events.map((e) => e.eventId) };
+    }
+    const svc = http.service as ServiceHandle;
+    const u = ctx.gen.users.find((x) => x.userId === spec.userId) as { userId: string; organizationId: string };
+    const r = await svc.http.send<{ total: number; events: { eventId: string }[] }>(
+      'GET',
+      searchPath(spec.query),
+      svc.token(u.userId, u.organizationId, spec.scope.isAdmin),
+    );
+    if (r.status !== 200) throw new Error(`HTTP search answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+    return { total: r.body.total, ids: r.body.events.map((e) => e.eventId) };
+  };
+
+  // The comparison only holds if every side returns the same page: check each query once before timing.
+  let hits = 0;
+  for (const spec of specs) {
+    const results = await Promise.all(sides.map((side) => once(side, spec)));
+    const [first] = results;
+    results.forEach((r, i) => {
+      if (r.total !== first.total || r.ids.join() !== first.ids.join()) {
+        throw new Error(`${sides[i]} and raw disagree on query "${spec.name}" (${r.total} vs ${first.total} hits)`);
+      }
+    });
+    hits += first.total;
+  }
+  ctx.progress.step(
+    5,
+    `${specs.length} queries checked alike on all sides over ${fmtRate(dataset.totalEvents)} events (mean ${fmtRate(hits / specs.length)} matches each)`,
+  );
+
+  const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
+  const serviceCpu = new ServiceCpu(ctx.service);
+  const proxyCpu = new ServiceCpu(proxy);
+  const { iterations } = ctx.sizes.search;
+  for (let i = 0; i < iterations; i++) {
+    const spec = specs[i % specs.length];
+    for (const side of rotated(sides, i)) {
+      const cpu = side === 'http' ? serviceCpu : side === 'proxy' ? proxyCpu : null;
+      const cpu0 = cpu ? cpu.start() : null;
+      const t0 = now();
+      await once(side, spec);
+      samples.get(side)?.push(now() - t0);
+      if (cpu && cpu0 !== null) cpu.stop(cpu0);
+    }
+  }
+  const st = (s: Side) => latencyStats(samples.get(s) ?? []);
+  ctx.progress.step(5, sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ') + serviceCpu.describe());
+
+  const quick = ctx.scale !== 'full' ? ` (${ctx.scale} mode: ${fmtRate(dataset.totalEvents)} events, not 1,000,000)` : '';
+  const title = `Search, free text + filters, over ${fmtRate(dataset.totalEvents)} events${quick}`;
+  const target = { op: '<=' as const, value: 1.3 };
+  const details = (s: Side) => ({
+    queries: st(s).count,
+    meanMs: st(s).meanMs,
+    rawMeanMs: st('raw').meanMs,
+    p90Ms: st(s).p90Ms,
+    rawP90Ms: st('raw').p90Ms,
+    eventsInIndex: dataset.totalEvents,
+    ...(s === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
+    ...(s === 'proxy' ? { proxyCpuMsPerRequest: proxyCpu.perRequestMs() } : {}),
+  });
+  const rows: Row[] = [...dataset.rows];
+  for (const via of ['library', 'http'] as const) {
+    const have = via === 'library' || http.service !== null;
+    const note = have ? undefined : `not available: ${http.missing}`;
+    rows.push(
+      row({
+        scenario: 5,
+        key: `5.search.${via}.p50`,
+        title,
+        via,
+        unit: 'ms p50',
+        service: have ? st(via).p50Ms : null,
+        baseline: st('raw').p50Ms,
+        target,
+        note,
+        details: have ? details(via) : undefined,
+      }),
+      row({
+        scenario: 5,
+        key: `5.search.${via}.p99`,
+        title,
+        via,
+        unit: 'ms p99',
+        service: have ? st(via).p99Ms : null,
+        baseline: st('raw').p99Ms,
+        target,
+        note,
+      }),
+    );
+  }
+  if (sides.includes('proxy')) rows.push(...bareProxyRows('5.search', title, st('proxy'), st('raw'), details('proxy')));
+  return rows;
+}

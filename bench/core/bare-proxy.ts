@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import type { estypes } from '@elastic/elasticsearch';
+import { row } from './context';
+import { REPO_ROOT } from './elasticsearch';
+import { HttpClient } from './http-client';
+import { cpuOfPid, sleep, type LatencyStats } from './measure';
+import type { Row } from './types';
+
+/**
+ * The least any HTTP service in front of Elasticsearch can add to a query on this machine: a Node process of its own
+ * with nothing but `node:http` and the official client, which sends the search request it is given (the request
+ * body, as JSON) and answers Elasticsearch's answer as it is. No routing, authentication, validation, logging or
+ * mapping. Search and analytics over HTTP are compared with it in the same run, so the report shows how much of the
+ * service's distance to raw Elasticsearch is the extra process hop itself (two processes more on the critical path,
+ * on the cores Elasticsearch and the clients share) and how much is the service's own work.
+ */
+const SERVER = `
+const { Client } = require('@elastic/elasticsearch');
+const es = new Client({ node: process.env.ES_NODE, requestTimeout: 120000 });
+const server = require('node:http').createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    es.search(JSON.parse(Buffer.concat(chunks).toString('utf8'))).then(
+      (answer) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(answer)); },
+      (error) => { res.statusCode = 502; res.end(JSON.stringify({ error: String(error) })); },
+    );
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+export interface BareProxy {
+  search<T = unknown>(request: estypes.SearchRequest): Promise<T>;
+  /** CPU time the proxy process has used, in ms. */
+  cpuMs(): number | null;
+  close(): Promise<void>;
+}
+
+export async function startBareProxy(esNode: string): Promise<BareProxy> {
+  const child = spawn(process.execPath, ['-e', SERVER], {
+    cwd: REPO_ROOT, // resolves @elastic/elasticsearch from the project
+    env: { ...process.env, ES_NODE: esNode },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', (code) => reject(new Error(`the bare proxy exited with code ${code}: ${stderr}`)));
+    setTimeout(() => reject(new Error(`the bare proxy did not start within 30 s: ${stderr}`)), 30_000).unref();
+  });
+  const http = new HttpClient(`http://127.0.0.1:${port}`);
+  const pid = child.pid as number;
+  return {
+    async search<T>(request: estypes.SearchRequest): Promise<T> {
+      const r = await http.send<T>('POST', '/', null, JSON.stringify(request));
+      if (r.status !== 200) throw new Error(`the bare proxy answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+      return r.body;
+    },
+    cpuMs: () => cpuOfPid(pid),
+    async close() {
+      http.close();
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
+
+export const BARE_PROXY_NOTE =
+  'a bare Node HTTP server in a process of its own sending the identical raw request with the official client and answering ' +
+  "Elasticsearch's answer as it is: the least any HTTP service in front of Elasticsearch adds on this machine (no target)";
+
+/** The p50 and p99 rows of queries sent through the bare proxy, against the raw side of the same run. */
+export function bareProxyRows(key: string, title: string, proxy: LatencyStats, raw: LatencyStats, details: Row['details']): Row[] {
+  return [
+    row({
+      scenario: 5,
+      key: `${key}.proxy.p50`,
+      title,
+      via: 'proxy',
+      unit: 'ms p50',
+      service: proxy.p50Ms,
+      baseline: raw.p50Ms,
+      note: BARE_PROXY_NOTE,
+      details,
+    }),
+    row({ scenario: 5, key: `${key}.proxy.p99`, title, via: 'proxy', unit: 'ms p99', service: proxy.p99Ms, baseline: raw.p99Ms }),
+  ];
+}
