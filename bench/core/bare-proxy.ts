@@ -7,22 +7,26 @@ import { cpuOfPid, sleep, type LatencyStats } from './measure';
 import type { Row } from './types';
 
 /**
- * The least any HTTP service in front of Elasticsearch can add to a query on this machine: a Node process of its own
- * with nothing but `node:http` and the official client, which sends the search request it is given (the request
- * body, as JSON) and answers Elasticsearch's answer as it is. No routing, authentication, validation, logging or
- * mapping. Search and analytics over HTTP are compared with it in the same run, so the report shows how much of the
- * service's distance to raw Elasticsearch is the extra process hop itself (two processes more on the critical path,
- * on the cores Elasticsearch and the clients share) and how much is the service's own work.
+ * The least any HTTP service in front of Elasticsearch can add on this machine: a Node process of its own with nothing
+ * but `node:http` and the official client, which sends the request it is given (`POST /search`, `/create` or `/bulk`,
+ * the client's parameters as JSON) and answers Elasticsearch's answer (a search's as it is; for writes whether they
+ * were stored). No routing, authentication, validation, logging or mapping. The service's HTTP rows are compared with
+ * it in the same run, so the report shows how much of the service's distance to raw Elasticsearch is the extra process
+ * hop itself (a process more on the critical path, on the cores Elasticsearch and the clients share) and how much is
+ * the service's own work.
  */
 const SERVER = `
 const { Client } = require('@elastic/elasticsearch');
 const es = new Client({ node: process.env.ES_NODE, requestTimeout: 120000 });
+// What an HTTP service would answer for a write: whether it was stored, not Elasticsearch's per-item report.
+const answers = { search: (r) => r, create: (r) => ({ result: r.result }), bulk: (r) => ({ errors: r.errors, items: r.errors ? r.items : [] }) };
 const server = require('node:http').createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    es.search(JSON.parse(Buffer.concat(chunks).toString('utf8'))).then(
-      (answer) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(answer)); },
+    const api = req.url.slice(1);
+    es[api](JSON.parse(Buffer.concat(chunks).toString('utf8'))).then(
+      (answer) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(answers[api](answer))); },
       (error) => { res.statusCode = 502; res.end(JSON.stringify({ error: String(error) })); },
     );
   });
@@ -33,6 +37,8 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
 
 export interface BareProxy {
   search<T = unknown>(request: estypes.SearchRequest): Promise<T>;
+  create(request: estypes.CreateRequest): Promise<void>;
+  bulk(request: estypes.BulkRequest): Promise<void>;
   /** CPU time the proxy process has used, in ms. */
   cpuMs(): number | null;
   close(): Promise<void>;
@@ -57,11 +63,20 @@ export async function startBareProxy(esNode: string): Promise<BareProxy> {
   });
   const http = new HttpClient(`http://127.0.0.1:${port}`);
   const pid = child.pid as number;
+  const call = async <T>(api: 'search' | 'create' | 'bulk', request: object): Promise<T> => {
+    const r = await http.send<T>('POST', `/${api}`, null, JSON.stringify(request));
+    if (r.status !== 200) throw new Error(`the bare proxy answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
+    return r.body;
+  };
   return {
-    async search<T>(request: estypes.SearchRequest): Promise<T> {
-      const r = await http.send<T>('POST', '/', null, JSON.stringify(request));
-      if (r.status !== 200) throw new Error(`the bare proxy answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
-      return r.body;
+    search: <T>(request: estypes.SearchRequest) => call<T>('search', request),
+    async create(request) {
+      const r = await call<{ result?: string }>('create', request);
+      if (r.result !== 'created') throw new Error(`the bare proxy's create answered ${JSON.stringify(r).slice(0, 300)}`);
+    },
+    async bulk(request) {
+      const r = await call<{ errors: boolean; items: unknown[] }>('bulk', request);
+      if (r.errors) throw new Error(`the bare proxy's bulk failed: ${JSON.stringify(r.items).slice(0, 300)}`);
     },
     cpuMs: () => cpuOfPid(pid),
     async close() {

@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { BARE_PROXY_NOTE, startBareProxy, type BareProxy } from '../core/bare-proxy';
 import { httpFor, fmtRate, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { cpuSnapshot, CpuTally } from '../core/cpu';
 import { assertBulkOk } from '../core/elasticsearch';
@@ -16,7 +17,7 @@ import { SEED_EVENTS_MAPPING } from './storage';
  * how much the store writes per event beyond the envelope, which the `raw` side (the store's own search document)
  * hides.
  */
-type Side = 'raw' | 'seed' | 'library' | 'http';
+type Side = 'raw' | 'seed' | 'library' | 'http' | 'proxy';
 
 interface AppendShape {
   scenario: number;
@@ -86,11 +87,31 @@ export const appendBody = (s: GeneratedStream, expectedVersion: number | 'no_str
 
 /** The same appends three ways: raw Elasticsearch writes of the same documents, the library, and the HTTP API. */
 async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]> {
+  const proxy = httpFor(ctx, ROUTES.append).service ? await startBareProxy(ctx.esNode) : null;
+  try {
+    return await measureAppends(ctx, shape, proxy);
+  } finally {
+    await proxy?.close();
+  }
+}
+
+async function measureAppends(ctx: BenchContext, shape: AppendShape, proxy: BareProxy | null): Promise<Row[]> {
   const { gen, store } = ctx;
   const http = httpFor(ctx, ROUTES.append);
-  const sides: Side[] = ['raw', ...(shape.seed ? (['seed'] as Side[]) : []), 'library', ...(http.service ? (['http'] as Side[]) : [])];
-  const tally: Record<Side, Tally> = { raw: new Tally(), seed: new Tally(), library: new Tally(), http: new Tally() };
-  const cpu: Record<Side, CpuTally> = { raw: new CpuTally(), seed: new CpuTally(), library: new CpuTally(), http: new CpuTally() };
+  const sides: Side[] = [
+    'raw',
+    ...(shape.seed ? (['seed'] as Side[]) : []),
+    'library',
+    ...(http.service && proxy ? (['http', 'proxy'] as Side[]) : []),
+  ];
+  const tally: Record<Side, Tally> = { raw: new Tally(), seed: new Tally(), library: new Tally(), http: new Tally(), proxy: new Tally() };
+  const cpu: Record<Side, CpuTally> = {
+    raw: new CpuTally(),
+    seed: new CpuTally(),
+    library: new CpuTally(),
+    http: new CpuTally(),
+    proxy: new CpuTally(),
+  };
   const seedIndex = `${ctx.prefix}-seed-appends`; // not scenario 8's `-seed-events`
   if (shape.seed) await createSeedIndex(ctx, seedIndex);
 
@@ -100,10 +121,19 @@ async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]>
     const httpStreams = http.service
       ? Array.from({ length: count }, (_, i) => gen.stream(`${shape.key}${label}h-${i}`, shape.eventsPerAppend))
       : [];
-    const envelopes = streams.map((s) => gen.envelopes(s, 0, s.events.length, (rawPosition += s.events.length)));
-    const rawDocs = envelopes.map((es) =>
-      es.map((e) => ({ id: eventDocumentId(e.aggregateId, e.version), doc: searchDocument(e, SEARCH_FIELDS) })),
-    );
+    const envelopesOf = (of: GeneratedStream[]) => of.map((s) => gen.envelopes(s, 0, s.events.length, (rawPosition += s.events.length)));
+    const docsOf = (envs: ReturnType<typeof envelopesOf>) =>
+      envs.map((es) => es.map((e) => ({ id: eventDocumentId(e.aggregateId, e.version), doc: searchDocument(e, SEARCH_FIELDS) })));
+    const envelopes = envelopesOf(streams);
+    const rawDocs = docsOf(envelopes);
+    // The bare proxy writes the raw side's kind of documents, its own (a `create` of the raw side's ids would fail).
+    const proxyDocs = proxy
+      ? docsOf(envelopesOf(Array.from({ length: count }, (_, i) => gen.stream(`${shape.key}${label}p-${i}`, shape.eventsPerAppend))))
+      : [];
+    const proxyOps =
+      shape.raw === 'bulk'
+        ? proxyDocs.map((docs) => docs.flatMap(({ id, doc }) => [{ create: { _index: ctx.rawIndex, _id: id } }, doc]))
+        : [];
     const seedOps = shape.seed ? envelopes.map((es) => es.flatMap((e) => [{ create: { _index: seedIndex, _id: e.eventId } }, e])) : [];
     const bulkOps =
       shape.raw === 'bulk'
@@ -116,6 +146,10 @@ async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]>
           if (shape.raw === 'bulk')
             assertBulkOk(await ctx.rawClient.bulk({ operations: bulkOps[i] as estypes.BulkRequest['operations'] }), 'raw bulk');
           else await ctx.rawClient.create({ index: ctx.rawIndex, id: rawDocs[i][0].id, document: rawDocs[i][0].doc });
+        } else if (side === 'proxy') {
+          const p = proxy as BareProxy;
+          if (shape.raw === 'bulk') await p.bulk({ operations: proxyOps[i] as estypes.BulkRequest['operations'] });
+          else await p.create({ index: ctx.rawIndex, id: proxyDocs[i][0].id, document: proxyDocs[i][0].doc });
         } else if (side === 'seed') {
           await seedBulk(ctx, seedOps[i] as estypes.BulkRequest['operations']);
         } else if (side === 'library') {
@@ -130,7 +164,7 @@ async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]>
         }
       };
       if (measured) {
-        ctx.benchMemory.phase(side === 'seed' ? 'raw' : side);
+        ctx.benchMemory.phase(side === 'seed' || side === 'proxy' ? 'raw' : side);
         if (side === 'http') ctx.serviceMemory?.phase('http');
       }
       const before = await cpuSnapshot(ctx.storeClient, ctx.service);
@@ -198,6 +232,21 @@ async function runAppends(ctx: BenchContext, shape: AppendShape): Promise<Row[]>
       target: { op: '>=' as const, value: shape.httpTarget ?? shape.target },
       ...(http.service ? { details: details('http') } : { note: `not available: ${http.missing}` }),
     }),
+    ...(http.service && proxy
+      ? [
+          row({
+            scenario: shape.scenario,
+            key: `${shape.scenario}.proxy`,
+            title: shape.title,
+            via: 'proxy',
+            unit,
+            service: tally.proxy.rate,
+            baseline: tally.raw.rate,
+            note: BARE_PROXY_NOTE.replace('the identical raw request', "the raw side's writes (its own documents)"),
+            details: details('proxy'),
+          }),
+        ]
+      : []),
     ...(shape.seed
       ? [
           row({
