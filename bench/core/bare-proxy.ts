@@ -27,7 +27,7 @@ const server = require('node:http').createServer((req, res) => {
     const api = req.url.slice(1);
     es[api](JSON.parse(Buffer.concat(chunks).toString('utf8'))).then(
       (answer) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(answers[api](answer))); },
-      (error) => { res.statusCode = 502; res.end(JSON.stringify({ error: String(error) })); },
+      (error) => { res.statusCode = error.meta?.statusCode === 409 ? 409 : 502; res.end(JSON.stringify({ error: String(error) })); },
     );
   });
 });
@@ -37,7 +37,8 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
 
 export interface BareProxy {
   search<T = unknown>(request: estypes.SearchRequest): Promise<T>;
-  create(request: estypes.CreateRequest): Promise<void>;
+  /** `conflict` when the document exists (Elasticsearch answered 409). */
+  create(request: estypes.CreateRequest): Promise<'created' | 'conflict'>;
   bulk(request: estypes.BulkRequest): Promise<void>;
   /** CPU time the proxy process has used, in ms. */
   cpuMs(): number | null;
@@ -63,16 +64,19 @@ export async function startBareProxy(esNode: string): Promise<BareProxy> {
   });
   const http = new HttpClient(`http://127.0.0.1:${port}`);
   const pid = child.pid as number;
-  const call = async <T>(api: 'search' | 'create' | 'bulk', request: object): Promise<T> => {
+  const call = async <T>(api: 'search' | 'create' | 'bulk', request: object, conflict?: T): Promise<T> => {
     const r = await http.send<T>('POST', `/${api}`, null, JSON.stringify(request));
+    if (r.status === 409 && conflict !== undefined) return conflict;
     if (r.status !== 200) throw new Error(`the bare proxy answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
     return r.body;
   };
   return {
     search: <T>(request: estypes.SearchRequest) => call<T>('search', request),
     async create(request) {
-      const r = await call<{ result?: string }>('create', request);
+      const r = await call<{ result?: string }>('create', request, { result: 'conflict' });
+      if (r.result === 'conflict') return 'conflict';
       if (r.result !== 'created') throw new Error(`the bare proxy's create answered ${JSON.stringify(r).slice(0, 300)}`);
+      return 'created';
     },
     async bulk(request) {
       const r = await call<{ errors: boolean; items: unknown[] }>('bulk', request);

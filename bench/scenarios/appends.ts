@@ -149,7 +149,8 @@ async function measureAppends(ctx: BenchContext, shape: AppendShape, proxy: Bare
         } else if (side === 'proxy') {
           const p = proxy as BareProxy;
           if (shape.raw === 'bulk') await p.bulk({ operations: proxyOps[i] as estypes.BulkRequest['operations'] });
-          else await p.create({ index: ctx.rawIndex, id: proxyDocs[i][0].id, document: proxyDocs[i][0].doc });
+          else if ((await p.create({ index: ctx.rawIndex, id: proxyDocs[i][0].id, document: proxyDocs[i][0].doc })) !== 'created')
+            throw new Error('the bare proxy found a document it was to create');
         } else if (side === 'seed') {
           await seedBulk(ctx, seedOps[i] as estypes.BulkRequest['operations']);
         } else if (side === 'library') {

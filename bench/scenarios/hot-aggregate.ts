@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WrongExpectedVersionError, type EventStore, type NewEvent } from '@gyroscops/event-store';
 import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
+import { BARE_PROXY_NOTE, startBareProxy, type BareProxy } from '../core/bare-proxy';
 import { fmtRate, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { makeClient } from '../core/elasticsearch';
 import type { GeneratedStream } from '../core/generator';
@@ -9,7 +10,7 @@ import { now, Tally } from '../core/measure';
 import { eventDocumentId, searchDocument } from '../core/raw-documents';
 import { ROUTES, type ServiceHandle } from '../core/service';
 
-type Side = 'raw' | 'library' | 'library-2' | 'http';
+type Side = 'raw' | 'library' | 'library-2' | 'http' | 'proxy';
 
 interface Outcome {
   successes: number;
@@ -58,7 +59,8 @@ export const hotAggregate: Scenario = {
     const secondClient = makeClient(ctx.esNode);
     const second = new ElasticsearchEventStore({ client: secondClient, indexPrefix: ctx.prefix, searchFields: SEARCH_FIELDS });
     await second.setup();
-    const sides: Side[] = ['raw', 'library', 'library-2', ...(http.service ? (['http'] as Side[]) : [])];
+    const proxy: BareProxy | null = http.service ? await startBareProxy(ctx.esNode) : null;
+    const sides: Side[] = ['raw', 'library', 'library-2', ...(http.service && proxy ? (['http', 'proxy'] as Side[]) : [])];
     const tally = new Map<Side, Tally & { conflicts: number }>(sides.map((s) => [s, Object.assign(new Tally(), { conflicts: 0 })]));
     const template = gen.stream('hot-template', 64);
     const nextEvent = (i: number): NewEvent => ({ ...template.events[i % template.events.length], eventId: randomUUID() });
@@ -69,7 +71,7 @@ export const hotAggregate: Scenario = {
           const s: GeneratedStream = { ...gen.stream(`hot-${side}-${r}`, 1, 'Payment') };
           let sent = 0;
           let outcome: Outcome;
-          if (side === 'raw') {
+          if (side === 'raw' || side === 'proxy') {
             const first = gen.envelopes(s, 0, 1, 1)[0];
             await ctx.rawClient.create({
               index: ctx.rawIndex,
@@ -91,8 +93,14 @@ export const hotAggregate: Scenario = {
                 },
                 SEARCH_FIELDS,
               );
+              const create = { index: ctx.rawIndex, id: eventDocumentId(s.aggregateId, known + 1), document: doc };
+              // Through the bare proxy: the same create, one HTTP hop more (its answer says created or conflict).
+              if (side === 'proxy')
+                return (await (proxy as BareProxy).create(create)) === 'created'
+                  ? { ok: true, version: known + 1 }
+                  : { ok: false, known: known + 1 };
               try {
-                await ctx.rawClient.create({ index: ctx.rawIndex, id: eventDocumentId(s.aggregateId, known + 1), document: doc });
+                await ctx.rawClient.create(create);
                 return { ok: true, version: known + 1 };
               } catch (err) {
                 if (statusOf(err) !== 409) throw err;
@@ -154,13 +162,14 @@ export const hotAggregate: Scenario = {
         }
       }
     } finally {
+      await proxy?.close();
       await second.close();
       await secondClient.close();
     }
 
     const raw = tally.get('raw') as Tally & { conflicts: number };
     const conflictRate = (t: Tally & { conflicts: number }) => t.conflicts / (t.conflicts + t.work);
-    const make = (side: Side, key: string, title: string, via: 'library' | 'http', note?: string, target?: number) => {
+    const make = (side: Side, key: string, title: string, via: 'library' | 'http' | 'proxy', note?: string, target?: number) => {
       const t = tally.get(side);
       return row({
         scenario: 3,
@@ -189,6 +198,17 @@ export const hotAggregate: Scenario = {
         http.service ? undefined : `not available: ${http.missing}`,
         0.4,
       ),
+      ...(proxy
+        ? [
+            make(
+              'proxy',
+              '3.proxy',
+              `Hot aggregate, ${clients} clients, raw CAS creates through the bare proxy`,
+              'proxy',
+              BARE_PROXY_NOTE.replace('the identical raw request', "the raw side's compare-and-set creates"),
+            ),
+          ]
+        : []),
     ];
   },
 };
