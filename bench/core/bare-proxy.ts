@@ -93,9 +93,10 @@ export async function startBareProxy(esNode: string): Promise<BareProxy> {
   };
 }
 
-export const BARE_PROXY_NOTE =
-  'a bare Node HTTP server in a process of its own sending the identical raw request with the official client and answering ' +
-  "Elasticsearch's answer as it is: the least any HTTP service in front of Elasticsearch adds on this machine (no target)";
+/** The note of a bare-proxy row: what it sent, and what it answered. */
+export const bareProxyNote = (sent: string, answered: string): string =>
+  `a bare Node HTTP server in a process of its own sending ${sent} with the official client and answering ${answered}: ` +
+  'the least any HTTP service in front of Elasticsearch adds on this machine (no target)';
 
 /** The p50 and p99 rows of queries sent through the bare proxy, against the raw side of the same run. */
 export function bareProxyRows(key: string, title: string, proxy: LatencyStats, raw: LatencyStats, details: Row['details']): Row[] {
@@ -108,7 +109,7 @@ export function bareProxyRows(key: string, title: string, proxy: LatencyStats, r
       unit: 'ms p50',
       service: proxy.p50Ms,
       baseline: raw.p50Ms,
-      note: BARE_PROXY_NOTE,
+      note: bareProxyNote('the identical raw request', "Elasticsearch's answer as it is"),
       details,
     }),
     row({ scenario: 5, key: `${key}.proxy.p99`, title, via: 'proxy', unit: 'ms p99', service: proxy.p99Ms, baseline: raw.p99Ms }),

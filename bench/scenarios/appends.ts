@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { BARE_PROXY_NOTE, startBareProxy, type BareProxy } from '../core/bare-proxy';
+import { bareProxyNote, startBareProxy, type BareProxy } from '../core/bare-proxy';
 import { httpFor, fmtRate, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { cpuSnapshot, CpuTally } from '../core/cpu';
 import { assertBulkOk } from '../core/elasticsearch';
@@ -243,7 +243,7 @@ async function measureAppends(ctx: BenchContext, shape: AppendShape, proxy: Bare
             unit,
             service: tally.proxy.rate,
             baseline: tally.raw.rate,
-            note: BARE_PROXY_NOTE.replace('the identical raw request', "the raw side's writes (its own documents)"),
+            note: bareProxyNote("the raw side's writes (its own documents)", 'whether they were stored'),
             details: details('proxy'),
           }),
         ]

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WrongExpectedVersionError, type EventStore, type NewEvent } from '@gyroscops/event-store';
 import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { SEARCH_FIELDS } from '../../src/search-fields';
-import { BARE_PROXY_NOTE, startBareProxy, type BareProxy } from '../core/bare-proxy';
+import { bareProxyNote, startBareProxy, type BareProxy } from '../core/bare-proxy';
 import { fmtRate, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
 import { makeClient } from '../core/elasticsearch';
 import type { GeneratedStream } from '../core/generator';
@@ -205,7 +205,7 @@ export const hotAggregate: Scenario = {
               '3.proxy',
               `Hot aggregate, ${clients} clients, raw CAS creates through the bare proxy`,
               'proxy',
-              BARE_PROXY_NOTE.replace('the identical raw request', "the raw side's compare-and-set creates"),
+              bareProxyNote("the raw side's compare-and-set creates", 'created or conflict'),
             ),
           ]
         : []),
