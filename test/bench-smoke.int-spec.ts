@@ -58,6 +58,14 @@ describe('the benchmark suite at smoke scale', () => {
     }
   });
 
+  it('measures the floor of the HTTP rows: the raw requests through a bare Node proxy, without a target', () => {
+    for (const key of ['1.proxy', '2.proxy', '3.proxy', '5.search.proxy.p50', '5.statistics.proxy.p50', '5.trends.proxy.p50']) {
+      const r = result.rows.find((x) => x.key === key);
+      expect(r).toMatchObject({ status: 'measured', via: 'proxy', target: null });
+      expect(r?.ratio).toBeGreaterThan(0);
+    }
+  });
+
   it('measures delivery of the log to another service over HTTP: latency over SSE, rates against readAll', () => {
     for (const key of ['9.sse.p50', '9.sse.p99', '9.log-pages', '9.log-stream']) {
       const r = result.rows.find((x) => x.key === key);
