@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { estypes } from '@elastic/elasticsearch';
-import { row } from './context';
 import { REPO_ROOT } from './elasticsearch';
 import { HttpClient } from './http-client';
-import { cpuOfPid, sleep, type LatencyStats } from './measure';
-import type { Row } from './types';
+import { cpuOfPid, sleep } from './measure';
 
 /**
  * The least any HTTP service in front of Elasticsearch can add on this machine: a Node process of its own with nothing
@@ -97,21 +95,3 @@ export async function startBareProxy(esNode: string): Promise<BareProxy> {
 export const bareProxyNote = (sent: string, answered: string): string =>
   `a bare Node HTTP server in a process of its own sending ${sent} with the official client and answering ${answered}: ` +
   'the least any HTTP service in front of Elasticsearch adds on this machine (no target)';
-
-/** The p50 and p99 rows of queries sent through the bare proxy, against the raw side of the same run. */
-export function bareProxyRows(key: string, title: string, proxy: LatencyStats, raw: LatencyStats, details: Row['details']): Row[] {
-  return [
-    row({
-      scenario: 5,
-      key: `${key}.proxy.p50`,
-      title,
-      via: 'proxy',
-      unit: 'ms p50',
-      service: proxy.p50Ms,
-      baseline: raw.p50Ms,
-      note: bareProxyNote('the identical raw request', "Elasticsearch's answer as it is"),
-      details,
-    }),
-    row({ scenario: 5, key: `${key}.proxy.p99`, title, via: 'proxy', unit: 'ms p99', service: proxy.p99Ms, baseline: raw.p99Ms }),
-  ];
-}

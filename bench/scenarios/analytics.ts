@@ -2,16 +2,16 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { ReadScope } from '@gyroscops/event-store';
 import { ElasticsearchAnalyticsReader } from '../../src/modules/analytics/infrastructure/es-analytics.adapter';
 import { COMPOSITE_PAGE_SIZE, statisticsRequest, trendsRequest } from '../../src/modules/analytics/infrastructure/es-analytics.requests';
-import { fmtMs, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
-import { bareProxyRows, startBareProxy, type BareProxy } from '../core/bare-proxy';
-import { latencyStats, now } from '../core/measure';
-import { ServiceCpu, type ServiceHandle } from '../core/service';
+import { httpFor, type BenchContext, type Scenario } from '../core/context';
+import { startBareProxy, type BareProxy } from '../core/bare-proxy';
+import { queryRows, timeQuerySides, type QuerySide } from '../core/query-sides';
+import type { ServiceHandle } from '../core/service';
 import type { Row } from '../core/types';
 import { ensureDataset } from './dataset';
 import { querySpecs } from './search';
 
 type Kind = 'statistics' | 'trends';
-type Side = 'raw' | 'library' | 'http' | 'proxy';
+type Side = QuerySide;
 
 const ROUTE: Record<Kind, string> = { statistics: 'get /v1/analytics/events/statistics', trends: 'get /v1/analytics/events/trends' };
 const TIME_ZONE = 'UTC';
@@ -116,73 +116,20 @@ async function measure(
       if (totals.some((t) => t !== totals[0]))
         throw new Error(`${kind}: the sides disagree (${sides.map((s, i) => `${s} ${totals[i]}`).join(', ')})`);
     }
-    const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
-    const serviceCpu = new ServiceCpu(ctx.service);
-    const proxyCpu = new ServiceCpu(proxy);
-    for (let i = 0; i < iterations; i++) {
-      const spec = specs[i % specs.length];
-      for (const side of rotated(sides, i)) {
-        const cpu = side === 'http' ? serviceCpu : side === 'proxy' ? proxyCpu : null;
-        const cpu0 = cpu ? cpu.start() : null;
-        const t0 = now();
-        await once(side, spec);
-        samples.get(side)?.push(now() - t0);
-        if (cpu && cpu0 !== null) cpu.stop(cpu0);
-      }
-    }
-    const st = (s: Side) => latencyStats(samples.get(s) ?? []);
-    ctx.progress.step(
-      5,
-      `${kind}: ${sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ')}${serviceCpu.describe()}`,
-    );
+    const timings = await timeQuerySides(sides, specs, iterations, once, { service: ctx.service, proxy });
+    const st = (s: Side) => timings.stats(s);
+    ctx.progress.step(5, `${kind}: ${timings.describe()}`);
     const title = `Analytics: event ${kind} over ${totalEvents.toLocaleString('en-US')} events`;
     const target = { op: '<=' as const, value: 1.3 };
-    for (const via of ['library', 'http'] as const) {
-      const have = via === 'library' || http.service !== null;
-      const note = have ? undefined : `not available: ${http.missing}`;
-      const details = have
-        ? {
-            queries: st(via).count,
-            meanMs: st(via).meanMs,
-            rawMeanMs: st('raw').meanMs,
-            ...(via === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
-          }
-        : undefined;
-      rows.push(
-        row({
-          scenario: 5,
-          key: `5.${kind}.${via}.p50`,
-          title,
-          via,
-          unit: 'ms p50',
-          service: have ? st(via).p50Ms : null,
-          baseline: st('raw').p50Ms,
-          target,
-          note,
-          details,
-        }),
-        row({
-          scenario: 5,
-          key: `5.${kind}.${via}.p99`,
-          title,
-          via,
-          unit: 'ms p99',
-          service: have ? st(via).p99Ms : null,
-          baseline: st('raw').p99Ms,
-          target,
-          note,
-        }),
-      );
-    }
-    if (sides.includes('proxy')) {
-      const details = {
-        queries: st('proxy').count,
-        meanMs: st('proxy').meanMs,
-        rawMeanMs: st('raw').meanMs,
-        proxyCpuMsPerRequest: proxyCpu.perRequestMs(),
-      };
-      rows.push(...bareProxyRows(`5.${kind}`, title, st('proxy'), st('raw'), details));
-    }
+    const details = (s: Side) => ({
+      queries: st(s).count,
+      meanMs: st(s).meanMs,
+      rawMeanMs: st('raw').meanMs,
+      ...(s === 'http' || s === 'proxy'
+        ? { [s === 'http' ? 'serviceCpuMsPerRequest' : 'proxyCpuMsPerRequest']: timings.cpuPerRequestMs(s) }
+        : {}),
+    });
+    rows.push(...queryRows({ key: `5.${kind}`, title, sides, timings, http, target, details }));
   }
   return rows;
 }

@@ -1,12 +1,12 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { MAX_PAGE_SIZE, type EventQuery, type ReadScope } from '@gyroscops/event-store';
 import { eventFilters } from '@gyroscops/event-store/elasticsearch';
-import { fmtMs, fmtRate, httpFor, rotated, row, type BenchContext, type Scenario } from '../core/context';
+import { fmtRate, httpFor, type BenchContext, type Scenario } from '../core/context';
 import { SEARCH_WORDS } from '../core/generator';
-import { bareProxyRows, startBareProxy, type BareProxy } from '../core/bare-proxy';
-import { latencyStats, now } from '../core/measure';
+import { startBareProxy, type BareProxy } from '../core/bare-proxy';
+import { queryRows, timeQuerySides, type QuerySide } from '../core/query-sides';
 import { Rng } from '../core/random';
-import { ROUTES, ServiceCpu, type ServiceHandle } from '../core/service';
+import { ROUTES, type ServiceHandle } from '../core/service';
 import type { Row } from '../core/types';
 import { ensureDataset } from './dataset';
 
@@ -78,7 +78,7 @@ export function searchPath(q: EventQuery): string {
   return `/v1/events?${p.toString()}`;
 }
 
-type Side = 'raw' | 'library' | 'http' | 'proxy';
+type Side = QuerySide;
 
 export const search: Scenario = {
   scenario: 5,
@@ -150,23 +150,9 @@ async function measure(
     `${specs.length} queries checked alike on all sides over ${fmtRate(dataset.totalEvents)} events (mean ${fmtRate(hits / specs.length)} matches each)`,
   );
 
-  const samples = new Map<Side, number[]>(sides.map((s) => [s, []]));
-  const serviceCpu = new ServiceCpu(ctx.service);
-  const proxyCpu = new ServiceCpu(proxy);
-  const { iterations } = ctx.sizes.search;
-  for (let i = 0; i < iterations; i++) {
-    const spec = specs[i % specs.length];
-    for (const side of rotated(sides, i)) {
-      const cpu = side === 'http' ? serviceCpu : side === 'proxy' ? proxyCpu : null;
-      const cpu0 = cpu ? cpu.start() : null;
-      const t0 = now();
-      await once(side, spec);
-      samples.get(side)?.push(now() - t0);
-      if (cpu && cpu0 !== null) cpu.stop(cpu0);
-    }
-  }
-  const st = (s: Side) => latencyStats(samples.get(s) ?? []);
-  ctx.progress.step(5, sides.map((s) => `${s} p50 ${fmtMs(st(s).p50Ms)} p99 ${fmtMs(st(s).p99Ms)}`).join(', ') + serviceCpu.describe());
+  const timings = await timeQuerySides(sides, specs, ctx.sizes.search.iterations, once, { service: ctx.service, proxy });
+  const st = (s: Side) => timings.stats(s);
+  ctx.progress.step(5, timings.describe());
 
   const quick = ctx.scale !== 'full' ? ` (${ctx.scale} mode: ${fmtRate(dataset.totalEvents)} events, not 1,000,000)` : '';
   const title = `Search, free text + filters, over ${fmtRate(dataset.totalEvents)} events${quick}`;
@@ -178,39 +164,10 @@ async function measure(
     p90Ms: st(s).p90Ms,
     rawP90Ms: st('raw').p90Ms,
     eventsInIndex: dataset.totalEvents,
-    ...(s === 'http' ? { serviceCpuMsPerRequest: serviceCpu.perRequestMs() } : {}),
-    ...(s === 'proxy' ? { proxyCpuMsPerRequest: proxyCpu.perRequestMs() } : {}),
+    ...(s === 'http' ? { serviceCpuMsPerRequest: timings.cpuPerRequestMs('http') } : {}),
+    ...(s === 'proxy' ? { proxyCpuMsPerRequest: timings.cpuPerRequestMs('proxy') } : {}),
   });
   const rows: Row[] = [...dataset.rows];
-  for (const via of ['library', 'http'] as const) {
-    const have = via === 'library' || http.service !== null;
-    const note = have ? undefined : `not available: ${http.missing}`;
-    rows.push(
-      row({
-        scenario: 5,
-        key: `5.search.${via}.p50`,
-        title,
-        via,
-        unit: 'ms p50',
-        service: have ? st(via).p50Ms : null,
-        baseline: st('raw').p50Ms,
-        target,
-        note,
-        details: have ? details(via) : undefined,
-      }),
-      row({
-        scenario: 5,
-        key: `5.search.${via}.p99`,
-        title,
-        via,
-        unit: 'ms p99',
-        service: have ? st(via).p99Ms : null,
-        baseline: st('raw').p99Ms,
-        target,
-        note,
-      }),
-    );
-  }
-  if (sides.includes('proxy')) rows.push(...bareProxyRows('5.search', title, st('proxy'), st('raw'), details('proxy')));
+  rows.push(...queryRows({ key: '5.search', title, sides, timings, http, target, details }));
   return rows;
 }
