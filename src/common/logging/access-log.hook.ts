@@ -40,7 +40,20 @@ class LazyRequestStore {
   }
 }
 
-const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** pino-http options this hook does not implement (none is set by loggerParams): refused rather than ignored. */
+const UNSUPPORTED = [
+  'customProps',
+  'customAttributeKeys',
+  'customSuccessMessage',
+  'customErrorMessage',
+  'customReceivedMessage',
+  'customReceivedObject',
+  'useLevel',
+  'quietResLogger',
+  'wrapSerializers',
+  'logger',
+  'stream',
+];
 
 /**
  * The access log and the request-bound logger, written with the settings nestjs-pino gives `pino-http` (the
@@ -77,19 +90,23 @@ export function accessLogger(params: Params): { logger: Logger; begin(req: Incom
     quietReqLogger: _quietReqLogger,
     ...loggerOptions
   } = given as AccessOptions & { quietReqLogger?: boolean };
+  const unsupported = UNSUPPORTED.filter((k) => k in given);
+  if (_quietReqLogger === false) unsupported.push('quietReqLogger: false');
+  if (unsupported.length > 0) throw new Error(`registerAccessLog: unsupported pino-http options: ${unsupported.join(', ')}`);
   const serializers = { ...(loggerOptions.serializers ?? {}) };
   // As pino-http wraps them: `req` and `res` serializers receive pino's mapped request and response.
   serializers.req = stdSerializers.wrapRequestSerializer(serializers.req ?? stdSerializers.req);
   serializers.res = stdSerializers.wrapResponseSerializer(serializers.res ?? stdSerializers.res);
   serializers.err = stdSerializers.wrapErrorSerializer(serializers.err ?? stdSerializers.err);
   const logger = stream ? pino({ ...loggerOptions, serializers }, stream) : pino({ ...loggerOptions, serializers });
+  const levels = new Set([...Object.keys(logger.levels.values), 'silent']);
   const ignore = typeof autoLogging === 'object' && autoLogging.ignore ? autoLogging.ignore : null;
   const logs = autoLogging !== false;
   let nextId = 0;
 
   const levelOf = (req: IncomingMessage, res: ServerResponse, err?: Error): Level => {
     const wanted = customLogLevel ? customLogLevel(req, res, err) : 'info';
-    return (typeof wanted === 'string' && LEVELS.has(wanted.trim()) ? wanted.trim() : 'info') as Level;
+    return (typeof wanted === 'string' && levels.has(wanted.trim()) ? wanted.trim() : 'info') as Level;
   };
 
   const finished = (req: RequestWithId, res: ServerResponse & { err?: Error }, start: number, err?: Error): void => {
@@ -113,7 +130,10 @@ export function accessLogger(params: Params): { logger: Logger; begin(req: Incom
     logger,
     begin(req: RequestWithId, res: ServerResponse) {
       req.id ??= genReqId ? genReqId(req, res) : (nextId = (nextId + 1) & 0x7fffffff);
-      if (logs && !(ignore && ignore(req))) {
+      if (logs) {
+        // Read now, as pino-http's child logger bindings did: the socket of a request its client gave up on no longer
+        // knows its peer (Node caches the address once read).
+        void req.socket?.remoteAddress;
         const start = Date.now();
         const done = (err?: Error): void => {
           res.removeListener('close', done);
@@ -121,8 +141,11 @@ export function accessLogger(params: Params): { logger: Logger; begin(req: Incom
           res.removeListener('error', done);
           finished(req, res, start, err);
         };
-        res.on('close', done);
-        res.on('finish', done);
+        // As pino-http: an error on the response is handled and logged even for a request not access-logged.
+        if (!(ignore && ignore(req))) {
+          res.on('close', done);
+          res.on('finish', done);
+        }
         res.on('error', done);
       }
       return req.id;
