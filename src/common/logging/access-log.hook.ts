@@ -75,23 +75,16 @@ export function registerAccessLog(fastify: FastifyInstance, params: Params): voi
 }
 
 /** What `registerAccessLog` does per request, apart from Fastify: `begin` when a request arrives. */
-export function accessLogger(params: Params): { logger: Logger; begin(req: IncomingMessage, res: ServerResponse): unknown } {
+function accessLogger(params: Params): { logger: Logger; begin(req: IncomingMessage, res: ServerResponse): unknown } {
   // The arguments nestjs-pino gives pino-http: `[options, stream]` or `options`.
   const [given, stream] = (Array.isArray(params.pinoHttp) ? params.pinoHttp : [params.pinoHttp ?? {}]) as [
     AccessOptions,
     DestinationStream?,
   ];
-  const {
-    genReqId,
-    customLogLevel,
-    customSuccessObject,
-    customErrorObject,
-    autoLogging,
-    quietReqLogger: _quietReqLogger,
-    ...loggerOptions
-  } = given as AccessOptions & { quietReqLogger?: boolean };
+  const { genReqId, customLogLevel, customSuccessObject, customErrorObject, autoLogging, quietReqLogger, ...loggerOptions } =
+    given as AccessOptions & { quietReqLogger?: boolean };
   const unsupported = UNSUPPORTED.filter((k) => k in given);
-  if (_quietReqLogger === false) unsupported.push('quietReqLogger: false');
+  if (quietReqLogger === false) unsupported.push('quietReqLogger: false');
   if (unsupported.length > 0) throw new Error(`registerAccessLog: unsupported pino-http options: ${unsupported.join(', ')}`);
   const serializers = { ...(loggerOptions.serializers ?? {}) };
   // As pino-http wraps them: `req` and `res` serializers receive pino's mapped request and response.
