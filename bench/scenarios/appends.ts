@@ -130,15 +130,12 @@ async function measureAppends(ctx: BenchContext, shape: AppendShape, proxy: Bare
     const proxyDocs = proxy
       ? docsOf(envelopesOf(Array.from({ length: count }, (_, i) => gen.stream(`${shape.key}${label}p-${i}`, shape.eventsPerAppend))))
       : [];
-    const proxyOps =
-      shape.raw === 'bulk'
-        ? proxyDocs.map((docs) => docs.flatMap(({ id, doc }) => [{ create: { _index: ctx.rawIndex, _id: id } }, doc]))
-        : [];
+    // One `_bulk` of creates per append, when the raw side writes that way.
+    const bulkOf = (docs: ReturnType<typeof docsOf>) =>
+      shape.raw === 'bulk' ? docs.map((d) => d.flatMap(({ id, doc }) => [{ create: { _index: ctx.rawIndex, _id: id } }, doc])) : [];
+    const proxyOps = bulkOf(proxyDocs);
     const seedOps = shape.seed ? envelopes.map((es) => es.flatMap((e) => [{ create: { _index: seedIndex, _id: e.eventId } }, e])) : [];
-    const bulkOps =
-      shape.raw === 'bulk'
-        ? rawDocs.map((docs) => docs.flatMap(({ id, doc }) => [{ create: { _index: ctx.rawIndex, _id: id } }, doc]))
-        : [];
+    const bulkOps = bulkOf(rawDocs);
     const bodies = httpStreams.map((s) => appendBody(s));
     for (const side of rotated(sides, r)) {
       const run = async (i: number): Promise<void> => {
