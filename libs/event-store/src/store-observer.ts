@@ -36,7 +36,8 @@ export type RetryReason =
   | 'event-id-taken'
   | 'commit-fenced'
   | 'counter-conflict'
-  | 'head-recheck';
+  | 'head-recheck'
+  | 'positions-needed';
 
 /** How an append's promise settled, from the error it was refused with. */
 export function appendOutcomeOf(error: unknown): AppendOutcome {

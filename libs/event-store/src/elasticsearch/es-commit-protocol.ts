@@ -27,6 +27,9 @@ import { timed } from '../store-observer';
 
 const deadlineOf = (works: { a: QueuedAppend }[]) => Math.max(0, ...works.map((w) => w.a.deadline));
 
+/** The position ranges of these appends, leaving out those given none (`Work.unpositioned`). */
+const positionedRanges = (works: Work[]): [number, number][] => works.filter((w) => !w.unpositioned).map((w) => [w.first, w.last]);
+
 /** One document the lease bulk writes for an append: its stream's head, or one of its client event ids. */
 interface LeaseSlot {
   w: LockingWork;
@@ -122,10 +125,12 @@ export class CommitProtocol {
   }
 
   private async runBounded({ appends: batch, offered, owed }: Part, deadline: number, releaseSlot: () => void): Promise<void> {
-    const total = batch.reduce((n, a) => n + a.events.length, 0);
+    // Appends this process expects to be answered without a write (`answerWithoutWrite`) get no positions: none to
+    // allocate, and none to fence when they are refused or found stored.
+    const total = batch.reduce((n, a) => n + (a.answerWithoutWrite ? 0 : a.events.length), 0);
     const clientIds = batch.flatMap((a) => a.events.map((e) => e.eventId?.toLowerCase()).filter((x): x is string => !!x));
     // Round trip 1: heads, where the client's event ids are, and positions, in parallel.
-    const allocation = timed(this.ctx.observer, 'allocate-positions', this.positions.allocate(total));
+    const allocation = total > 0 ? timed(this.ctx.observer, 'allocate-positions', this.positions.allocate(total)) : Promise.resolve(0);
     const works: Work[] = [];
     // Streams whose previous append's head this round took unfinalised (`owed`): this round's lease finalises it, or
     // the round must finalise it itself.
@@ -151,7 +156,12 @@ export class CommitProtocol {
       ]);
       let p = firstPosition;
       for (const a of batch) {
-        works.push({ a, first: p, last: p + a.events.length - 1, head: heads.get(a.aggregateId), handed: handedOver.has(a.aggregateId) });
+        const seen = { a, head: heads.get(a.aggregateId), handed: handedOver.has(a.aggregateId) };
+        if (a.answerWithoutWrite) {
+          works.push({ ...seen, first: 0, last: -1, unpositioned: true });
+          continue;
+        }
+        works.push({ ...seen, first: p, last: p + a.events.length - 1 });
         p += a.events.length;
       }
       const ids = await this.steps.settleReservations(found);
@@ -160,9 +170,8 @@ export class CommitProtocol {
       this.heads.settleOwed(owed, deadline);
       // Nothing was committed by this round (its commit round never started): fence every position it allocated so
       // no reader waits a gap timeout on them. Best effort; readers fence what this misses.
-      const first = await allocation.catch(() => null);
-      const ranges: [number, number][] =
-        works.length > 0 ? works.map((w) => [w.first, w.last]) : first !== null ? [[first, first + total - 1]] : [];
+      const first = total > 0 ? await allocation.catch(() => null) : null;
+      const ranges: [number, number][] = works.length > 0 ? positionedRanges(works) : first !== null ? [[first, first + total - 1]] : [];
       await cleanupWithin(deadline, () => this.log.tombstone(ranges, 'failed round')).catch(() => undefined);
       throw e;
     }
@@ -181,11 +190,8 @@ export class CommitProtocol {
     // CAS over a stale reservation), and fence off the positions nobody will use.
     const { ops, docs, slots } = this.leaseOps(decided.locking, ids, now, timestamp);
     const [results] = await Promise.all([
-      timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, ops, docs)),
-      this.log.tombstone(
-        decided.unused.map((w) => [w.first, w.last]),
-        'unused allocation',
-      ),
+      ops.length > 0 ? timed(this.ctx.observer, 'lock', bulkPairs(this.ctx.client, ops, docs)) : [],
+      this.log.tombstone(positionedRanges(decided.unused), 'unused allocation'),
       this.recovery.resolveAll(decided.toResolve.map((w) => ({ aggregateId: w.a.aggregateId, head: w.head as Head }))),
     ]);
     for (const w of decided.toResolve) this.hooks.retryLater(w.a, 5, 'pending-lease');
@@ -286,7 +292,7 @@ export class CommitProtocol {
    * reserved makes its reservation's `create` fail, and round 1 then judges it).
    */
   private claimable(a: QueuedAppend, head: Head | undefined): boolean {
-    if (a.readFirst || a.idsFound) return false;
+    if (a.readFirst || a.idsFound || a.answerWithoutWrite) return false;
     if (!head) return a.expectedVersion === 'no_stream' && !this.hooks.finalizedHead(a.aggregateId);
     const doc = head.doc;
     if (!doc || doc.pending || doc.lifecycle) return false;
@@ -332,7 +338,7 @@ export class CommitProtocol {
         unused.push(w);
         continue;
       }
-      if (doc && w.first <= (doc.lastPosition ?? 0)) {
+      if (!w.unpositioned && doc && w.first <= (doc.lastPosition ?? 0)) {
         // Positions taken before another writer committed to this stream at later ones: committing here would put
         // this stream's versions out of log order. Start again with fresh positions.
         this.hooks.retryLater(a, 0, 'positions-behind-stream');
@@ -347,6 +353,13 @@ export class CommitProtocol {
         );
         if (decision.kind === 'already-stored') {
           idempotent.push({ w, from: decision.fromVersion, to: decision.toVersion });
+          unused.push(w);
+          continue;
+        }
+        if (w.unpositioned) {
+          // Expected to be answered without a write, but it must be written: round again, with positions.
+          a.needsPositions = true;
+          this.hooks.retryLater(a, 0, 'positions-needed');
           unused.push(w);
           continue;
         }
@@ -515,10 +528,12 @@ export class CommitProtocol {
       commitDocs.push(commit);
     }
     const [commitResults] = await Promise.all([
-      timed(this.ctx.observer, 'commit', bulkPairs(this.ctx.client, commitOps, commitDocs)).catch((e: unknown) => {
-        this.ctx.logger?.warn(`commit bulk failed, settling each commit: ${(e as Error).message}`);
-        return locked.map(() => undefined);
-      }),
+      commitOps.length === 0
+        ? []
+        : timed(this.ctx.observer, 'commit', bulkPairs(this.ctx.client, commitOps, commitDocs)).catch((e: unknown) => {
+            this.ctx.logger?.warn(`commit bulk failed, settling each commit: ${(e as Error).message}`);
+            return locked.map(() => undefined);
+          }),
       this.log.tombstone(
         lost.map((w) => [w.first, w.last]),
         'lost stream lock',
@@ -546,15 +561,17 @@ export class CommitProtocol {
 
     // Round trip 4: the searchable event documents and the event-id index, derived from the commit.
     const [derivedOk] = await Promise.all([
-      timed(
-        this.ctx.observer,
-        'derive',
-        writeDerived(
-          this.ctx,
-          committed.map((w) => w.envelopes),
-          false,
-        ),
-      ),
+      committed.length === 0
+        ? []
+        : timed(
+            this.ctx.observer,
+            'derive',
+            writeDerived(
+              this.ctx,
+              committed.map((w) => w.envelopes),
+              false,
+            ),
+          ),
       cleanupWithin(deadlineOf(aborted), () => this.steps.abortLocks(aborted, false)),
     ]);
     for (const w of aborted) this.hooks.retryLater(w.a, 1, 'commit-fenced');

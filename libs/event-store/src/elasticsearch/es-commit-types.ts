@@ -27,6 +27,15 @@ export interface QueuedAppend {
    * have moved past since: its stream's head is read from Elasticsearch from now on, and only that read may refuse it.
    */
   readHead?: boolean;
+  /**
+   * Set for each round by the group committer: this process expects the round to answer it without writing anything
+   * (appended as a new stream to a stream it knows exists; client event ids found stored, most likely an idempotent
+   * retry), so no positions are allocated for it. A round that finds it must be written after all sends it round again
+   * with `needsPositions`.
+   */
+  answerWithoutWrite?: boolean;
+  /** A round found it must be written: it gets positions from now on (`answerWithoutWrite` is never set again). */
+  needsPositions?: boolean;
   resolve(r: AppendResult): void;
   reject(e: unknown): void;
 }
@@ -39,6 +48,8 @@ export interface Work {
   head?: Head;
   /** The head was handed over in this process, not read in this round: it may not refuse the append. */
   handed?: boolean;
+  /** No positions were allocated to it (`QueuedAppend.answerWithoutWrite`): `first` and `last` mean nothing. */
+  unpositioned?: boolean;
 }
 
 /** Decided: it will try to take the stream's lease and reserve its client event ids. */

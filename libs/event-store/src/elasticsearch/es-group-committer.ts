@@ -218,6 +218,7 @@ export class GroupCommitter implements BatchHooks {
           continue;
         }
         this.queue.splice(i, 1);
+        a.answerWithoutWrite = this.expectsNoWrite(a);
         batch.push(a);
         inBatch.add(a.aggregateId);
         events += a.events.length;
@@ -288,6 +289,21 @@ export class GroupCommitter implements BatchHooks {
     if (!known || known.version <= expected || known.lifecycle || known.aggregateType !== a.aggregateType) return null;
     if (known.organizationId !== a.ctx.organizationId && !a.ctx.isAdmin) return null;
     return known.version;
+  }
+
+  /**
+   * Whether a round will most likely answer this append without writing anything, so that it needs no positions: its
+   * client event ids were found stored (an idempotent retry, or a duplicate), or it is appended as a new stream
+   * (`no_stream`, `0`) to a stream this process knows exists (another append created it). Only a guess, which a round
+   * checks against the head it reads: an append it must write after all goes round again with positions. Wrong only
+   * when another instance deleted the stream since, at the cost of one round trip.
+   */
+  private expectsNoWrite(a: QueuedAppend): boolean {
+    if (a.needsPositions) return false;
+    if (a.idsFound) return true;
+    if (a.expectedVersion !== 'no_stream' && a.expectedVersion !== 0) return false;
+    const known = this.knownStreams.get(a.aggregateId);
+    return !!known && known.version > 0 && !known.lifecycle;
   }
 
   /**

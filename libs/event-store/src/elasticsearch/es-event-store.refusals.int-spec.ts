@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { WrongExpectedVersionError, type StoreObserver, type StoreStep } from '@gyroscops/event-store';
+import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
+import { ev, writer } from '../../testing/event-store.contract';
+import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
+
+/**
+ * Appends this process expects to be answered without a write (a stream it knows exists, appended to as a new one; a
+ * retry whose ids are stored) read what decides them and write nothing: no positions allocated, so no tombstone for
+ * them either. Each such append used to take positions beside its reads and fence them after, and a `no_stream`
+ * append first took the new-stream path (counter, head and reservations in one bulk), then gave all of it back.
+ */
+describe('Elasticsearch event store: appends answered without a write', () => {
+  let client: Client;
+  let prefix: string;
+  let store: ElasticsearchEventStore;
+  let other: ElasticsearchEventStore;
+  const steps: StoreStep[] = [];
+  const retries: string[] = [];
+  const observer: StoreObserver = { roundTrip: (step) => steps.push(step), retry: (reason) => retries.push(reason) };
+
+  beforeAll(async () => {
+    client = testClient();
+    prefix = testPrefix('refusals');
+    store = await makeEsStore(client, prefix, { observer });
+    other = await makeEsStore(client, prefix);
+  });
+  afterAll(async () => {
+    await dropPrefix(client, prefix);
+    await client.close();
+  });
+
+  const counter = async () => (await client.get<{ value: number }>({ index: `${prefix}-meta`, id: 'position' }))._source?.value;
+  const tombstones = async () => {
+    await client.indices.refresh({ index: `${prefix}-log` });
+    return (await client.count({ index: `${prefix}-log`, query: { term: { kind: 'tombstone' } } })).count;
+  };
+  const written = () => steps.filter((s) => s === 'allocate-positions' || s === 'lock' || s === 'commit');
+
+  async function streamAt2(): Promise<string> {
+    const id = `refused-${randomUUID()}`;
+    await store.appendToStream(id, [ev('Opened', {}, { eventId: randomUUID() })], {
+      aggregateType: 'Account',
+      expectedVersion: 'no_stream',
+      context: writer(),
+    });
+    await store.appendToStream(id, [ev('Credited', {}, { eventId: randomUUID() })], {
+      aggregateType: 'Account',
+      expectedVersion: 1,
+      context: writer(),
+    });
+    return id;
+  }
+
+  it.each([['no_stream' as const], [0]])(
+    'refuses an append expecting %s to a stream it knows exists with WrongExpectedVersion, and writes nothing',
+    async (expectedVersion) => {
+      const id = await streamAt2();
+      const [positionsBefore, tombstonesBefore] = [await counter(), await tombstones()];
+      steps.length = 0;
+      const refused = store.appendToStream(id, [ev('Opened', {}, { eventId: randomUUID() })], {
+        aggregateType: 'Account',
+        expectedVersion,
+        context: writer(),
+      });
+      await expect(refused).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(refused).rejects.toMatchObject({ actualVersion: 2 });
+      expect(written()).toEqual([]);
+      expect(await counter()).toBe(positionsBefore);
+      expect(await tombstones()).toBe(tombstonesBefore);
+    },
+  );
+
+  it('answers the retry of a stored append with its stored result, and writes nothing', async () => {
+    const id = await streamAt2();
+    const events = [ev('Debited', { n: 1 }, { eventId: randomUUID() }), ev('Debited', { n: 2 }, { eventId: randomUUID() })];
+    const first = await store.appendToStream(id, events, { aggregateType: 'Account', expectedVersion: 2, context: writer() });
+    const positionsBefore = await counter();
+    steps.length = 0;
+    const retry = await store.appendToStream(id, events, { aggregateType: 'Account', expectedVersion: 2, context: writer() });
+    expect({ version: retry.version, position: retry.position }).toEqual({ version: first.version, position: first.position });
+    expect(retry.events.map((e) => e.eventId)).toEqual(first.events.map((e) => e.eventId));
+    expect(written()).toEqual([]);
+    expect(await counter()).toBe(positionsBefore);
+  });
+
+  it('still appends when the stream it expected to refuse was deleted by another instance since', async () => {
+    const id = await streamAt2();
+    await other.deleteStream(id, { mode: 'soft', reason: 'test', context: writer(undefined, 'ops-admin', { isAdmin: true }) });
+    retries.length = 0;
+    const r = await store.appendToStream(id, [ev('Reopened', {}, { eventId: randomUUID() })], {
+      aggregateType: 'Account',
+      expectedVersion: 'no_stream',
+      context: writer(),
+    });
+    expect(r.version).toBe(3);
+    // This process guessed it would be refused and gave it no positions; the head it read sent it round again.
+    expect(retries).toContain('positions-needed');
+  });
+});
