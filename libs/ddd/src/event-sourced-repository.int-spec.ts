@@ -18,8 +18,9 @@ const account: Decider<{ balance: number }, Deposit, Deposited> = {
 };
 
 /**
- * A slow instance: from its first append on, its next read of stream heads waits for `gate` (its id lookup, sent
- * alongside, is not held), so another instance can run the whole command in between.
+ * A slow instance: from its first append on, its next read of stream heads waits for `gate` (with the event ids read in
+ * the same request, or alone when the ids are read on their own), so another instance can run the whole command in
+ * between.
  */
 function slowInstance(client: Client, prefix: string, gate: Promise<void>): { store: EventStore; armed: () => boolean } {
   let state: 'idle' | 'armed' | 'done' = 'idle';
@@ -27,8 +28,9 @@ function slowInstance(client: Client, prefix: string, gate: Promise<void>): { st
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (prop !== 'mget' || typeof value !== 'function') return value;
-      return async (params: { index?: string }, opts?: unknown) => {
-        if (state === 'armed' && params.index === `${prefix}-streams`) {
+      return async (params: { index?: string; docs?: { _index: string }[] }, opts?: unknown) => {
+        const readsHeads = params.index === `${prefix}-streams` || !!params.docs?.some((d) => d._index === `${prefix}-streams`);
+        if (state === 'armed' && readsHeads) {
           state = 'done';
           await gate;
         }

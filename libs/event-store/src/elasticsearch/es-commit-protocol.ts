@@ -17,7 +17,7 @@ import {
   type Work,
 } from './es-commit-types';
 import { writeDerived } from './es-derived';
-import { headDocument, type CommitDoc, type EventIdDoc, type Head, type Pending } from './es-documents';
+import { headDocument, type CommitDoc, type EventIdDoc, type Head, type LocatedEventId, type Pending } from './es-documents';
 import { bulkItemTransient, translate } from './es-errors';
 import type { LeaseRecovery } from './es-lease-recovery';
 import type { GlobalLog } from './es-log';
@@ -91,8 +91,9 @@ export class CommitProtocol {
    */
   private async runSplit(batch: QueuedAppend[], deadline: number, releaseSlot: () => void): Promise<void> {
     const owed = new Map<string, LockedWork>();
+    // An append expected to be answered without a write reads its head: one handed over here could not refuse it.
     const offered = this.heads.takeOffered(
-      batch.filter((a) => !a.readHead).map((a) => a.aggregateId),
+      batch.filter((a) => !a.readHead && !a.answerWithoutWrite).map((a) => a.aggregateId),
       owed,
     );
     const claimable = this.claimPositions ? batch.filter((a) => this.claimable(a, offered.get(a.aggregateId))) : [];
@@ -136,24 +137,35 @@ export class CommitProtocol {
     // the round must finalise it itself.
     const handedOver = new Set<string>();
     try {
-      const [heads, found, firstPosition] = await Promise.all([
-        timed(
-          this.ctx.observer,
-          'read-heads',
-          this.heads.headsOf(
-            batch.map((a) => a.aggregateId),
-            deadlineOf(batch.map((a) => ({ a }))),
-            owed,
-            offered,
-            new Set(batch.filter((a) => a.readHead).map((a) => a.aggregateId)),
-            handedOver,
-          ),
+      // The heads this round reads and the client's event ids come in one `mget` (`read-heads`); the ids alone
+      // (`read-event-ids`) when every head was handed over in this process.
+      let idsRead: Promise<Map<string, LocatedEventId>> | undefined;
+      let idsAsked = clientIds.length === 0;
+      const readHeads = (ids: string[]): Promise<Map<string, Head>> => {
+        if (idsAsked) return this.reader.getHeads(ids);
+        idsAsked = true;
+        const both = this.reader.getHeadsAndEventIds(ids, clientIds);
+        idsRead = both.then(([, found]) => found);
+        return both.then(([heads]) => heads);
+      };
+      const headsRead = timed(
+        this.ctx.observer,
+        'read-heads',
+        this.heads.headsOf(
+          batch.map((a) => a.aggregateId),
+          deadlineOf(batch.map((a) => ({ a }))),
+          owed,
+          offered,
+          new Set(batch.filter((a) => a.readHead || a.answerWithoutWrite).map((a) => a.aggregateId)),
+          handedOver,
+          readHeads,
         ),
-        clientIds.length > 0
-          ? timed(this.ctx.observer, 'read-event-ids', this.reader.locateEventIds(clientIds))
-          : this.reader.locateEventIds(clientIds),
-        allocation,
-      ]);
+      );
+      if (!idsAsked) {
+        idsAsked = true;
+        idsRead = timed(this.ctx.observer, 'read-event-ids', this.reader.locateEventIds(clientIds));
+      }
+      const [heads, found, firstPosition] = await Promise.all([headsRead, idsRead ?? new Map<string, LocatedEventId>(), allocation]);
       let p = firstPosition;
       for (const a of batch) {
         const seen = { a, head: heads.get(a.aggregateId), handed: handedOver.has(a.aggregateId) };

@@ -48,3 +48,19 @@ export function bulkItemTransient(item: { status?: number; error?: { type?: stri
   const s = item.status ?? 0;
   return s === 429 || s >= 500 || item.error?.type === 'cluster_block_exception';
 }
+
+/**
+ * A failed item of an `mget` that names each document's index (a missing index, a shard not available): Elasticsearch
+ * answers such an `mget` 200 with the failure inside, where an `mget` on one index fails as a whole. Raised as that
+ * request's failure would be, so `isTransient` and `translate` judge it the same (a missing index of the store's own
+ * is transient; anything else is Elasticsearch unavailable).
+ */
+export class MgetItemError extends errors.ElasticsearchClientError {
+  readonly meta: { statusCode: number; body: { error: { type?: string; reason?: string | null } } };
+
+  constructor(error: { type?: string; reason?: string | null }) {
+    super(`mget item failed: ${error.type ?? 'unknown'}${error.reason ? `: ${error.reason}` : ''}`);
+    this.name = 'MgetItemError';
+    this.meta = { statusCode: error.type === 'index_not_found_exception' ? 404 : 503, body: { error } };
+  }
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { WrongExpectedVersionError, type StoreObserver, type StoreStep } from '@gyroscops/event-store';
-import { type ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
+import { EventStoreUnavailableError, WrongExpectedVersionError, type StoreObserver, type StoreStep } from '@gyroscops/event-store';
+import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
 import { ev, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
 
@@ -24,6 +24,10 @@ describe('Elasticsearch event store: appends answered without a write', () => {
     client = testClient();
     prefix = testPrefix('refusals');
     store = await makeEsStore(client, prefix, { observer });
+    client.diagnostic.on('request', (_err, event) => {
+      const req = event?.meta.request.params;
+      if (req) requests.push(`${req.method} ${req.path.replace(prefix, '<prefix>')}`);
+    });
     other = await makeEsStore(client, prefix);
   });
   afterAll(async () => {
@@ -37,6 +41,9 @@ describe('Elasticsearch event store: appends answered without a write', () => {
     return (await client.count({ index: `${prefix}-log`, query: { term: { kind: 'tombstone' } } })).count;
   };
   const written = () => steps.filter((s) => s === 'allocate-positions' || s === 'lock' || s === 'commit');
+  /** Requests the store's client sent (method and path), from the client's own diagnostics. */
+  const requests: string[] = [];
+  const sent = () => requests.filter((r) => !r.includes('_search') && !r.includes('_count'));
 
   async function streamAt2(): Promise<string> {
     const id = `refused-${randomUUID()}`;
@@ -50,6 +57,12 @@ describe('Elasticsearch event store: appends answered without a write', () => {
       expectedVersion: 1,
       context: writer(),
     });
+    // Its last append's head finalised (written after the acknowledgement), so no lease is in the way of what follows.
+    for (let i = 0; i < 100; i++) {
+      const head = await client.get<{ pending?: unknown }>({ index: `${prefix}-streams`, id });
+      if (!head._source?.pending) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     return id;
   }
 
@@ -59,6 +72,7 @@ describe('Elasticsearch event store: appends answered without a write', () => {
       const id = await streamAt2();
       const [positionsBefore, tombstonesBefore] = [await counter(), await tombstones()];
       steps.length = 0;
+      requests.length = 0;
       const refused = store.appendToStream(id, [ev('Opened', {}, { eventId: randomUUID() })], {
         aggregateType: 'Account',
         expectedVersion,
@@ -67,6 +81,8 @@ describe('Elasticsearch event store: appends answered without a write', () => {
       await expect(refused).rejects.toBeInstanceOf(WrongExpectedVersionError);
       await expect(refused).rejects.toMatchObject({ actualVersion: 2 });
       expect(written()).toEqual([]);
+      // One request: the head and the event id, read together.
+      expect(sent()).toEqual(['POST /_mget']);
       expect(await counter()).toBe(positionsBefore);
       expect(await tombstones()).toBe(tombstonesBefore);
     },
@@ -97,5 +113,35 @@ describe('Elasticsearch event store: appends answered without a write', () => {
     expect(r.version).toBe(3);
     // This process guessed it would be refused and gave it no positions; the head it read sent it round again.
     expect(retries).toContain('positions-needed');
+  });
+
+  it('refuses an append as unavailable when the index its event ids are read from is missing, and does not create that index', async () => {
+    // Round 1 reads heads and ids in one mget over both indices, which Elasticsearch answers 200 with the missing
+    // index's items failed: that is the read failing (as an mget on that index alone would), never "no such id".
+    const other = testPrefix('refusals-missing');
+    const first = await makeEsStore(client, other);
+    try {
+      const id = `missing-ids-${randomUUID()}`;
+      await first.appendToStream(id, [ev('Opened', {}, { eventId: randomUUID() })], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      // Another instance (nothing of the stream in memory) set up, then the index goes.
+      const fresh = await makeEsStore(client, other, { appendTimeoutMs: 1500 });
+      await client.indices.delete({ index: `${other}-event-ids` });
+      await expect(
+        fresh.appendToStream(id, [ev('Credited', {}, { eventId: randomUUID() })], {
+          aggregateType: 'Account',
+          expectedVersion: 1,
+          context: writer(),
+        }),
+      ).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      expect(await client.indices.exists({ index: `${other}-event-ids` })).toBe(false);
+      await fresh.close();
+    } finally {
+      await first.close();
+      await dropPrefix(client, other);
+    }
   });
 });

@@ -30,7 +30,9 @@ export class HeadHandover {
    * finalised, the head that finalisation writes (its seq_no as Elasticsearch answered it, so the lease's
    * compare-and-set fails if anyone wrote the head since, as after a read); read after all if it did not land. A head
    * taken unfinalised goes into `owed`: the round's lease finalises it, or the round must (`settleOwed`). Streams in
-   * `fresh` are read whatever was handed over; `handedOver` gets the streams whose head was not read.
+   * `fresh` are read whatever was handed over; `handedOver` gets the streams whose head was not read. Heads are read
+   * with `read`: once before the first `await`, when any is read (round 1 reads its event ids in the same request),
+   * and again for a handed-over head that did not come.
    */
   async headsOf(
     ids: string[],
@@ -39,6 +41,7 @@ export class HeadHandover {
     offered: Map<string, Head>,
     fresh: ReadonlySet<string>,
     handedOver: Set<string>,
+    read: (ids: string[]) => Promise<Map<string, Head>> = (toRead) => this.reader.getHeads(toRead),
   ): Promise<Map<string, Head>> {
     const handed = ids.flatMap((id) => {
       if (offered.has(id)) return [[id, Promise.resolve(offered.get(id) as Head)] as const];
@@ -49,10 +52,10 @@ export class HeadHandover {
       // recovery). Waiting the whole of it left the read no time: the round was refused though Elasticsearch answered.
       return head && !this.overdue.has(head) ? [[id, this.headBy(head, Date.now() + Math.max(0, deadline - Date.now()) / 2)] as const] : [];
     });
-    if (handed.length === 0) return this.reader.getHeads(ids);
+    if (handed.length === 0) return read(ids);
     const toRead = ids.filter((id) => !handed.some(([h]) => h === id));
-    const [read, written] = await Promise.all([
-      toRead.length > 0 ? this.reader.getHeads(toRead) : new Map<string, Head>(),
+    const [readNow, written] = await Promise.all([
+      toRead.length > 0 ? read(toRead) : new Map<string, Head>(),
       Promise.all(handed.map(async ([id, head]) => [id, await head] as const)),
     ]);
     const unwritten = written.filter(([, head]) => !head).map(([id]) => id);
@@ -61,7 +64,7 @@ export class HeadHandover {
     for (const id of ids) {
       const passed = written.find(([h]) => h === id)?.[1];
       if (passed) handedOver.add(id);
-      const head = read.get(id) ?? passed ?? again.get(id);
+      const head = readNow.get(id) ?? passed ?? again.get(id);
       if (head) out.set(id, head);
     }
     return out;

@@ -1,14 +1,34 @@
+import type { estypes } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError, StreamNotFoundError } from '../event-store.errors';
 import type { ReadStreamOptions, StoredEvent, StreamSlice } from '../event-store.port';
 import { firstVisibleVersion, streamExists, withinMaxAge } from '../stream-lifecycle';
 import { hasTelemetryRetention, telemetryExpired } from '../telemetry-retention';
 import { nowOf, type EsContext } from './es-context';
+import { MgetItemError } from './es-errors';
 import { documentRouting } from './es-events-layout';
 import type { CommitDoc, EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
 import type { GlobalLog } from './es-log';
 import { eventDocumentId, fromSearchDocument } from './es-search-fields';
 
 const CHUNK = 1000;
+
+function headsFrom(ids: string[], docs: estypes.MgetResponseItem<HeadDoc>[]): Map<string, Head> {
+  const out = new Map<string, Head>();
+  docs.forEach((d, i) => {
+    const found = 'found' in d && d.found;
+    out.set(ids[i], found ? { doc: d._source as HeadDoc, seqNo: d._seq_no, primaryTerm: d._primary_term } : { doc: null });
+  });
+  return out;
+}
+
+function eventIdsFrom(docs: estypes.MgetResponseItem<EventIdDoc>[]): Map<string, LocatedEventId> {
+  const out = new Map<string, LocatedEventId>();
+  for (const d of docs) {
+    if ('found' in d && d.found && d._source)
+      out.set(d._id, { ...d._source, seqNo: d._seq_no as number, primaryTerm: d._primary_term as number });
+  }
+  return out;
+}
 
 /** A commit a scavenge removed expired telemetry from: the versions it removed stay recorded, so reads know them hidden. */
 export type ScavengedCommit = CommitDoc & { expired?: number[] };
@@ -25,24 +45,28 @@ export class StreamReader {
 
   async getHeads(ids: string[]): Promise<Map<string, Head>> {
     const r = await this.ctx.client.mget<HeadDoc>({ index: this.ctx.names.streams, ids });
-    const out = new Map<string, Head>();
-    r.docs.forEach((d, i) => {
-      const found = 'found' in d && d.found;
-      out.set(ids[i], found ? { doc: d._source as HeadDoc, seqNo: d._seq_no, primaryTerm: d._primary_term } : { doc: null });
-    });
-    return out;
+    return headsFrom(ids, r.docs);
   }
 
   /** The event-id documents of these ids (reservations included), with what a compare-and-set over them needs. */
   async locateEventIds(ids: string[]): Promise<Map<string, LocatedEventId>> {
-    const out = new Map<string, LocatedEventId>();
-    if (ids.length === 0) return out;
+    if (ids.length === 0) return new Map();
     const r = await this.ctx.client.mget<EventIdDoc>({ index: this.ctx.names.eventIds, ids });
-    for (const d of r.docs) {
-      if ('found' in d && d.found && d._source)
-        out.set(d._id, { ...d._source, seqNo: d._seq_no as number, primaryTerm: d._primary_term as number });
-    }
-    return out;
+    return eventIdsFrom(r.docs);
+  }
+
+  /** `getHeads` and `locateEventIds` in one `mget` (both indices), one request for the two reads of round 1. */
+  async getHeadsAndEventIds(heads: string[], eventIds: string[]): Promise<[Map<string, Head>, Map<string, LocatedEventId>]> {
+    if (eventIds.length === 0) return [await this.getHeads(heads), new Map()];
+    const { streams, eventIds: index } = this.ctx.names;
+    const r = await this.ctx.client.mget<HeadDoc | EventIdDoc>({
+      docs: [...heads.map((_id) => ({ _index: streams, _id })), ...eventIds.map((_id) => ({ _index: index, _id }))],
+    });
+    for (const d of r.docs) if ('error' in d && d.error) throw new MgetItemError(d.error);
+    return [
+      headsFrom(heads, r.docs.slice(0, heads.length) as estypes.MgetResponseItem<HeadDoc>[]),
+      eventIdsFrom(r.docs.slice(heads.length) as estypes.MgetResponseItem<EventIdDoc>[]),
+    ];
   }
 
   /** A stream as it is now, whoever owns it (callers check the organization). */

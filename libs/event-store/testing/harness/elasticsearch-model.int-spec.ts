@@ -18,6 +18,7 @@ function observable(v: unknown): unknown {
     '_index',
     'index',
     'index_uuid',
+    'resource.id',
     'shard',
     'took',
     '_shards',
@@ -112,6 +113,23 @@ describe('the in-process Elasticsearch model, judged by the real Elasticsearch',
         await observe(es.mget({ index: ix('a'), ids: ['2', '1'], _source_excludes: ['big'] })),
         await observe(es.get({ index: ix('a'), id: '2' })),
         await observe(es.get({ index: ix('missing'), id: '1' })),
+      ]);
+    });
+
+    it('reads documents of several indices in one mget, in request order (a missing index as an error item)', async () => {
+      await onBoth(async (es, ix) => [
+        await observe(es.index({ index: ix('a'), id: '1', document: { v: 1 } })),
+        await observe(es.index({ index: ix('b'), id: '1', document: { w: 2 } })),
+        await observe(
+          es.mget({
+            docs: [
+              { _index: ix('b'), _id: '1' },
+              { _index: ix('a'), _id: '2' },
+              { _index: ix('a'), _id: '1' },
+              { _index: ix('missing'), _id: '1' },
+            ],
+          }),
+        ),
       ]);
     });
   });

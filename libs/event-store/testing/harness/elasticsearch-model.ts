@@ -90,16 +90,25 @@ export class ElasticsearchModel {
     return this.found(ix, params.id, doc, params._source_excludes);
   }
 
-  async mget(params: { index: string; ids: string[]; _source_excludes?: string[] }): Promise<{ docs: Source[] }> {
+  /** `ids` of one `index`, or `docs` naming each document's index (one request reading several indices). */
+  async mget(
+    params: ({ index: string; ids: string[] } | { docs: { _index: string; _id: string }[] }) & { _source_excludes?: string[] },
+  ): Promise<{ docs: Source[] }> {
+    const items = 'docs' in params ? params.docs : params.ids.map((_id) => ({ _index: params.index, _id }));
     const docs: Source[] = [];
-    for (const id of params.ids) {
+    for (const { _index: index, _id: id } of items) {
       await this.interleave('mget item');
-      const ix = this.store.get(params.index);
+      const ix = this.store.get(index);
       if (!ix) {
         docs.push({
-          _index: params.index,
+          _index: index,
           _id: id,
-          error: { type: 'index_not_found_exception', reason: `no such index [${params.index}]` },
+          error: {
+            type: 'index_not_found_exception',
+            reason: `no such index [${index}]`,
+            'resource.type': 'index_or_alias',
+            'resource.id': index,
+          },
         });
         continue;
       }
