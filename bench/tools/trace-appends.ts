@@ -23,6 +23,7 @@ function classify(names: IndexNames, method: string, path: string, body: string)
   if (path.endsWith('/_doc/position')) return method === 'GET' ? 'allocate: read counter' : 'allocate: CAS counter';
   if (path === `/${names.streams}/_mget`) return 'read stream heads (mget)';
   if (path === `/${names.eventIds}/_mget`) return 'locate client event ids (mget)';
+  if (path === '/_mget') return 'read stream heads + client event ids (mget)';
   if (path === '/_bulk') {
     const first = JSON.parse(body.slice(0, body.indexOf('\n'))) as Record<string, { _index?: string }>;
     const [op, meta] = Object.entries(first)[0];
