@@ -50,10 +50,9 @@ export function bulkItemTransient(item: { status?: number; error?: { type?: stri
 }
 
 /**
- * A failed item of an `mget` that names each document's index (a missing index, a shard not available): Elasticsearch
- * answers such an `mget` 200 with the failure inside, where an `mget` on one index fails as a whole. Raised as that
- * request's failure would be, so `isTransient` and `translate` judge it the same (a missing index of the store's own
- * is transient; anything else is Elasticsearch unavailable).
+ * A failed item of an `mget` (a missing index, a shard not available): Elasticsearch answers the `mget` 200 with the
+ * failure inside the item. Raised as a failed request would be, so `isTransient` and `translate` judge it the same (a
+ * missing index of the store's own is transient; anything else is Elasticsearch unavailable).
  */
 export class MgetItemError extends errors.ElasticsearchClientError {
   readonly meta: { statusCode: number; body: { error: { type?: string; reason?: string | null } } };
@@ -62,5 +61,16 @@ export class MgetItemError extends errors.ElasticsearchClientError {
     super(`mget item failed: ${error.type ?? 'unknown'}${error.reason ? `: ${error.reason}` : ''}`);
     this.name = 'MgetItemError';
     this.meta = { statusCode: error.type === 'index_not_found_exception' ? 404 : 503, body: { error } };
+  }
+}
+
+/**
+ * Elasticsearch answers an `mget` 200 with the items it could not read failed inside (a missing index, a shard not
+ * available): such an item is the read failing, never "no such document".
+ */
+export function failOnItemErrors(docs: readonly object[]): void {
+  for (const d of docs) {
+    const error = (d as { error?: { type?: string; reason?: string | null } }).error;
+    if (error) throw new MgetItemError(error);
   }
 }

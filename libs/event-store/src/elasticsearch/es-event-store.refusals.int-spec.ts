@@ -18,7 +18,12 @@ describe('Elasticsearch event store: appends answered without a write', () => {
   let other: ElasticsearchEventStore;
   const steps: StoreStep[] = [];
   const retries: string[] = [];
-  const observer: StoreObserver = { roundTrip: (step) => steps.push(step), retry: (reason) => retries.push(reason) };
+  const takeovers: string[] = [];
+  const observer: StoreObserver = {
+    roundTrip: (step) => steps.push(step),
+    retry: (reason) => retries.push(reason),
+    leaseTakeover: (outcome) => takeovers.push(outcome),
+  };
 
   beforeAll(async () => {
     client = testClient();
@@ -99,6 +104,26 @@ describe('Elasticsearch event store: appends answered without a write', () => {
     expect(retry.events.map((e) => e.eventId)).toEqual(first.events.map((e) => e.eventId));
     expect(written()).toEqual([]);
     expect(await counter()).toBe(positionsBefore);
+  });
+
+  it('refuses a new-stream append queued behind the one that creates the stream once that one has finalised, without taking over its lease', async () => {
+    // The second append is queued while the first is in its round; once the first commits, this process knows the
+    // stream exists, so the second reads its head: it waits for the first's finalisation instead of meeting (and
+    // rolling forward) that append's own lease.
+    takeovers.length = 0;
+    for (let i = 0; i < 10; i++) {
+      const id = `twice-${randomUUID()}`;
+      const create = () =>
+        store.appendToStream(id, [ev('Opened', {}, { eventId: randomUUID() })], {
+          aggregateType: 'Account',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+      const [first, second] = await Promise.allSettled([create(), create()]);
+      expect(first).toMatchObject({ status: 'fulfilled', value: { version: 1 } });
+      expect(second).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedVersionError) });
+    }
+    expect(takeovers).toEqual([]);
   });
 
   it('still appends when the stream it expected to refuse was deleted by another instance since', async () => {

@@ -136,7 +136,10 @@ export class GroupCommitter implements BatchHooks {
     this.finalizing.set(aggregateId, head);
     this.busyStreams.delete(aggregateId);
     void head.finally(() => {
-      if (this.finalizing.get(aggregateId) === head) this.finalizing.delete(aggregateId);
+      if (this.finalizing.get(aggregateId) !== head) return;
+      this.finalizing.delete(aggregateId);
+      // An append that waited for this finalisation (`expectsNoWrite`) may start now.
+      if (this.queue.some((q) => q.aggregateId === aggregateId)) this.pump();
     });
     this.pump();
   }
@@ -207,9 +210,13 @@ export class GroupCommitter implements BatchHooks {
           else a.reject(new WrongExpectedVersionError(a.aggregateId, a.expectedVersion, stale));
           continue;
         }
+        // An append expected to be answered without a write reads its head from Elasticsearch: it waits until this
+        // process's last append to the stream has finalised the head (else it would meet that append's own lease).
+        const noWrite = this.expectsNoWrite(a);
         const eligible =
           a.notBefore <= now &&
           !this.busyStreams.has(a.aggregateId) &&
+          !(noWrite && (this.finalizing.has(a.aggregateId) || this.offered.has(a.aggregateId))) &&
           !inBatch.has(a.aggregateId) &&
           (batch.length === 0 || (events + a.events.length <= this.limits.maxBatchEvents && bytes + a.bytes <= this.limits.maxBatchBytes));
         if (!eligible) {
@@ -218,7 +225,7 @@ export class GroupCommitter implements BatchHooks {
           continue;
         }
         this.queue.splice(i, 1);
-        a.answerWithoutWrite = this.expectsNoWrite(a);
+        a.answerWithoutWrite = noWrite;
         batch.push(a);
         inBatch.add(a.aggregateId);
         events += a.events.length;

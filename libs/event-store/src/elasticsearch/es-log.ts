@@ -4,7 +4,7 @@ import { EVENT_LIMITS } from '../event-validation';
 import { telemetryExpired } from '../telemetry-retention';
 import { bulkPairs, nowOf, type EsContext } from './es-context';
 import type { CommitDoc, LogDoc, TombstoneDoc } from './es-documents';
-import { statusOf } from './es-errors';
+import { failOnItemErrors, statusOf } from './es-errors';
 import { timed } from '../store-observer';
 
 /**
@@ -113,6 +113,7 @@ export class GlobalLog {
       const ids: string[] = [];
       for (let p = next; p <= Math.min(head, next + window - 1); p++) ids.push(String(p));
       const r = await timed(this.ctx.observer, 'read-log', this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids }));
+      failOnItemErrors(r.docs); // an unreadable position is not a gap to fence
       const docs = new Map<number, LogDoc>();
       for (const d of r.docs) if ('found' in d && d.found && d._source) docs.set(Number(d._id), d._source);
       const lastId = Number(ids[ids.length - 1]);
@@ -179,6 +180,7 @@ export class GlobalLog {
       const ids: string[] = [];
       for (let p = top; p > top - chunk && p >= lowest; p--) ids.push(String(p));
       const r = await this.ctx.client.mget<LogDoc>({ index: this.ctx.names.log, ids });
+      failOnItemErrors(r.docs);
       for (const d of r.docs) if ('found' in d && d.found && d._source?.kind === 'commit') return d._source;
     }
     return null;

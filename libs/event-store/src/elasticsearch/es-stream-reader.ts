@@ -4,7 +4,7 @@ import type { ReadStreamOptions, StoredEvent, StreamSlice } from '../event-store
 import { firstVisibleVersion, streamExists, withinMaxAge } from '../stream-lifecycle';
 import { hasTelemetryRetention, telemetryExpired } from '../telemetry-retention';
 import { nowOf, type EsContext } from './es-context';
-import { MgetItemError } from './es-errors';
+import { failOnItemErrors } from './es-errors';
 import { documentRouting } from './es-events-layout';
 import type { CommitDoc, EventIdDoc, Head, HeadDoc, LocatedEventId } from './es-documents';
 import type { GlobalLog } from './es-log';
@@ -13,6 +13,7 @@ import { eventDocumentId, fromSearchDocument } from './es-search-fields';
 const CHUNK = 1000;
 
 function headsFrom(ids: string[], docs: estypes.MgetResponseItem<HeadDoc>[]): Map<string, Head> {
+  failOnItemErrors(docs);
   const out = new Map<string, Head>();
   docs.forEach((d, i) => {
     const found = 'found' in d && d.found;
@@ -22,6 +23,7 @@ function headsFrom(ids: string[], docs: estypes.MgetResponseItem<HeadDoc>[]): Ma
 }
 
 function eventIdsFrom(docs: estypes.MgetResponseItem<EventIdDoc>[]): Map<string, LocatedEventId> {
+  failOnItemErrors(docs);
   const out = new Map<string, LocatedEventId>();
   for (const d of docs) {
     if ('found' in d && d.found && d._source)
@@ -62,7 +64,6 @@ export class StreamReader {
     const r = await this.ctx.client.mget<HeadDoc | EventIdDoc>({
       docs: [...heads.map((_id) => ({ _index: streams, _id })), ...eventIds.map((_id) => ({ _index: index, _id }))],
     });
-    for (const d of r.docs) if ('error' in d && d.error) throw new MgetItemError(d.error);
     return [
       headsFrom(heads, r.docs.slice(0, heads.length) as estypes.MgetResponseItem<HeadDoc>[]),
       eventIdsFrom(r.docs.slice(heads.length) as estypes.MgetResponseItem<EventIdDoc>[]),
