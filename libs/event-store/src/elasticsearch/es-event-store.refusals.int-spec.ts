@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError, WrongExpectedVersionError, type StoreObserver, type StoreStep } from '@gyroscops/event-store';
 import { ElasticsearchEventStore } from '@gyroscops/event-store/elasticsearch';
-import { ev, writer } from '../../testing/event-store.contract';
+import { ev, reader, writer } from '../../testing/event-store.contract';
 import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/es-test-support';
 
 /**
@@ -10,8 +10,10 @@ import { dropPrefix, makeEsStore, testClient, testPrefix } from '../../testing/e
  * retry whose ids are stored) read what decides them and write nothing: no positions allocated, so no tombstone for
  * them either. Each such append used to take positions beside its reads and fence them after, and a `no_stream`
  * append first took the new-stream path (counter, head and reservations in one bulk), then gave all of it back.
+ * And what Elasticsearch could not read (an `mget` item failed: a missing index, a shard not available) is a failed
+ * read, never a missing document: not "no such event id", not "key erased".
  */
-describe('Elasticsearch event store: appends answered without a write', () => {
+describe('Elasticsearch event store: appends answered without a write, and reads that could not read', () => {
   let client: Client;
   let prefix: string;
   let store: ElasticsearchEventStore;
@@ -166,6 +168,26 @@ describe('Elasticsearch event store: appends answered without a write', () => {
       await fresh.close();
     } finally {
       await first.close();
+      await dropPrefix(client, other);
+    }
+  });
+
+  it('answers a read as unavailable, not with personal data shown erased, when the subject keys cannot be read', async () => {
+    const other = testPrefix('refusals-keys');
+    const keyed = await makeEsStore(client, other);
+    try {
+      const id = `personal-${randomUUID()}`;
+      const subjectId = `usr-${randomUUID()}`;
+      await keyed.appendToStream(id, [ev('Registered', {}, { personal: { subjectId, data: { email: 'a@example.org' } } })], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      expect((await keyed.readStream(id, reader())).events[0].personal).toMatchObject({ data: { email: 'a@example.org' } });
+      await client.indices.delete({ index: `${other}-subject-keys` });
+      await expect(keyed.readStream(id, reader())).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    } finally {
+      await keyed.close();
       await dropPrefix(client, other);
     }
   });

@@ -6,7 +6,7 @@ import { telemetryExpired } from '../telemetry-retention';
 import { bulkPairs, canRead, nowOf, sleep, type EsContext } from './es-context';
 import { writeDerived } from './es-derived';
 import type { CommitDoc, HeadDoc, TombstoneDoc } from './es-documents';
-import { statusOf } from './es-errors';
+import { failOnItemErrors, statusOf } from './es-errors';
 import { documentRouting } from './es-events-layout';
 import type { LeaseRecovery } from './es-lease-recovery';
 import type { GlobalLog } from './es-log';
@@ -299,6 +299,7 @@ export class StreamLifecycleStore {
         ids: versions.map((x) => eventDocumentId(doc.aggregateId, x)),
         _source_includes: ['timestamp', 'version'],
       });
+      failOnItemErrors(r.docs);
       for (let i = 0; i < r.docs.length; i++) {
         const d = r.docs[i];
         const ts = 'found' in d && d.found ? (d._source?.timestamp as string | undefined) : undefined;

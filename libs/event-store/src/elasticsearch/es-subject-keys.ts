@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { newSubjectKey, type SubjectKeyStore } from '../personal-data';
-import { statusOf } from './es-errors';
+import { failOnItemErrors, statusOf } from './es-errors';
 
 interface KeyDoc {
   key: string;
@@ -50,6 +50,7 @@ export class EsSubjectKeys implements SubjectKeyStore {
     const out = new Map<string, Buffer>();
     if (subjectIds.length === 0) return out;
     const r = await this.client.mget<KeyDoc>({ index: this.index, ids: subjectIds });
+    failOnItemErrors(r.docs); // a key that could not be read is not an erased key
     for (const d of r.docs) if ('found' in d && d.found && d._source) out.set(d._id, Buffer.from(d._source.key, 'base64'));
     return out;
   }
