@@ -278,13 +278,24 @@ export class ProjectionRunner extends ConsumerRunner {
       try {
         const { ids, failure: idFailure } = idsOf(this.def, relevant);
         const touched = [...new Set([...ids.values()].filter((id): id is string => id !== null))];
-        const current = await indices.load(index, touched);
-        const plan = planBatch(this.def, relevant, ids, current);
+        // A document that could not be read (its index deleted; a closed index or a shard not available is transient
+        // and retried below) is never folded from nothing: that would overwrite it with this batch's events alone.
+        const loaded = await indices.load(index, touched).then(
+          (docs) => ({ docs, error: null }),
+          (e: unknown) => {
+            if (isTransient(e)) throw e;
+            return { docs: null, error: e };
+          },
+        );
+        const plan = loaded.docs && planBatch(this.def, relevant, ids, loaded.docs);
         this.assertActive();
-        const failed = await indices.write(index, plan.writes);
+        const failed = plan ? await indices.write(index, plan.writes) : [];
         if (failed.some((f) => f.status === 429 || f.status >= 500)) throw new TransientWriteError(failed[0].reason);
-        const eventFailure = plan.failure ?? idFailure;
-        if (failed.length > 0) {
+        const eventFailure = plan?.failure ?? idFailure;
+        if (!plan) {
+          const first = relevant[0]?.position ?? from;
+          failure = { position: first, message: `could not read the read model: ${messageOf(loaded.error)}`, appliedThrough: first - 1 };
+        } else if (failed.length > 0) {
           const firstFailing = Math.min(...failed.map((f) => plan.writes.find((w) => w.id === f.id)?.firstPosition ?? from + 1));
           failure = {
             position: firstFailing,

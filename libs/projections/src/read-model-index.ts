@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { errorTypeOf, statusOf } from '@gyroscops/event-store/elasticsearch';
+import { errorTypeOf, failOnItemErrors, statusOf } from '@gyroscops/event-store/elasticsearch';
 import { messageOf } from './es-support';
 import type { DocWrite, StoredReadModel } from './fold';
 
@@ -105,11 +105,16 @@ export class ReadModelIndices {
     await this.client.indices.delete({ index, ignore_unavailable: true });
   }
 
-  /** Realtime load: sees every acknowledged write, refreshed or not. */
+  /**
+   * Realtime load: sees every acknowledged write, refreshed or not. A document that could not be read (its index
+   * missing or closed, a shard not available) fails the load: folding it from nothing would overwrite it with the
+   * batch's events alone.
+   */
   async load(index: string, ids: string[]): Promise<Map<string, StoredReadModel>> {
     const out = new Map<string, StoredReadModel>();
     for (let i = 0; i < ids.length; i += 1000) {
       const r = await this.client.mget<StoredReadModel>({ index, ids: ids.slice(i, i + 1000), realtime: true });
+      failOnItemErrors(r.docs);
       for (const d of r.docs) if ('found' in d && d.found && d._source) out.set(d._id, d._source);
     }
     return out;

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { normalizeState, type ConsumerStateDoc } from './consumer-state';
-import { errorTypeOf, statusOf } from '@gyroscops/event-store/elasticsearch';
+import { errorTypeOf, failOnItemErrors, statusOf } from '@gyroscops/event-store/elasticsearch';
 
 export interface VersionedState {
   doc: ConsumerStateDoc;
@@ -55,11 +55,16 @@ export class StateStore {
     }
   }
 
+  /**
+   * The states there are of `ids`; none when the index does not exist yet. Any other item that could not be read (a
+   * closed index, a shard not available) fails the read: it is not a consumer without a state.
+   */
   async mget(ids: string[]): Promise<Map<string, ConsumerStateDoc>> {
     const out = new Map<string, ConsumerStateDoc>();
     if (ids.length === 0) return out;
     try {
       const r = await this.client.mget<ConsumerStateDoc>({ index: this.index, ids });
+      failOnItemErrors(r.docs);
       for (const d of r.docs) if ('found' in d && d.found && d._source) out.set(d._id, normalizeState(d._source));
     } catch (e) {
       if (errorTypeOf(e) !== 'index_not_found_exception') throw e;

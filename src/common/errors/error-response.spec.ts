@@ -1,6 +1,7 @@
 import { errors as es } from '@elastic/elasticsearch';
 import { BadRequestException, ForbiddenException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
+import { MgetItemError } from '@gyroscops/event-store/elasticsearch';
 import { errorName, toErrorResponse } from './error-response';
 import { RequestValidationError } from './validation';
 
@@ -113,6 +114,8 @@ describe('toErrorResponse', () => {
       ['no living connections', new es.NoLivingConnectionsError('none', esResult(0) as never)],
       ['HTTP 429', new es.ResponseError(esResult(429))],
       ['HTTP 503', new es.ResponseError(esResult(503))],
+      ['an mget item of a closed index', new MgetItemError({ type: 'index_closed_exception', reason: 'closed' })],
+      ['an mget item of a shard not available', new MgetItemError({ type: 'no_shard_available_action_exception', reason: null })],
     ])('answers %s with 503 EventStoreUnavailable', (_name, error) => {
       const response = toErrorResponse(error);
       expect(response.status).toBe(503);

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { errors as es } from '@elastic/elasticsearch';
 import { HttpException } from '@nestjs/common';
+import { isTransientElasticsearchError, MgetItemError } from '@gyroscops/event-store/elasticsearch';
 import { RequestValidationError } from './validation';
 
 /** The body of every error answer. */
@@ -149,7 +150,9 @@ export function errorName(status: number): string {
 function isElasticsearchUnavailable(exception: unknown): boolean {
   if (exception instanceof es.ConnectionError || exception instanceof es.TimeoutError || exception instanceof es.NoLivingConnectionsError)
     return true;
-  return exception instanceof es.ResponseError && [429, 502, 503, 504].includes(exception.statusCode ?? 0);
+  if (exception instanceof es.ResponseError && [429, 502, 503, 504].includes(exception.statusCode ?? 0)) return true;
+  // A read whose items Elasticsearch could not serve (a closed index, a shard not available), raised by the libraries.
+  return exception instanceof MgetItemError && isTransientElasticsearchError(exception);
 }
 
 // Fastify's own errors (body too large, unsupported media type, bad JSON) carry a 4xx statusCode.
