@@ -1,6 +1,11 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { EventStoreUnavailableError } from '../event-store.errors';
 import type { ReadScope, Snapshot } from '../event-store.port';
 import { canRead, type EsContext } from './es-context';
 import { statusOf, translate } from './es-errors';
+
+/** Streams per page of the erasure's walk over the subject's streams. */
+const STREAMS_PER_PAGE = 1000;
 
 /** Latest snapshot per aggregate, written with `version_type=external_gte` so an older one never replaces a newer one. */
 export class SnapshotStore {
@@ -41,16 +46,36 @@ export class SnapshotStore {
   async deleteOfSubject(subjectHash: string): Promise<number> {
     const { client, names } = this.ctx;
     await client.indices.refresh({ index: names.events });
-    const streams = await client.search({
-      index: names.events,
-      size: 0,
-      query: { term: { subjectHash } },
-      aggs: { streams: { terms: { field: 'aggregateId', size: 10000 } } },
-    });
-    const buckets = (streams.aggregations?.streams as { buckets?: { key: string }[] } | undefined)?.buckets ?? [];
-    if (buckets.length > 0) {
-      await client.bulk({ operations: buckets.map((b) => ({ delete: { _index: names.snapshots, _id: b.key } })) });
+    // Every stream, page by page (a composite aggregation has no cap on how many there are).
+    let streams = 0;
+    let after: Record<string, estypes.FieldValue> | undefined;
+    for (;;) {
+      const r = await client.search({
+        index: names.events,
+        size: 0,
+        query: { term: { subjectHash } },
+        aggs: {
+          streams: {
+            composite: { size: STREAMS_PER_PAGE, sources: [{ id: { terms: { field: 'aggregateId' } } }], ...(after ? { after } : {}) },
+          },
+        },
+      });
+      const page = r.aggregations?.streams as estypes.AggregationsCompositeAggregate | undefined;
+      const ids = ((page?.buckets ?? []) as estypes.AggregationsCompositeBucket[]).map((b) => String(b.key.id));
+      if (ids.length === 0) return streams;
+      streams += ids.length;
+      const deleted = await client.bulk({ operations: ids.map((id) => ({ delete: { _index: names.snapshots, _id: id } })) });
+      // A snapshot that is still there may hold the subject's decrypted data: the erasure is not done (erasing again
+      // finishes it). A stream without a snapshot answers 404.
+      const failedAt = deleted.items.findIndex(({ delete: it }) => !it || (it.status >= 300 && it.status !== 404));
+      if (failedAt >= 0) {
+        const it = deleted.items[failedAt].delete;
+        throw new EventStoreUnavailableError(
+          `the snapshot of stream ${ids[failedAt]} could not be deleted (${it?.error?.type ?? it?.status ?? 'no answer'}); erase the subject again`,
+        );
+      }
+      after = page?.after_key;
+      if (!after) return streams;
     }
-    return buckets.length;
   }
 }
