@@ -290,7 +290,8 @@ export class ProjectionRunner extends ConsumerRunner {
         const plan = loaded.docs && planBatch(this.def, relevant, ids, loaded.docs);
         this.assertActive();
         const failed = plan ? await indices.write(index, plan.writes) : [];
-        if (failed.some((f) => f.status === 429 || f.status >= 500)) throw new TransientWriteError(failed[0].reason);
+        const transientFailure = failed.find((f) => f.transient);
+        if (transientFailure) throw new TransientWriteError(transientFailure.reason);
         const eventFailure = plan?.failure ?? idFailure;
         if (!plan) {
           const first = relevant[0]?.position ?? from;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { errorTypeOf, failOnItemErrors, statusOf } from '@gyroscops/event-store/elasticsearch';
+import { bulkItemTransient, errorTypeOf, failOnItemErrors, statusOf } from '@gyroscops/event-store/elasticsearch';
 import { messageOf } from './es-support';
 import type { DocWrite, StoredReadModel } from './fold';
 
@@ -24,6 +24,8 @@ export interface BulkFailure {
   id: string;
   status: number;
   reason: string;
+  /** Overload, a 5xx or a write block (a backup pausing writes): retried, never counted against an event. */
+  transient: boolean;
 }
 
 /** Sends the write requests of one batch; tests wrap it to die half-way. */
@@ -143,6 +145,7 @@ export class ReadModelIndices {
         id: writes[i].id,
         status,
         reason: result?.error ? `${result.error.type}: ${result.error.reason ?? ''}` : messageOf(result),
+        transient: bulkItemTransient(result),
       });
     });
     return failures;

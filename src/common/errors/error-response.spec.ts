@@ -114,6 +114,13 @@ describe('toErrorResponse', () => {
       ['no living connections', new es.NoLivingConnectionsError('none', esResult(0) as never)],
       ['HTTP 429', new es.ResponseError(esResult(429))],
       ['HTTP 503', new es.ResponseError(esResult(503))],
+      [
+        'a write block (403 cluster_block_exception)',
+        new es.ResponseError({
+          ...esResult(403),
+          body: { error: { type: 'cluster_block_exception', reason: 'index write (api)' }, status: 403 },
+        }),
+      ],
       ['an mget item of a closed index', new MgetItemError({ type: 'index_closed_exception', reason: 'closed' })],
       ['an mget item of a shard not available', new MgetItemError({ type: 'no_shard_available_action_exception', reason: null })],
     ])('answers %s with 503 EventStoreUnavailable', (_name, error) => {

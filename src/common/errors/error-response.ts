@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { errors as es } from '@elastic/elasticsearch';
 import { HttpException } from '@nestjs/common';
-import { isTransientElasticsearchError, MgetItemError } from '@gyroscops/event-store/elasticsearch';
+import { isTransientElasticsearchError } from '@gyroscops/event-store/elasticsearch';
 import { RequestValidationError } from './validation';
 
 /** The body of every error answer. */
@@ -147,12 +147,13 @@ export function errorName(status: number): string {
   return phrase.replace(/[^A-Za-z0-9 ]/g, '').replace(/(?:^|\s+)(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * Elasticsearch unreachable, timing out, overloaded (429, 502-504), refusing writes for a while (a write block: a
+ * backup's pause, the disk watermark) or without the shard asked for; also a read whose items it could not serve
+ * (`MgetItemError`, raised by the libraries). The one list of such failures is the event store's.
+ */
 function isElasticsearchUnavailable(exception: unknown): boolean {
-  if (exception instanceof es.ConnectionError || exception instanceof es.TimeoutError || exception instanceof es.NoLivingConnectionsError)
-    return true;
-  if (exception instanceof es.ResponseError && [429, 502, 503, 504].includes(exception.statusCode ?? 0)) return true;
-  // A read whose items Elasticsearch could not serve (a closed index, a shard not available), raised by the libraries.
-  return exception instanceof MgetItemError && isTransientElasticsearchError(exception);
+  return exception instanceof es.ElasticsearchClientError && isTransientElasticsearchError(exception);
 }
 
 // Fastify's own errors (body too large, unsupported media type, bad JSON) carry a 4xx statusCode.

@@ -42,7 +42,7 @@ export function translate(e: unknown, what: string): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Reason string of a failed bulk item, for blocks and overload detection. */
+/** Whether a failed `_bulk` item is worth retrying: no answer, overload (429), a 5xx, or a write block (a backup's pause). */
 export function bulkItemTransient(item: { status?: number; error?: { type?: string } } | undefined): boolean {
   if (!item) return true;
   const s = item.status ?? 0;

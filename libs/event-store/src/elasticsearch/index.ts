@@ -22,6 +22,6 @@ export { eventFilters, telemetryHidden } from './es-query';
 export { toSearchDocument, eventDocumentId } from './es-search-fields';
 export { eventsIndexFields } from './es-index-schema';
 /** Elasticsearch error helpers for libraries that talk to the same cluster (one list of transient failures). */
-export { statusOf, errorTypeOf, isTransientElasticsearchError, failOnItemErrors, MgetItemError } from './es-errors';
+export { statusOf, errorTypeOf, isTransientElasticsearchError, bulkItemTransient, failOnItemErrors, MgetItemError } from './es-errors';
 /** The wait their retries use: the global setTimeout, which the correctness harness replaces with virtual time. */
 export { sleep } from './es-context';

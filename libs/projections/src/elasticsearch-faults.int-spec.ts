@@ -5,8 +5,9 @@ import { ProjectionEngine, readModelAlias, type ProjectionDefinition } from '@gy
 import { dropAll, eventually, ev, makeEngine, makeStore, testClient, testPrefix, writer } from '../testing/projections-test-support';
 
 /**
- * Elasticsearch answers an `mget` 200 when an item could not be read (its index missing or closed, a shard not
- * available): the failure is inside the item. Such an item is a read that failed, never "no such document".
+ * Faults Elasticsearch reports inside a 200 answer. An `mget` item that could not be read (its index missing or closed,
+ * a shard not available) is a read that failed, never "no such document"; a `_bulk` item refused by a write block (a
+ * backup's pause) is a write to retry, not an event that failed.
  */
 interface Tally {
   streamId: string;
@@ -24,8 +25,9 @@ const tallies = (): ProjectionDefinition<Tally> => ({
   mappings: { properties: { streamId: { type: 'keyword' }, events: { type: 'integer' } } },
 });
 
-describe('projections: documents that could not be read', () => {
+describe('projections: documents that could not be read or written', () => {
   let client: Client;
+  const warnings: string[] = [];
   let prefix: string;
   let store: ElasticsearchEventStore;
   let engine: ProjectionEngine;
@@ -36,13 +38,16 @@ describe('projections: documents that could not be read', () => {
     prefix = testPrefix('unreadable');
     store = await makeStore(client, prefix);
     engineClient = testClient();
-    engine = makeEngine(engineClient, store, prefix);
+    warnings.length = 0;
+    const logger = { log: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    engine = makeEngine(engineClient, store, prefix, { logger });
     engine.register(tallies());
     engine.start();
   });
 
   afterEach(async () => {
     await engine.stop();
+    await client.indices.putSettings({ index: `${prefix}-rm-*`, settings: { 'index.blocks.write': null } }).catch(() => undefined);
     await store.close();
     await client.indices.open({ index: `${prefix}-projection-state` }).catch(() => undefined);
     await dropAll(client, prefix);
@@ -97,5 +102,31 @@ describe('projections: documents that could not be read', () => {
     await client.indices.open({ index: `${prefix}-projection-state`, wait_for_active_shards: 1 });
     const [after] = await engine.status();
     expect(after.position).toBeGreaterThanOrEqual(first);
+  });
+
+  it('waits out a write block on its read model (a backup pausing writes) and goes on once it is lifted', async () => {
+    const id = `clock-${randomUUID()}`;
+    await engine.waitForPosition('tallies', await tick(id, 'no_stream'), 20000);
+    const [concrete] = Object.keys(await client.indices.getAlias({ name: readModelAlias(prefix, 'tallies') }));
+
+    await client.indices.putSettings({ index: concrete, settings: { 'index.blocks.write': true } });
+    const second = await tick(id, 1);
+    // The runner met the block more times than the three attempts an event gets before it is reported failed.
+    const during = await eventually(
+      async () => {
+        const [status] = await engine.status();
+        return (status.failedPosition !== null || warnings.filter((w) => w.includes('cluster_block_exception')).length > 3) && status;
+      },
+      20000,
+      'writes refused by the block',
+    );
+    expect(during).toMatchObject({ state: 'running', failedPosition: null });
+    expect(during.position).toBeLessThan(second);
+
+    await client.indices.putSettings({ index: concrete, settings: { 'index.blocks.write': null } });
+    await engine.waitForPosition('tallies', second, 20000);
+    expect(await engine.readModels.findById<Tally>('tallies', id, { scope: { organizationId: 'org-a', isAdmin: false } })).toMatchObject({
+      events: 2,
+    });
   });
 });
