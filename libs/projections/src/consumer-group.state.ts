@@ -386,6 +386,12 @@ export function skipParked(doc: GroupDoc, eventId: string): GroupDoc | null {
   return { ...doc, parked: doc.parked.filter((p) => p.eventId !== eventId) };
 }
 
+/** Drops pending events that left the log (their stream hard-deleted, their retention expired): nothing to deliver. */
+export function dropGone(doc: GroupDoc, positions: readonly number[]): GroupDoc {
+  const gone = new Set(positions);
+  return withCheckpoint({ ...doc, group: { ...doc.group, pending: doc.group.pending.filter((p) => !gone.has(p.position)) } });
+}
+
 /**
  * Moves the group to `position`: everything pending is dropped (deliveries in flight become stale) and the log is
  * read again from there. Parked events stay parked.

@@ -209,6 +209,37 @@ describe('consumer groups on the global log', () => {
     });
   });
 
+  describe('when a pending event leaves the log (its stream hard-deleted, its telemetry retention expired)', () => {
+    it('drops it and hands out the rest, instead of failing every fetch', async () => {
+      // One event in memory: the doomed event is read from the log, as on an instance that did not scan it.
+      const groups = new ConsumerGroups({
+        client,
+        store,
+        indexPrefix: prefix,
+        timings: FAST,
+        discoveryIntervalMs: 200,
+        fetchPollMs: 20,
+        eventCacheSize: 1,
+      });
+      groups.start();
+      instances.push(groups);
+      const tag = randomUUID().slice(0, 8);
+      const ref = groupRef(orgA, `d-${tag}`);
+      await groups.upsert(ref, orgA, { filter: { aggregateIdPrefix: `d-${tag}` } });
+      await append(`d-${tag}-doomed`, 'E');
+      const kept = await append(`d-${tag}-kept`, 'E');
+      await eventually(async () => (await groups.status(ref, orgA)).ready === 2, 20000, 'both events to be pending');
+      await store.deleteStream(`d-${tag}-doomed`, { mode: 'hard', reason: 'test', context: writer('org-a', { isAdmin: true }) });
+      const later = await append(`d-${tag}-later`, 'E');
+
+      const got = await drain(groups, orgA, `d-${tag}`, 'c1', 2);
+      expect(got.map((d) => d.event.eventId)).toEqual([...kept, ...later].map((e) => e.eventId));
+      const status = await groups.status(ref, orgA);
+      expect(status).toMatchObject({ pending: 0, inFlight: 0 });
+      expect(status.position).toBeGreaterThanOrEqual(later[0].position);
+    });
+  });
+
   describe('when a group is moved back to the beginning', () => {
     it('delivers its events again', async () => {
       const groups = instance();

@@ -33,6 +33,7 @@ import {
   settle,
   skipParked,
   undeliver,
+  dropGone,
   type Backoff,
   type GroupDoc,
 } from './consumer-group.state';
@@ -249,7 +250,12 @@ export class ConsumerGroups {
       const settled = settle(doc, now, groupBackoff);
       const picked = deliverable(settled.doc.group, options.max, now);
       if (picked.length > 0 && current && !options.signal?.aborted) {
-        const events = await this.events.load(picked.map((p) => p.position));
+        const { events, gone } = await this.events.load(picked.map((p) => p.position));
+        if (gone.length > 0) {
+          // Events that left the log since the group read them (a hard delete, expired telemetry): nothing to deliver.
+          await this.states.replace(id, withSummary(dropGone(settled.doc, gone)), current.seqNo, current.primaryTerm);
+          continue;
+        }
         const { doc: next, deliveries } = deliver(settled.doc, picked, options.consumer, now, randomUUID);
         if (!(await this.states.replace(id, withSummary(next), current.seqNo, current.primaryTerm))) {
           // Someone else changed the group (another fetch took some of these): choose again.

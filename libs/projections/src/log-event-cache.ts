@@ -12,9 +12,14 @@ export class LogEventCache {
     private readonly size: number,
   ) {}
 
-  /** Events by position: from memory, else from the log (a span of up to 512 positions per read). */
-  async load(positions: number[]): Promise<Map<number, StoredEvent>> {
+  /**
+   * Events by position: from memory, else from the log (a span of up to 512 positions per read). A position the log
+   * read went past without returning it is `gone`: it left the log since (its stream hard-deleted, its telemetry
+   * retention expired, scavenged).
+   */
+  async load(positions: number[]): Promise<{ events: Map<number, StoredEvent>; gone: number[] }> {
     const out = new Map<number, StoredEvent>();
+    const gone = new Set<number>();
     const missing: number[] = [];
     for (const p of positions) {
       const e = this.events.get(p);
@@ -29,11 +34,13 @@ export class LogEventCache {
       const slice = await this.store.readAll({ after: first - 1, maxCount: last - first + 1 });
       this.remember(slice.events);
       for (const e of slice.events) if (span.includes(e.position)) out.set(e.position, e);
-      const left = missing.filter((p) => !out.has(p));
+      // Every position up to the slice's checkpoint is resolved: one it did not return is not in the log any more.
+      for (const p of span) if (!out.has(p) && p <= slice.checkpoint) gone.add(p);
+      const left = missing.filter((p) => !out.has(p) && !gone.has(p));
       if (left.length === missing.length) throw new Error(`event at position ${first} could not be read from the log`);
       missing.splice(0, missing.length, ...left);
     }
-    return out;
+    return { events: out, gone: [...gone] };
   }
 
   remember(events: readonly StoredEvent[]): void {
