@@ -19,6 +19,12 @@ export interface StreamLifecycle extends StreamRetention {
   hardDeleted?: boolean;
   /** Versions below were removed from disk by scavenging (or a hard delete): no read goes below, no restore brings them back. */
   purgedBefore?: number;
+  /**
+   * Elasticsearch: versions `[from, to)` whose other documents (search, event ids, log payloads, the snapshot of a hard
+   * delete) a change or scavenge was bringing in line with this lifecycle when it failed; the next change of the
+   * stream or the next scavenge finishes it. Never shown to readers.
+   */
+  unsettled?: { from: number; to: number };
 }
 
 /** The admin stream every deletion, restoration and retention change is recorded in (who, when, why). */

@@ -34,8 +34,11 @@ export class StreamLifecycleStore {
   }
 
   /**
-   * Changes a stream's lifecycle with a compare-and-set on its head, then brings the search index in line: versions
-   * newly hidden leave it, versions visible again are derived again from the log.
+   * Changes a stream's lifecycle with a compare-and-set on its head, then brings the other documents in line (`settle`):
+   * versions newly hidden leave search, versions visible again are derived again from the log, a hard delete purges
+   * everything. The head records the versions being settled (`unsettled`) until that is done, so a change that fails
+   * half-way is finished by the next change of the stream (a retry) or the next scavenge; a retried hard delete that
+   * finds its purge unfinished finishes it and answers as done.
    */
   async change(
     aggregateId: string,
@@ -45,16 +48,29 @@ export class StreamLifecycleStore {
     for (let attempt = 0; attempt < 50; attempt++) {
       const head = await this.settledHead(aggregateId, scope);
       const doc = head.doc;
-      if (doc.lifecycle?.hardDeleted) throw new StreamDeletedError(aggregateId);
-      const lifecycle = next(doc.lifecycle ?? {}, doc);
-      const updated: HeadDoc = { ...doc, lifecycle, updatedAt: new Date().toISOString() };
+      const { unsettled, ...current } = doc.lifecycle ?? {};
+      if (current.hardDeleted && !(unsettled && next(current, doc).hardDeleted)) throw new StreamDeletedError(aggregateId);
+      const lifecycle = current.hardDeleted ? current : next(current, doc);
+      // The versions whose documents change: between the old and the new first visible version; all of a hard delete's.
+      const before = firstVisibleVersion(current, doc.version);
+      const after = firstVisibleVersion(lifecycle, doc.version);
+      const changed = lifecycle.hardDeleted
+        ? { from: 1, to: doc.version + 1 }
+        : { from: Math.min(before, after), to: Math.max(before, after) };
+      const range = spanning(unsettled, changed);
+      const settled: HeadDoc = { ...doc, lifecycle, updatedAt: new Date().toISOString() };
+      const marked: HeadDoc = range ? { ...settled, lifecycle: { ...lifecycle, unsettled: range } } : settled;
       // An append or another admin moved the head: read again.
-      if (!(await this.replaceHead(aggregateId, head, updated))) continue;
-      if (lifecycle.hardDeleted) await this.purge(doc);
-      else await this.syncSearch(doc, firstVisibleVersion(doc.lifecycle, doc.version), firstVisibleVersion(lifecycle, doc.version));
-      // Search (and the event-by-id fallback through it) reflects the change at once, not at the next refresh.
-      await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
-      return metadataOf(updated);
+      const written = await this.replaceHead(aggregateId, head, marked);
+      if (!written) continue;
+      if (range) {
+        await this.settle(marked, range);
+        // Search (and the event-by-id fallback through it) reflects the change at once, not at the next refresh.
+        await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
+        // When an append moved the head since, it carried the mark over: the next change or scavenge settles again.
+        await this.replaceHead(aggregateId, written, settled);
+      }
+      return metadataOf(settled);
     }
     throw new EventStoreUnavailableError(`could not change the lifecycle of ${aggregateId} (too much contention)`);
   }
@@ -99,6 +115,8 @@ export class StreamLifecycleStore {
       onProgress?.(progressOf(report));
     }
     await this.scavengeTelemetry(report, scavenged, onProgress);
+    // Search (and the event-by-id fallback through it) reflects what was purged or settled at once.
+    await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
     report.tookMs = Date.now() - started;
     return report;
   }
@@ -155,8 +173,6 @@ export class StreamLifecycleStore {
       onProgress?.(progressOf(report));
       if (hits.length < 1000) break;
     }
-    // Search (and the event-by-id fallback through it) no longer finds them from now on, not at the next refresh.
-    if (report.telemetryEventsRemoved > 0) await this.ctx.client.indices.refresh({ index: this.ctx.names.events });
   }
 
   private async expireTelemetryOf(
@@ -244,48 +260,92 @@ export class StreamLifecycleStore {
     }
   }
 
-  private async scavengeStream(aggregateId: string): Promise<{ events: number; logDocs: number; bytes: number }> {
+  private async scavengeStream(aggregateId: string): Promise<Freed> {
     const admin: ReadScope = { organizationId: '', isAdmin: true };
     const head = await this.settledHead(aggregateId, admin);
     const doc = head.doc;
-    const lifecycle = doc.lifecycle ?? {};
+    const { unsettled, ...lifecycle } = doc.lifecycle ?? {};
     const purged = lifecycle.purgedBefore ?? 1;
     let floor = lifecycle.hardDeleted ? doc.version + 1 : firstVisibleVersion(lifecycle, doc.version);
     if (lifecycle.maxAge && !lifecycle.hardDeleted) floor = await this.firstWithinMaxAge(doc, floor);
-    if (floor <= purged) return { events: 0, logDocs: 0, bytes: 0 };
-    const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
+    if (floor <= purged && !unsettled) return NOTHING_FREED;
     // Record how far the disk will be purged before purging it: reads never go below it from then on (and a restore
     // cannot bring those versions back). A head that moved meanwhile is left for the next run.
-    if (!(await this.replaceHead(aggregateId, head, { ...doc, lifecycle: { ...lifecycle, purgedBefore: floor } }))) {
-      return { events: 0, logDocs: 0, bytes: 0 };
+    const settled: HeadDoc = { ...doc, lifecycle: { ...lifecycle, purgedBefore: Math.max(floor, purged) } };
+    const range = spanning(unsettled, { from: purged, to: Math.max(floor, purged) }) as VersionRange;
+    const marked: HeadDoc = { ...settled, lifecycle: { ...settled.lifecycle, unsettled: range } };
+    const written = await this.replaceHead(aggregateId, head, marked);
+    if (!written) return NOTHING_FREED;
+    // A hard delete is purged whole when it was left unfinished (else its purge is done: nothing is left to free).
+    const freed = lifecycle.hardDeleted && !unsettled ? NOTHING_FREED : await this.settle(marked, range);
+    await this.replaceHead(aggregateId, written, settled);
+    return freed;
+  }
+
+  /**
+   * Brings a stream's other documents in line with its head's lifecycle for versions `[range.from, range.to)`, and
+   * removes the log's payloads below `purgedBefore`. Idempotent, and ordered so that a failure half-way leaves what
+   * it has not done findable again: the search documents and event ids of the events a commit loses go before the
+   * commit is rewritten (a commit still holding them is found again), a hard delete's commits become tombstones
+   * first. Search documents of hidden versions leave by id; visible ones are derived again from the log.
+   */
+  private async settle(doc: HeadDoc, range: VersionRange): Promise<Freed> {
+    const lifecycle = doc.lifecycle ?? {};
+    if (lifecycle.hardDeleted) return this.purge(doc);
+    const freed = lifecycle.purgedBefore ? await this.purgeLog(doc, lifecycle.purgedBefore) : NOTHING_FREED;
+    const floor = firstVisibleVersion(lifecycle, doc.version);
+    const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
+    const hidden: estypes.BulkOperationContainer[] = [];
+    for (let v = range.from; v < Math.min(range.to, floor, doc.version + 1); v++)
+      hidden.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v), ...routing } });
+    await this.bulkWithDeletes(
+      hidden,
+      hidden.map(() => undefined),
+    );
+    const from = Math.max(range.from, floor);
+    const to = Math.min(range.to, doc.version + 1);
+    if (from < to) {
+      const revealed: StoredEvent[] = [];
+      for (const commit of await this.log.commitsOf(doc.aggregateId)) {
+        for (const e of commit.events) if (e.version >= from && e.version < to) revealed.push(e);
+      }
+      const [ok] = await writeDerived(this.ctx, [revealed]);
+      if (!ok) throw new EventStoreUnavailableError(`could not restore the search documents of ${doc.aggregateId}`);
     }
-    const commits = await this.log.commitsOf(aggregateId);
-    const ops: estypes.BulkOperationContainer[] = [];
-    const docs: unknown[] = [];
-    let events = 0;
-    let bytes = 0;
-    let logDocs = 0;
-    for (const commit of commits) {
+    return freed;
+  }
+
+  /** Removes the log's payloads below `floor`: the search documents and event ids of what a commit loses, then the commit. */
+  private async purgeLog(doc: HeadDoc, floor: number): Promise<Freed> {
+    const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
+    const deletes: estypes.BulkOperationContainer[] = [];
+    const rewrites: estypes.BulkOperationContainer[] = [];
+    const bodies: unknown[] = [];
+    const freed = { events: 0, logDocs: 0, bytes: 0 };
+    for (const commit of await this.log.commitsOf(doc.aggregateId)) {
       const gone = commit.events.filter((e) => e.version < floor);
       if (gone.length === 0) continue;
-      logDocs++;
+      freed.logDocs++;
       const kept = commit.events.filter((e) => e.version >= floor);
-      ops.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition) } });
+      rewrites.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition) } });
       // A commit keeps its document while any of its versions is still visible (expired telemetry among them is
       // recorded there); only one wholly below the floor becomes a tombstone.
-      docs.push(kept.length === 0 && commit.toVersion < floor ? tombstoneOver(commit, 'scavenged') : { ...commit, events: kept });
+      bodies.push(kept.length === 0 && commit.toVersion < floor ? tombstoneOver(commit, 'scavenged') : { ...commit, events: kept });
       for (const e of gone) {
-        events++;
-        bytes += Buffer.byteLength(JSON.stringify(e));
-        ops.push(
+        freed.events++;
+        freed.bytes += Buffer.byteLength(JSON.stringify(e));
+        deletes.push(
           { delete: { _index: this.ctx.names.eventIds, _id: e.eventId } },
-          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(aggregateId, e.version), ...routing } },
+          { delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, e.version), ...routing } },
         );
-        docs.push(undefined, undefined);
       }
     }
-    await this.bulkWithDeletes(ops, docs);
-    return { events, logDocs, bytes };
+    await this.bulkWithDeletes(
+      deletes,
+      deletes.map(() => undefined),
+    );
+    await this.bulkWithDeletes(rewrites, bodies);
+    return freed;
   }
 
   /** The first version at or after `from` that maxAge still shows (versions are in time order within a stream). */
@@ -310,15 +370,18 @@ export class StreamLifecycleStore {
   }
 
   /** Hard delete: every payload of the stream leaves the log (tombstones over the same positions), search, ids, snapshots. */
-  private async purge(doc: HeadDoc): Promise<void> {
+  private async purge(doc: HeadDoc): Promise<Freed> {
     const commits = await this.log.commitsOf(doc.aggregateId);
     const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
     const ops: estypes.BulkOperationContainer[] = [];
     const docs: unknown[] = [];
+    const freed = { events: 0, logDocs: commits.length, bytes: 0 };
     for (const commit of commits) {
       ops.push({ index: { _index: this.ctx.names.log, _id: String(commit.firstPosition) } });
       docs.push(tombstoneOver(commit, 'stream deleted'));
       for (const e of commit.events) {
+        freed.events++;
+        freed.bytes += Buffer.byteLength(JSON.stringify(e));
         ops.push({ delete: { _index: this.ctx.names.eventIds, _id: e.eventId } });
         docs.push(undefined);
       }
@@ -330,42 +393,22 @@ export class StreamLifecycleStore {
     ops.push({ delete: { _index: this.ctx.names.snapshots, _id: doc.aggregateId } });
     docs.push(undefined);
     await this.bulkWithDeletes(ops, docs);
+    return freed;
   }
 
-  /** Versions `[from, to)` of the old and new visible ranges: hidden ones leave search, revealed ones come back from the log. */
-  private async syncSearch(doc: HeadDoc, before: number, after: number): Promise<void> {
-    if (after > before) {
-      const ops: estypes.BulkOperationContainer[] = [];
-      const routing = documentRouting(this.ctx.eventsLayout, doc.organizationId);
-      for (let v = before; v < after && v <= doc.version; v++)
-        ops.push({ delete: { _index: this.ctx.names.events, _id: eventDocumentId(doc.aggregateId, v), ...routing } });
-      await this.bulkWithDeletes(
-        ops,
-        ops.map(() => undefined),
-      );
-    } else if (after < before) {
-      const revealed: StoredEvent[] = [];
-      for (const commit of await this.log.commitsOf(doc.aggregateId)) {
-        for (const e of commit.events) if (e.version >= after && e.version < before) revealed.push(e);
-      }
-      const [ok] = await writeDerived(this.ctx, [revealed]);
-      if (!ok) throw new EventStoreUnavailableError(`could not restore the search documents of ${doc.aggregateId}`);
-    }
-  }
-
-  /** Writes the head back over the one read (compare-and-set); false when it moved since. */
-  private async replaceHead(aggregateId: string, head: { seqNo?: number; primaryTerm?: number }, document: HeadDoc): Promise<boolean> {
+  /** Writes the head back over the one read (compare-and-set): what the next compare-and-set needs, null when it moved since. */
+  private async replaceHead(aggregateId: string, head: HeadVersion, document: HeadDoc): Promise<HeadVersion | null> {
     try {
-      await this.ctx.client.index({
+      const r = await this.ctx.client.index({
         index: this.ctx.names.streams,
         id: aggregateId,
         if_seq_no: head.seqNo,
         if_primary_term: head.primaryTerm,
         document,
       });
-      return true;
+      return { seqNo: r._seq_no, primaryTerm: r._primary_term };
     } catch (e) {
-      if (statusOf(e) === 409) return false;
+      if (statusOf(e) === 409) return null;
       throw e;
     }
   }
@@ -406,6 +449,29 @@ export class StreamLifecycleStore {
 interface ExpiredDoc {
   version: number;
   eventId: string;
+}
+
+interface HeadVersion {
+  seqNo?: number;
+  primaryTerm?: number;
+}
+
+/** Versions `[from, to)`. */
+type VersionRange = { from: number; to: number };
+
+interface Freed {
+  events: number;
+  logDocs: number;
+  bytes: number;
+}
+
+const NOTHING_FREED: Freed = Object.freeze({ events: 0, logDocs: 0, bytes: 0 });
+
+/** The smallest range covering both (an empty one counts as none); undefined when both are. */
+function spanning(a: VersionRange | undefined, b: VersionRange): VersionRange | undefined {
+  const ranges = [a, b].filter((r): r is VersionRange => !!r && r.from < r.to);
+  if (ranges.length === 0) return undefined;
+  return { from: Math.min(...ranges.map((r) => r.from)), to: Math.max(...ranges.map((r) => r.to)) };
 }
 
 function progressOf(report: ScavengeReport): ScavengeProgress {
