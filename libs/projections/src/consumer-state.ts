@@ -60,7 +60,11 @@ export interface ConsumerStateDoc {
   state: ConsumerState;
   lastError: string | null;
   failedPosition: number | null;
-  /** Set when the live consumer stopped on an event; cleared when an instance takes the lease again or a rebuild completes. */
+  /**
+   * Set when the live consumer stopped on an event; cleared when an instance takes the lease again or a rebuild completes.
+   * Sagas: the event that kept failing while the parked list was full; the saga waits on it (retried) until it is handled
+   * or there is room to park it, and clears it then.
+   */
   failure: FailureRecord | null;
   eventsPerSecond: number;
   headPosition: number;
@@ -70,7 +74,7 @@ export interface ConsumerStateDoc {
   rebuild: RebuildState | null;
   rebuildRequest: { id: string; requestedAt: string } | null;
   lastRebuild: RebuildRecord | null;
-  /** Sagas and consumer groups: the most recent events whose handler kept failing, newest last. */
+  /** Sagas and consumer groups: the events whose handler kept failing, newest last; at most MAX_PARKED_KEPT. */
   parked: ParkedEvent[];
   parkedCount: number;
   /** Sagas: parked events (by eventId) an operator asked to run again; the holder does it at its next step. */
@@ -81,10 +85,23 @@ export interface ConsumerStateDoc {
 
 export const MAX_PARKED_KEPT = 100;
 
-/** Records newly parked events: the most recent MAX_PARKED_KEPT are kept, `parkedCount` counts them all. */
+/** How many more events may be parked: none while the list is full (a failing event then waits, retried, instead). */
+export function parkedRoom(doc: Pick<ConsumerStateDoc, 'parked'>): number {
+  return Math.max(0, MAX_PARKED_KEPT - doc.parked.length);
+}
+
+/**
+ * Records newly parked events (`parkedCount` counts every event ever parked). Callers park only what `parkedRoom`
+ * allows: an event beyond it is refused with an error rather than dropped, since dropping it would lose it silently.
+ */
 export function withParkedEvents<D extends ConsumerStateDoc>(doc: D, parked: readonly ParkedEvent[]): D {
   if (parked.length === 0) return doc;
-  return { ...doc, parked: [...doc.parked, ...parked].slice(-MAX_PARKED_KEPT), parkedCount: doc.parkedCount + parked.length };
+  if (parked.length > parkedRoom(doc)) {
+    throw new Error(
+      `${doc.kind} ${doc.name}: cannot park ${parked.length} more events, the parked list holds ${doc.parked.length} of ${MAX_PARKED_KEPT}`,
+    );
+  }
+  return { ...doc, parked: [...doc.parked, ...parked], parkedCount: doc.parkedCount + parked.length };
 }
 
 export function stateDocId(kind: ConsumerKind, name: string): string {

@@ -187,13 +187,17 @@ export class ProjectionEngine {
     this.runners.get(stateDocId('saga', name))?.poke();
   }
 
-  /** Gives up on a parked event of a saga: it leaves the parked list without being handled. */
+  /**
+   * Gives up on a parked event of a saga: it leaves the parked list without being handled. The room it makes lets a
+   * saga waiting on a full parked list park the event it waits on, so the holder here is told at once.
+   */
   async skipSagaParked(name: string, eventId: string): Promise<void> {
     await this.changeSagaParked(name, eventId, (d) => ({
       ...d,
       parked: d.parked.filter((p) => p.eventId !== eventId),
       parkedReplays: d.parkedReplays.filter((id) => id !== eventId),
     }));
+    this.runners.get(stateDocId('saga', name))?.poke();
   }
 
   private async changeSagaParked(name: string, eventId: string, change: (doc: ConsumerStateDoc) => ConsumerStateDoc | null): Promise<void> {

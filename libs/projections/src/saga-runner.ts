@@ -1,6 +1,14 @@
 import { RequestContextStore, type RequestContext } from '@gyroscops/context';
 import type { StoredEvent } from '@gyroscops/event-store';
-import { initialState, withParkedEvents, type ConsumerStateDoc, type ParkedEvent } from './consumer-state';
+import {
+  initialState,
+  MAX_PARKED_KEPT,
+  parkedRoom,
+  withParkedEvents,
+  type ConsumerStateDoc,
+  type FailureRecord,
+  type ParkedEvent,
+} from './consumer-state';
 import { ConsumerRunner } from './consumer-runner';
 import { uuidFromEvent } from './uuid-from-event';
 import { isTransient, messageOf } from './es-support';
@@ -42,7 +50,10 @@ export function runSagaReaction(saga: Pick<SagaDefinition, 'name' | 'handle'>, e
 /**
  * Runs one saga: handlers one event at a time, in log order. A handler that keeps failing is parked
  * (recorded in the state document with its error) and the saga moves on; failures of Elasticsearch
- * itself are retried without counting, so an outage parks nothing.
+ * itself are retried without counting, so an outage parks nothing. While the parked list is full
+ * (MAX_PARKED_KEPT) nothing more is parked: the saga stops on the failing event (its `failure`, so the status
+ * shows it as failed at that position) and tries it again every `retryMaxMs` until it is handled or an operator's
+ * replay or skip makes room to park it. An event is never dropped.
  */
 export class SagaRunner extends ConsumerRunner {
   private readonly types: ReadonlySet<string>;
@@ -69,11 +80,24 @@ export class SagaRunner extends ConsumerRunner {
   }
 
   protected async step(): Promise<boolean> {
+    const { timings, logger } = this.env;
     const doc = this.lease.doc;
     if (doc.parkedReplays.length > 0) return this.replayParked(doc);
-    const slice = await this.env.store.readAll({ after: doc.checkpoint, maxCount: this.env.timings.sagaBatchSize });
+    // An event that could not be parked (the list was full), just after the checkpoint.
+    const waiting = doc.failure;
+    if (waiting && parkedRoom(doc) === 0) {
+      // Until its next try, unless room is made first (a replay or skip here pokes the runner; one made by another
+      // instance is seen at the next write of the lease, within renewIntervalMs).
+      const left = Date.parse(waiting.at) + timings.retryMaxMs - Date.now();
+      if (left > 0) {
+        await this.pause(Math.min(left, timings.renewIntervalMs), true);
+        return true;
+      }
+    }
+    const slice = await this.env.store.readAll({ after: doc.checkpoint, maxCount: timings.sagaBatchSize });
     if (slice.checkpoint <= doc.checkpoint) return false;
     const parked: ParkedEvent[] = [];
+    let blocked: FailureRecord | null = null;
     let checkpoint = slice.checkpoint;
     for (const event of slice.events) {
       if (!this.types.has(event.eventType)) continue;
@@ -82,23 +106,49 @@ export class SagaRunner extends ConsumerRunner {
         checkpoint = event.position - 1;
         break;
       }
-      const p = await this.handle(event);
-      if (p) parked.push(p);
+      // The waiting event already failed maxAttempts times: one more try each time.
+      const prior = waiting?.position === event.position ? waiting.attempts : 0;
+      const p = await this.handle(event, prior);
+      if (!p) continue;
+      if (parked.length < parkedRoom(doc)) {
+        logger.error(
+          `saga ${this.name}: parked ${event.eventType} ${event.eventId} at position ${event.position} after ${p.attempts} attempts: ${p.error}`,
+        );
+        parked.push(p);
+        continue;
+      }
+      // The parked list is full: parking it would drop an older one. Wait on it instead, checkpoint just before it.
+      blocked = {
+        message: `${p.error} (not parked: the parked list is full; retried every ${timings.retryMaxMs} ms until it is handled or room is made)`,
+        position: event.position,
+        attempts: p.attempts,
+        at: new Date().toISOString(),
+      };
+      // Said as an error once; every later try that fails again as a warning.
+      logger[prior === 0 ? 'error' : 'warn'](
+        `saga ${this.name}: ${event.eventType} ${event.eventId} at position ${event.position} failed ${p.attempts} times and is not parked: the parked list is full (${MAX_PARKED_KEPT}); waiting on it, retried every ${timings.retryMaxMs} ms: ${p.error}`,
+      );
+      checkpoint = event.position - 1;
+      break;
     }
-    if (checkpoint <= doc.checkpoint && parked.length === 0) return false;
+    if (checkpoint <= doc.checkpoint && parked.length === 0 && !blocked) return false;
     this.meter.record(checkpoint - doc.checkpoint);
     await this.env.faults.beforeCheckpoint?.('saga', this.name, checkpoint);
-    const written = await this.lease.update((d) =>
-      withParkedEvents(
+    const written = await this.lease.update((d) => {
+      const next = Math.max(d.checkpoint, checkpoint);
+      return withParkedEvents(
         {
           ...d,
-          checkpoint: Math.max(d.checkpoint, checkpoint),
+          checkpoint: next,
+          // Kept while the checkpoint is still before the event waited on (a stop before reaching it).
+          failure: blocked ?? (d.failure && d.failure.position > next ? d.failure : null),
           headPosition: slice.head,
           eventsPerSecond: this.meter.rate(),
         },
         parked,
-      ),
-    );
+      );
+    });
+    if (waiting && !written.failure) logger.log(`saga ${this.name}: no longer waiting on the event at position ${waiting.position}`);
     this.env.onCheckpoint('saga', this.name, written.checkpoint);
     return true;
   }
@@ -141,14 +191,19 @@ export class SagaRunner extends ConsumerRunner {
     });
     for (const [eventId, outcome] of outcomes) {
       if (outcome === null) this.env.logger.log(`saga ${this.name}: parked event ${eventId} replayed`);
+      else this.env.logger.error(`saga ${this.name}: parked event ${eventId} failed again and is parked again: ${outcome.error}`);
     }
     return true;
   }
 
-  /** Runs the handler until it succeeds, or parks the event after `maxAttempts` failures. */
-  private async handle(event: StoredEvent): Promise<ParkedEvent | null> {
+  /**
+   * Runs the handler until it succeeds (null), or gives up after `maxAttempts` failures and returns the record to park.
+   * `prior`: failures already counted (an event waiting on a full parked list), after which it gets one more try.
+   */
+  private async handle(event: StoredEvent, prior = 0): Promise<ParkedEvent | null> {
     const { timings, logger } = this.env;
-    let attempts = 0;
+    const limit = Math.max(timings.maxAttempts, prior + 1);
+    let attempts = prior;
     let outages = 0;
     for (;;) {
       this.assertActive();
@@ -164,10 +219,7 @@ export class SagaRunner extends ConsumerRunner {
           continue;
         }
         attempts++;
-        if (attempts >= timings.maxAttempts) {
-          logger.error(
-            `saga ${this.name}: parked ${event.eventType} ${event.eventId} at position ${event.position} after ${attempts} attempts: ${messageOf(e)}`,
-          );
+        if (attempts >= limit) {
           return {
             eventId: event.eventId,
             eventType: event.eventType,
@@ -178,9 +230,7 @@ export class SagaRunner extends ConsumerRunner {
             parkedAt: new Date().toISOString(),
           };
         }
-        logger.warn(
-          `saga ${this.name}: ${event.eventType} at ${event.position} failed (attempt ${attempts}/${timings.maxAttempts}): ${messageOf(e)}`,
-        );
+        logger.warn(`saga ${this.name}: ${event.eventType} at ${event.position} failed (attempt ${attempts}/${limit}): ${messageOf(e)}`);
         await this.pause(backoffMs(attempts, timings));
       }
     }
