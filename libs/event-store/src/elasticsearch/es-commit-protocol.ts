@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
+import type { StoredEvent } from '../event-store.port';
 import { decideAppend } from '../append-decision';
 import { AppendOutcomeUnknownError, DuplicateEventError } from '../event-store.errors';
 import { buildEnvelopes } from '../event-validation';
@@ -536,6 +537,7 @@ export class CommitProtocol {
         fromVersion: w.pending.fromVersion,
         toVersion: w.pending.toVersion,
         events: w.envelopes,
+        ...subjectsOf(w.envelopes),
       };
       commitDocs.push(commit);
     }
@@ -641,4 +643,14 @@ export class CommitProtocol {
    * 409 → whatever holds the position decides (our commit, or someone's tombstone). Retried until the append's
    * deadline; only then is the outcome unknown.
    */
+}
+
+/** The `subjects` of a commit holding these events: the hashes of their personal sections' subjects, if any. */
+function subjectsOf(events: readonly StoredEvent[]): { subjects?: string[] } {
+  let subjects: Set<string> | undefined;
+  for (const e of events) {
+    const hash = (e.personal as { subjectHash?: string } | undefined)?.subjectHash;
+    if (hash) (subjects ??= new Set()).add(hash);
+  }
+  return subjects ? { subjects: [...subjects] } : {};
 }

@@ -61,6 +61,11 @@ export interface CommitDoc {
   fromVersion: number;
   toVersion: number;
   events: StoredEvent[];
+  /**
+   * Hashes of the subjects whose personal sections the commit holds (indexed): an erasure finds their streams through
+   * the log even when search no longer holds them (a soft delete, retention). Kept by the tombstone that replaces it.
+   */
+  subjects?: string[];
 }
 
 /** Positions that will never commit. */
@@ -69,6 +74,9 @@ export interface TombstoneDoc {
   firstPosition: number;
   lastPosition: number;
   reason: string;
+  /** The purged commit's `aggregateId` and `subjects`, when it had personal sections (erasure still finds the stream). */
+  aggregateId?: string;
+  subjects?: string[];
 }
 
 export type LogDoc = CommitDoc | TombstoneDoc;

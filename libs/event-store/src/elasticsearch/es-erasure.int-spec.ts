@@ -78,4 +78,35 @@ describe('Elasticsearch event store: erasure and snapshots', () => {
     expect(await store.loadSnapshot(first, reader())).toBeNull();
     expect(await store.loadSnapshot(last, reader())).toBeNull();
   }, 180_000);
+
+  it('deletes the snapshot of a stream of the subject that search no longer holds (soft-deleted)', async () => {
+    const subject = `subject-${randomUUID()}`;
+    const stream = `acct-${randomUUID()}`;
+    await register(stream, subject);
+    await snapshot(stream);
+    await store.deleteStream(stream, { mode: 'soft', reason: 'closed', context: admin });
+
+    expect(await store.eraseSubject(subject, { reason: 'GDPR request', context: admin })).toMatchObject({ streamsAffected: 1 });
+    expect(await store.loadSnapshot(stream, { organizationId: 'ops', isAdmin: true })).toBeNull();
+  });
+
+  it("deletes the snapshot of a stream whose subject's events were scavenged away", async () => {
+    const subject = `subject-${randomUUID()}`;
+    const stream = `acct-${randomUUID()}`;
+    await register(stream, subject);
+    await store.appendToStream(stream, [ev('PlanChanged', { plan: 'free' })], {
+      aggregateType: 'Account',
+      expectedVersion: 1,
+      context: writer(),
+    });
+    await store.saveSnapshot(
+      { aggregateId: stream, aggregateType: 'Account', version: 2, schemaVersion: 1, state: { phone: `+33-${stream}` } },
+      reader(),
+    );
+    await store.setStreamRetention(stream, { truncateBefore: 2 }, { reason: 'retention', context: admin });
+    await store.scavenge();
+
+    expect(await store.eraseSubject(subject, { reason: 'GDPR request', context: admin })).toMatchObject({ streamsAffected: 1 });
+    expect(await store.loadSnapshot(stream, reader())).toBeNull();
+  });
 });

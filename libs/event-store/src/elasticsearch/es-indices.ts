@@ -9,7 +9,7 @@ import { DERIVED_FIELDS, FLAT_IGNORE_ABOVE, type SearchFieldDeclarations } from 
  * version is older and adds new fields to existing indices (mappings only ever grow, so two instances starting
  * at once converge on the same result).
  */
-export const MAPPING_VERSION = 5;
+export const MAPPING_VERSION = 6;
 
 export interface IndexNames {
   events: string;
@@ -102,7 +102,7 @@ export function definitions(
     },
     log: {
       dynamic: false,
-      properties: { kind: kw, aggregateId: kw, firstPosition: { type: 'long' }, lastPosition: { type: 'long' }, events: off },
+      properties: { kind: kw, aggregateId: kw, firstPosition: { type: 'long' }, lastPosition: { type: 'long' }, events: off, subjects: kw },
     },
     eventIds: { dynamic: false, properties: { aggregateId: kw, version: { type: 'long' } } },
     snapshots: {

@@ -41,29 +41,23 @@ export class SnapshotStore {
 
   /**
    * Deletes the snapshots of every stream holding events of the subject (by its hash): they may hold state folded
-   * from its decrypted data. Returns how many streams hold such events.
+   * from its decrypted data. The streams are found through search and through the log, whose commits (and the
+   * tombstones of purged ones) index their subjects: a stream search no longer holds (soft-deleted, under retention)
+   * is found there. Returns how many streams hold such events.
    */
   async deleteOfSubject(subjectHash: string): Promise<number> {
     const { client, names } = this.ctx;
-    await client.indices.refresh({ index: names.events });
-    // Every stream, page by page (a composite aggregation has no cap on how many there are).
-    let streams = 0;
-    let after: Record<string, estypes.FieldValue> | undefined;
-    for (;;) {
-      const r = await client.search({
-        index: names.events,
-        size: 0,
-        query: { term: { subjectHash } },
-        aggs: {
-          streams: {
-            composite: { size: STREAMS_PER_PAGE, sources: [{ id: { terms: { field: 'aggregateId' } } }], ...(after ? { after } : {}) },
-          },
-        },
-      });
-      const page = r.aggregations?.streams as estypes.AggregationsCompositeAggregate | undefined;
-      const ids = ((page?.buckets ?? []) as estypes.AggregationsCompositeBucket[]).map((b) => String(b.key.id));
-      if (ids.length === 0) return streams;
-      streams += ids.length;
+    await client.indices.refresh({ index: [names.events, names.log] });
+    const streams = new Set<string>();
+    for (const [index, field] of [
+      [names.events, 'subjectHash'],
+      [names.log, 'subjects'],
+    ] as const) {
+      for await (const ids of this.pagesOfStreams(index, { term: { [field]: subjectHash } })) for (const id of ids) streams.add(id);
+    }
+    const all = [...streams];
+    for (let i = 0; i < all.length; i += STREAMS_PER_PAGE) {
+      const ids = all.slice(i, i + STREAMS_PER_PAGE);
       const deleted = await client.bulk({ operations: ids.map((id) => ({ delete: { _index: names.snapshots, _id: id } })) });
       // A snapshot that is still there may hold the subject's decrypted data: the erasure is not done (erasing again
       // finishes it). A stream without a snapshot answers 404.
@@ -74,8 +68,30 @@ export class SnapshotStore {
           `the snapshot of stream ${ids[failedAt]} could not be deleted (${it?.error?.type ?? it?.status ?? 'no answer'}); erase the subject again`,
         );
       }
+    }
+    return streams.size;
+  }
+
+  /** The `aggregateId`s of the documents of `index` matching `query`, a page at a time (no cap on how many). */
+  private async *pagesOfStreams(index: string, query: estypes.QueryDslQueryContainer): AsyncGenerator<string[]> {
+    let after: Record<string, estypes.FieldValue> | undefined;
+    for (;;) {
+      const r = await this.ctx.client.search({
+        index,
+        size: 0,
+        query,
+        aggs: {
+          streams: {
+            composite: { size: STREAMS_PER_PAGE, sources: [{ id: { terms: { field: 'aggregateId' } } }], ...(after ? { after } : {}) },
+          },
+        },
+      });
+      const page = r.aggregations?.streams as estypes.AggregationsCompositeAggregate | undefined;
+      const ids = ((page?.buckets ?? []) as estypes.AggregationsCompositeBucket[]).map((b) => String(b.key.id));
+      if (ids.length === 0) return;
+      yield ids;
       after = page?.after_key;
-      if (!after) return streams;
+      if (!after) return;
     }
   }
 }

@@ -484,7 +484,8 @@ function progressOf(report: ScavengeReport): ScavengeProgress {
 }
 
 function tombstoneOver(commit: CommitDoc, reason: string): TombstoneDoc {
-  return { kind: 'tombstone', firstPosition: commit.firstPosition, lastPosition: commit.lastPosition, reason };
+  const { firstPosition, lastPosition, aggregateId, subjects } = commit;
+  return { kind: 'tombstone', firstPosition, lastPosition, reason, ...(subjects?.length ? { aggregateId, subjects } : {}) };
 }
 
 function metadataOf(doc: HeadDoc): StreamMetadata {
