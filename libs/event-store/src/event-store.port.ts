@@ -174,6 +174,13 @@ export interface Snapshot<S = unknown> {
   schemaVersion: number;
   state: S;
   timestamp: string;
+  /**
+   * Ids of the data subjects whose personal data the state may hold (those of the personal sections folded into it).
+   * A snapshot naming them is checked once written: when one of them was erased meanwhile it is deleted, and an
+   * erasure deletes every snapshot naming its subject. Without them, a snapshot saved after an erasure from a state
+   * folded before it is kept.
+   */
+  subjects?: string[];
 }
 
 /** A stream's state besides its events: version, retention and deletion. */

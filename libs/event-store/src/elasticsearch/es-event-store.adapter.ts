@@ -121,9 +121,9 @@ export class ElasticsearchEventStore implements EventStore {
       (ids, deadline) => withRequestDeadline(deadline, () => this.reader.locateEventIds(ids)).then((found) => new Set(found.keys())),
     );
     this.lookup = new EventLookup(this.ctx, this.reader);
-    this.snapshots = new SnapshotStore(this.ctx);
     this.lifecycle = new StreamLifecycleStore(this.ctx, this.reader, this.recovery, this.log);
     this.keys = new EsSubjectKeys(options.client, `${options.indexPrefix}-subject-keys`);
+    this.snapshots = new SnapshotStore(this.ctx, this.keys);
   }
 
   // ---------------------------------------------------------------- set-up and health

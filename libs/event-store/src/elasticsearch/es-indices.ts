@@ -107,7 +107,7 @@ export function definitions(
     eventIds: { dynamic: false, properties: { aggregateId: kw, version: { type: 'long' } } },
     snapshots: {
       dynamic: false,
-      properties: { aggregateId: kw, aggregateType: kw, organizationId: kw, version: { type: 'long' }, state: off },
+      properties: { aggregateId: kw, aggregateType: kw, organizationId: kw, version: { type: 'long' }, state: off, subjectHashes: kw },
     },
     meta: { dynamic: false, properties: {} },
   };

@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { EventStoreUnavailableError } from '../event-store.errors';
 import type { ReadScope, Snapshot } from '../event-store.port';
+import { subjectHash, type SubjectKeyStore } from '../personal-data';
 import { canRead, type EsContext } from './es-context';
 import { statusOf, translate } from './es-errors';
 
@@ -9,17 +10,41 @@ const STREAMS_PER_PAGE = 1000;
 
 /** Latest snapshot per aggregate, written with `version_type=external_gte` so an older one never replaces a newer one. */
 export class SnapshotStore {
-  constructor(private readonly ctx: EsContext) {}
+  constructor(
+    private readonly ctx: EsContext,
+    private readonly keys: Pick<SubjectKeyStore, 'keysOf'>,
+  ) {}
 
+  /**
+   * Writes the snapshot unless a newer one is there. One naming its subjects is checked once written: when a subject's
+   * key is gone (an erasure deleted it before this check), the snapshot is deleted again; an erasure that deletes the
+   * key after this check finds the snapshot by its subjects. So no snapshot folded from a subject's data outlives
+   * the subject's erasure, whatever the interleaving.
+   */
   async saveSnapshot(snapshot: Omit<Snapshot, 'timestamp'>, scope: ReadScope): Promise<void> {
+    const subjects = [...new Set(snapshot.subjects ?? [])];
     try {
       await this.ctx.client.index({
         index: this.ctx.names.snapshots,
         id: snapshot.aggregateId,
         version: snapshot.version,
         version_type: 'external_gte',
-        document: { ...snapshot, organizationId: scope.organizationId, timestamp: new Date().toISOString() },
+        document: {
+          ...snapshot,
+          ...(subjects.length > 0 ? { subjects, subjectHashes: subjects.map(subjectHash) } : {}),
+          organizationId: scope.organizationId,
+          timestamp: new Date().toISOString(),
+        },
       });
+      if (subjects.length === 0) return;
+      const keys = await this.keys.keysOf(subjects);
+      if (subjects.every((s) => keys.has(s))) return;
+      await this.ctx.client
+        .delete({ index: this.ctx.names.snapshots, id: snapshot.aggregateId, version: snapshot.version, version_type: 'external_gte' })
+        .catch((e: unknown) => {
+          // Gone already, or replaced by a newer one (whose writer checks its own subjects).
+          if (statusOf(e) !== 404 && statusOf(e) !== 409) throw e;
+        });
     } catch (e) {
       if (statusOf(e) === 409) return; // a newer snapshot is already there
       throw translate(e, 'saveSnapshot');
@@ -28,10 +53,13 @@ export class SnapshotStore {
 
   async loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null> {
     try {
-      const r = await this.ctx.client.get<Snapshot<S> & { organizationId: string }>({ index: this.ctx.names.snapshots, id: aggregateId });
+      const r = await this.ctx.client.get<Snapshot<S> & { organizationId: string; subjectHashes?: string[] }>({
+        index: this.ctx.names.snapshots,
+        id: aggregateId,
+      });
       const s = r._source;
       if (!s || !canRead(scope, s.organizationId)) return null;
-      const { organizationId: _org, ...snapshot } = s;
+      const { organizationId: _org, subjectHashes: _hashes, ...snapshot } = s;
       return snapshot;
     } catch (e) {
       if (statusOf(e) === 404) return null;
@@ -47,11 +75,12 @@ export class SnapshotStore {
    */
   async deleteOfSubject(subjectHash: string): Promise<number> {
     const { client, names } = this.ctx;
-    await client.indices.refresh({ index: [names.events, names.log] });
+    await client.indices.refresh({ index: [names.events, names.log, names.snapshots] });
     const streams = new Set<string>();
     for (const [index, field] of [
       [names.events, 'subjectHash'],
       [names.log, 'subjects'],
+      [names.snapshots, 'subjectHashes'],
     ] as const) {
       for await (const ids of this.pagesOfStreams(index, { term: { [field]: subjectHash } })) for (const id of ids) streams.add(id);
     }

@@ -271,6 +271,11 @@ export class InMemoryEventStore implements EventStore {
       organizationId: scope.organizationId,
       timestamp: this.clock().toISOString(),
     });
+    // Checked once written (as the Elasticsearch adapter does): a subject erased meanwhile takes the snapshot with it.
+    const subjects = snapshot.subjects ?? [];
+    if (subjects.length === 0) return;
+    const keys = await this.keys.keysOf(subjects);
+    if (subjects.some((s) => !keys.has(s))) this.snapshots.delete(snapshot.aggregateId);
   }
 
   async loadSnapshot<S>(aggregateId: string, scope: ReadScope): Promise<Snapshot<S> | null> {
@@ -398,6 +403,7 @@ export class InMemoryEventStore implements EventStore {
     const keyDeleted = await this.keys.erase(subjectId);
     const streams = new Set(this.log.filter((e) => e.personal?.subjectId === subjectId).map((e) => e.aggregateId));
     for (const id of streams) this.snapshots.delete(id);
+    for (const [id, s] of this.snapshots) if (s.subjects?.includes(subjectId)) this.snapshots.delete(id);
     const hash = subjectHash(subjectId);
     await this.record(
       {

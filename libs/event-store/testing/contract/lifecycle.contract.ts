@@ -278,6 +278,31 @@ export function lifecycleContract(harness: HarnessOf): void {
       expect(JSON.stringify(record)).not.toContain(alice);
       expect((await store.eraseSubject(alice, { reason: 'again', context: admin })).keyDeleted).toBe(false);
     });
+    it('keeps no snapshot saved after the erasure from a state folded before it, when the snapshot names its subjects', async () => {
+      const a = id('gdpr-late');
+      const carol = `carol-${randomUUID()}`;
+      const admin = writer(orgA, 'ops-admin', { isAdmin: true });
+      await store.appendToStream(a, [ev('Registered', {}, { personal: { subjectId: carol, data: { email: `${carol}@example.org` } } })], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      // A command loaded the stream (carol's data open), then the erasure ran, then the command saves its snapshot.
+      const folded = (await store.readStream(a, reader())).events[0].personal?.data;
+      await store.eraseSubject(carol, { reason: 'request #2', context: admin });
+      await store.saveSnapshot({ aggregateId: a, aggregateType: 'Account', version: 1, schemaVersion: 1, state: { folded }, subjects: [carol] }, reader());
+      expect(await store.loadSnapshot(a, reader())).toBeNull();
+      // A snapshot naming only subjects that were not erased is kept, and says whose data it holds.
+      const dave = `dave-${randomUUID()}`;
+      const b = id('gdpr-kept');
+      await store.appendToStream(b, [ev('Registered', {}, { personal: { subjectId: dave, data: { email: `${dave}@example.org` } } })], {
+        aggregateType: 'Account',
+        expectedVersion: 'no_stream',
+        context: writer(),
+      });
+      await store.saveSnapshot({ aggregateId: b, aggregateType: 'Account', version: 1, schemaVersion: 1, state: {}, subjects: [dave] }, reader());
+      expect(await store.loadSnapshot(b, reader())).toMatchObject({ version: 1, subjects: [dave] });
+    });
     it('refuses a personal section without a valid subject id', async () => {
       await expect(
         store.appendToStream(id(), [ev('X', {}, { personal: { subjectId: '', data: {} } })], {
