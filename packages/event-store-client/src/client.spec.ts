@@ -131,6 +131,38 @@ describe('EventStoreClient', () => {
     });
   });
 
+  describe('when an append whose answer was lost is answered without a judgement of it the next time', () => {
+    it.each([
+      ['a server error', 500, { error: 'InternalServerError', message: 'boom' }],
+      ['an expired token', 401, { error: 'Unauthorized', message: 'token expired' }],
+    ])('reports its outcome unknown after %s, not a failure', async (_name, status, body) => {
+      let n = 0;
+      service = await fakeService((_req, _body, res) =>
+        n++ === 0 ? json(res, 503, { error: 'AppendOutcomeUnknown', message: 'may have been recorded' }) : json(res, status, body),
+      );
+      const client = new EventStoreClient({ baseUrl: service.url, token: 't', retry: fast });
+      const error = await client
+        .append('a-1', { aggregateType: 'Thing', expectedVersion: 'any', events: [{ eventType: 'E', eventData: {} }] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(service.requests).toHaveLength(2);
+    });
+
+    it('reports the refusal the service judged on the retry (the first attempt stored nothing)', async () => {
+      let n = 0;
+      service = await fakeService((_req, _body, res) =>
+        n++ === 0
+          ? json(res, 503, { error: 'AppendOutcomeUnknown', message: 'may have been recorded' })
+          : json(res, 409, { error: 'WrongExpectedVersion', message: 'stale', details: { expectedVersion: 1, actualVersion: 2 } }),
+      );
+      const client = new EventStoreClient({ baseUrl: service.url, token: 't', retry: fast });
+      const error = await client
+        .append('a-1', { aggregateType: 'Thing', expectedVersion: 1, events: [{ eventType: 'E', eventData: {} }] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WrongExpectedVersionError);
+    });
+  });
+
   describe('when following the log', () => {
     it('parses events and checkpoints, and resumes after the last one with Last-Event-ID when the server ends the stream', async () => {
       let connection = 0;

@@ -339,8 +339,10 @@ export class EventStoreClient {
         if (e instanceof OutcomeUnknownError) uncertain = e;
         const last = attempt + 1 >= this.retry.attempts;
         if (spec.retry === 'none' || !e.retryable || last) {
-          // An append that failed for good after an attempt whose answer was lost: it may have been recorded.
-          if (spec.retry === 'append' && uncertain && e.retryable) {
+          // An append that failed for good after an attempt whose answer was lost: it may have been recorded, unless the
+          // service judged the retry (it recognises a stored append by its event ids first, so a refusal then means
+          // the first attempt stored nothing). A server error or an authentication failure judged nothing.
+          if (spec.retry === 'append' && uncertain && !judgedRetry(e)) {
             throw new OutcomeUnknownError(
               `${uncertain.message} (after ${attempt + 1} attempts: ${e.message})`,
               uncertain.code,
@@ -385,4 +387,10 @@ export class EventStoreClient {
     if (!res.ok) throw errorFromResponse(res.status, text, res.headers);
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
+}
+
+/** Whether the service answered a retried append with a judgement of it (a 4xx refusal), not a failure of its own. */
+function judgedRetry(e: EventStoreClientError): boolean {
+  const status = e.status ?? 0;
+  return !e.retryable && status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 408;
 }
