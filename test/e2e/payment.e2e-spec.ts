@@ -89,6 +89,22 @@ describe('Payment module over HTTP', () => {
       const before = await t.http().get(`/v1/payments/${paymentId}/replay`).query({ at: '2000-01-01T00:00:00Z' }).set(reader);
       expect(before.status).toBe(404);
     });
+
+    it('treats one Idempotency-Key on two payments as two commands (the key names a request to one resource)', async () => {
+      const [first, second] = [`pay-${randomUUID()}`, `pay-${randomUUID()}`];
+      await pay({ paymentId: first, amount: '50.00', currency: 'EUR' }).expect(201);
+      await pay({ paymentId: second, amount: '40.00', currency: 'EUR' }).expect(201);
+      const key = `refund-${randomUUID()}`;
+      const refund = (paymentId: string, amount: string) =>
+        t.http().post(`/v1/payments/${paymentId}/refunds`).set(writer).set('Idempotency-Key', key).send({ amount });
+      expect((await refund(first, '10')).body).toMatchObject({ paymentId: first, version: 2 });
+      expect((await refund(second, '5')).body).toMatchObject({ paymentId: second, status: 'partially_refunded', version: 2 });
+      // A repeat on the first is still the first command: answered as before, refunded once.
+      expect((await refund(first, '10')).body).toMatchObject({ paymentId: first, version: 2 });
+      const replay = async (paymentId: string) => (await t.http().get(`/v1/payments/${paymentId}/replay`).set(reader)).body;
+      expect(await replay(first)).toMatchObject({ refunded: '10.00', version: 2 });
+      expect(await replay(second)).toMatchObject({ refunded: '5.00', version: 2 });
+    });
   });
 
   describe('when the input is bad', () => {

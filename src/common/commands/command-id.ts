@@ -12,7 +12,7 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * The command id of a POST: derived from the caller's organization, the route and the `Idempotency-Key` header
+ * The command id of a POST: derived from the caller's organization, the path and the `Idempotency-Key` header
  * when there is one (so a repeat maps to the same command), random otherwise. Null-free: a malformed key is a 400.
  */
 export function commandIdOf(req: FastifyRequest): string {
@@ -25,12 +25,14 @@ export function commandIdOf(req: FastifyRequest): string {
     ]);
   }
   const { organizationId } = RequestContextStore.require();
-  return uuidFromName('command', `${organizationId}\u0000${req.method} ${req.routeOptions.url ?? req.url}\u0000${key}`);
+  // The path as sent (the resource it names), not the route's pattern: one key on two payments' refunds is two commands.
+  const path = req.url.split('?')[0];
+  return uuidFromName('command', `${organizationId}\u0000${req.method} ${path}\u0000${key}`);
 }
 
 /**
  * The id of the command a POST carries. With an `Idempotency-Key` header it is derived from the caller's
- * organization, the route and the key, so a repeat maps to the same command: the repository finds its events
+ * organization, the path (the resource the request names) and the key, so a repeat maps to the same command: the repository finds its events
  * (their ids derive from the command id) and answers the first result without recording anything new.
  */
 export const CommandId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
