@@ -13,7 +13,7 @@ import { checkStore } from '../../src/modules/backup/infrastructure/store-check'
 const USAGE = `Backup and restore of the event store with Elasticsearch snapshots (README "Backup and restore").
 
   npm run store:backup  -- [--snapshot NAME] [--no-warmup]
-  npm run store:restore -- --snapshot NAME [--to-prefix P] [--replicas N] [--no-check]
+  npm run store:restore -- --snapshot NAME [--to-prefix P] [--replicas N] [--no-check] [--restore-timeout-ms N]
   npm run store:restore -- --list
   npm run store:check   -- [--gap-timeout-ms N]
 
@@ -42,6 +42,7 @@ interface Options {
   check: boolean;
   warmup: boolean;
   gapTimeoutMs?: number;
+  restoreTimeoutMs?: number;
 }
 
 function parse(argv: string[]): Options {
@@ -76,6 +77,7 @@ function parse(argv: string[]): Options {
     else if (flag === '--to-prefix') o.toPrefix = value();
     else if (flag === '--replicas') o.replicas = Number(value());
     else if (flag === '--gap-timeout-ms') o.gapTimeoutMs = Number(value());
+    else if (flag === '--restore-timeout-ms') o.restoreTimeoutMs = Number(value());
     else if (flag === '--list') o.list = true;
     else if (flag === '--no-check') o.check = false;
     else if (flag === '--no-warmup') o.warmup = false;
@@ -87,6 +89,8 @@ function parse(argv: string[]): Options {
   if (o.replicas !== undefined && !(Number.isInteger(o.replicas) && o.replicas >= 0)) throw new UsageError('--replicas: a whole number');
   if (o.gapTimeoutMs !== undefined && !(Number.isInteger(o.gapTimeoutMs) && o.gapTimeoutMs > 0))
     throw new UsageError('--gap-timeout-ms: a positive whole number');
+  if (o.restoreTimeoutMs !== undefined && !(Number.isInteger(o.restoreTimeoutMs) && o.restoreTimeoutMs > 0))
+    throw new UsageError('--restore-timeout-ms: a positive whole number');
   if (o.command === 'restore' && !o.list && !o.snapshot) throw new UsageError('restore needs --snapshot NAME (or --list)');
   return o;
 }
@@ -149,6 +153,7 @@ async function main(): Promise<number> {
         snapshot: o.snapshot as string,
         toPrefix: o.toPrefix,
         replicas: o.replicas,
+        timeoutMs: o.restoreTimeoutMs,
         progress: say,
       });
       say(

@@ -64,6 +64,11 @@ export class BackupJobs implements OnApplicationShutdown {
   private readonly logger = new Logger('BackupJobs');
   private readonly jobs = new Map<string, BackupJob>();
   private running: { job: BackupJob; done: Promise<void> } | null = null;
+  /**
+   * The id of a job being started: claimed synchronously, before the first await of `startBackup` / `startCheck`, so
+   * two requests at once cannot both pass the idle check (released if the start is refused).
+   */
+  private claimed: string | null = null;
   private stopping = false;
 
   constructor(
@@ -100,17 +105,22 @@ export class BackupJobs implements OnApplicationShutdown {
 
   /** Starts a backup of the store; answers at once with the job (its progress: `job(id)`). */
   async startBackup(snapshot?: string): Promise<BackupJob> {
-    this.assertIdle();
+    const id = this.claim();
     const prefix = this.config.esIndexPrefix;
     const name = snapshot ?? `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-').toLowerCase()}`;
-    if (await this.snapshotExists(name)) throw new SnapshotExistsError(name);
-    // Another instance backing this store up: two backups would lift each other's write pause.
-    const elsewhere = await backupsInProgress(this.client, BACKUP_REPOSITORY, prefix).catch((e: unknown) => {
-      if (statusOf(e) === 404) return [];
-      throw unavailable(e, 'looking for backups in progress');
-    });
-    if (elsewhere.length > 0) throw new BackupInProgressError(elsewhere[0]);
-    return this.run('backup', name, async (job, progress) => {
+    try {
+      if (await this.snapshotExists(name)) throw new SnapshotExistsError(name);
+      // Another instance backing this store up: two backups would lift each other's write pause.
+      const elsewhere = await backupsInProgress(this.client, BACKUP_REPOSITORY, prefix).catch((e: unknown) => {
+        if (statusOf(e) === 404) return [];
+        throw unavailable(e, 'looking for backups in progress');
+      });
+      if (elsewhere.length > 0) throw new BackupInProgressError(elsewhere[0]);
+    } catch (e) {
+      this.release(id);
+      throw e;
+    }
+    return this.run(id, 'backup', name, async (job, progress) => {
       job.backup = await backupStore(this.client, {
         repository: BACKUP_REPOSITORY,
         location: BACKUP_LOCATION,
@@ -127,11 +137,16 @@ export class BackupJobs implements OnApplicationShutdown {
    * `npm run store:check` does (counter, log replay, heads), then deletes the copy.
    */
   async startCheck(snapshot: string): Promise<BackupJob> {
-    this.assertIdle();
-    const summary = await this.get(snapshot);
-    if (summary.state !== 'SUCCESS') throw new BackupNotUsableError(snapshot, summary.state);
+    const id = this.claim();
+    try {
+      const summary = await this.get(snapshot);
+      if (summary.state !== 'SUCCESS') throw new BackupNotUsableError(snapshot, summary.state);
+    } catch (e) {
+      this.release(id);
+      throw e;
+    }
     const scratch = `backup-check-${randomBytes(4).toString('hex')}`;
-    return this.run('check', snapshot, async (job, progress) => {
+    return this.run(id, 'check', snapshot, async (job, progress) => {
       try {
         await restoreStore(this.client, { repository: BACKUP_REPOSITORY, snapshot, toPrefix: scratch, replicas: 0, progress });
         job.check = await checkStore(this.client, {
@@ -161,8 +176,16 @@ export class BackupJobs implements OnApplicationShutdown {
     if (this.running) await Promise.race([this.running.done, new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
 
-  private assertIdle(): void {
+  /** Claims this instance's one job slot at once (no await before it): throws 409 JOB_RUNNING when it is taken. */
+  private claim(): string {
     if (this.running) throw new BackupJobRunningError(this.running.job.id);
+    if (this.claimed) throw new BackupJobRunningError(this.claimed);
+    this.claimed = randomUUID();
+    return this.claimed;
+  }
+
+  private release(id: string): void {
+    if (this.claimed === id) this.claimed = null;
   }
 
   private async snapshotExists(snapshot: string): Promise<boolean> {
@@ -176,27 +199,35 @@ export class BackupJobs implements OnApplicationShutdown {
     }
   }
 
-  private run(kind: BackupJobKind, snapshot: string, work: (job: BackupJob, progress: (line: string) => void) => Promise<void>): BackupJob {
-    const job: BackupJob = { id: randomUUID(), kind, snapshot, state: 'running', startedAt: new Date().toISOString(), progress: [] };
+  private run(
+    id: string,
+    kind: BackupJobKind,
+    snapshot: string,
+    work: (job: BackupJob, progress: (line: string) => void) => Promise<void>,
+  ): BackupJob {
+    const job: BackupJob = { id, kind, snapshot, state: 'running', startedAt: new Date().toISOString(), progress: [] };
     const progress = (line: string) => {
       job.progress.push(line);
       if (job.progress.length > MAX_LINES) job.progress.splice(0, job.progress.length - MAX_LINES);
     };
     this.jobs.set(job.id, job);
-    for (const id of this.jobs.keys()) {
+    for (const old of this.jobs.keys()) {
       if (this.jobs.size <= MAX_JOBS) break;
-      if (this.jobs.get(id)?.state !== 'running') this.jobs.delete(id);
+      if (this.jobs.get(old)?.state !== 'running') this.jobs.delete(old);
     }
-    const done = work(job, progress).then(
-      () => {
-        job.state = 'succeeded';
-      },
-      (e: unknown) => {
-        job.state = 'failed';
-        job.error = (e as Error).message?.slice(0, 2000) ?? String(e);
-        this.logger.warn(`${kind} of ${snapshot} failed: ${job.error}`);
-      },
-    );
+    // The work starts once the job is `running`; from the claim to here nothing awaits, so no start slips in between.
+    const done = Promise.resolve()
+      .then(() => work(job, progress))
+      .then(
+        () => {
+          job.state = 'succeeded';
+        },
+        (e: unknown) => {
+          job.state = 'failed';
+          job.error = (e as Error).message?.slice(0, 2000) ?? String(e);
+          this.logger.warn(`${kind} of ${snapshot} failed: ${job.error}`);
+        },
+      );
     this.running = {
       job,
       done: done.finally(() => {
@@ -204,6 +235,7 @@ export class BackupJobs implements OnApplicationShutdown {
         this.running = null;
       }),
     };
+    this.release(id);
     return job;
   }
 

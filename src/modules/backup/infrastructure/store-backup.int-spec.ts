@@ -384,6 +384,121 @@ describe('Backing up the store with a snapshot and restoring it', () => {
     }, 60_000);
   });
 
+  describe('when the backup is interrupted', () => {
+    const slowRepository = `${repository}-slow`;
+    const small = `${source}-int`;
+    let store: ElasticsearchEventStore;
+
+    beforeAll(async () => {
+      // A repository that writes slowly, so that the snapshots are still in progress when the interruption comes.
+      await client.snapshot.createRepository({
+        name: slowRepository,
+        repository: { type: 'fs', settings: { location: slowRepository, max_snapshot_bytes_per_sec: '20kb' } },
+      });
+      store = new ElasticsearchEventStore({ client, indexPrefix: small, leaseMs: 1000, gapTimeoutMs: 500, sweepIntervalMs: 0 });
+      await store.setup();
+      for (let i = 0; i < 20; i++)
+        await store.appendToStream(
+          `s-${i}`,
+          Array.from({ length: 10 }, (_, k) => ({
+            ...event(k === 0 ? 'Opened' : 'Added', k + 1),
+            eventData: { n: k, pad: 'x'.repeat(500) },
+          })),
+          { aggregateType: 'Account', expectedVersion: 'no_stream', context: writer() },
+        );
+      await client.indices.flush({ index: `${small}-*` });
+    }, 60_000);
+
+    afterAll(async () => {
+      await store?.close();
+      await dropAll(client, small);
+      const left = await client.snapshot.get({ repository: slowRepository, snapshot: '_all' }).catch(() => ({ snapshots: [] }));
+      for (const s of left.snapshots ?? [])
+        await client.snapshot.delete({ repository: slowRepository, snapshot: s.snapshot }).catch(() => undefined);
+      await client.snapshot.deleteRepository({ name: slowRepository }).catch(() => undefined);
+    }, 120_000);
+
+    /** The snapshots left in the slow repository once what was in progress has settled (at most `ms`). */
+    async function snapshotsLeft(ms = 8000): Promise<string[]> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const r = await client.snapshot.get({ repository: slowRepository, snapshot: '_all' });
+        const names = (r.snapshots ?? []).map((s) => `${s.snapshot} (${s.state})`);
+        if (names.length === 0 || Date.now() > deadline) return names;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    }
+
+    async function blocked(): Promise<string[]> {
+      const s = await client.indices.getSettings({ index: `${small}-*`, name: 'index.blocks.write', flat_settings: true });
+      return Object.keys(s).filter((i) => String(s[i]?.settings?.['index.blocks.write']) === 'true');
+    }
+
+    it('during its consistent snapshot: fails, lifts the write pause, and leaves no snapshot that could pass for a backup', async () => {
+      const lines: string[] = [];
+      await expect(
+        backupStore(client, {
+          prefix: small,
+          repository: slowRepository,
+          location: slowRepository,
+          snapshot: `${small}-cut`,
+          noWarmup: true,
+          progress: (l) => lines.push(l),
+          // Ctrl-C, or the service shutting down, once the consistent snapshot has started.
+          aborted: () => lines.some((l) => l.startsWith('consistent snapshot')),
+        }),
+      ).rejects.toThrow(/interrupted while snapshot .*-cut was in progress/);
+      expect(lines).toContain(`deleted snapshot ${small}-cut`);
+      expect(await blocked()).toEqual([]);
+      expect(await snapshotsLeft()).toEqual([]);
+      expect(await listSnapshots(client, slowRepository)).toEqual([]);
+    }, 60_000);
+
+    it('during its warm-up snapshot: fails and deletes the warm-up', async () => {
+      const lines: string[] = [];
+      await expect(
+        backupStore(client, {
+          prefix: small,
+          repository: slowRepository,
+          location: slowRepository,
+          snapshot: `${small}-warm`,
+          progress: (l) => lines.push(l),
+          aborted: () => lines.some((l) => l.startsWith('warm-up snapshot')),
+        }),
+      ).rejects.toThrow(/interrupted while snapshot .*-warm-warmup was in progress/);
+      expect(await blocked()).toEqual([]);
+      expect(await snapshotsLeft()).toEqual([]);
+    }, 60_000);
+  });
+
+  describe('when one of the store indices is closed', () => {
+    it('refuses to back up, naming it, and leaves writes flowing', async () => {
+      const closed = `${source}-closed`;
+      const store = new ElasticsearchEventStore({ client, indexPrefix: closed, leaseMs: 1000, gapTimeoutMs: 500, sweepIntervalMs: 0 });
+      await store.setup();
+      try {
+        await store.appendToStream('a', [event('Opened', 1)], {
+          aggregateType: 'Account',
+          expectedVersion: 'no_stream',
+          context: writer(),
+        });
+        await client.indices.close({ index: `${closed}-subject-keys` });
+        await expect(
+          backupStore(client, { prefix: closed, repository, location: repository, snapshot: `${closed}-snap`, noWarmup: true }),
+        ).rejects.toThrow(new RegExp(`${closed}-subject-keys is closed`));
+        const s = await client.indices.getSettings({ index: `${closed}-*`, name: 'index.blocks.write', flat_settings: true });
+        expect(Object.keys(s).filter((i) => String(s[i]?.settings?.['index.blocks.write']) === 'true')).toEqual([]);
+        const snaps = await client.snapshot.get({ repository, snapshot: `${closed}-*` }).catch(() => ({ snapshots: [] }));
+        expect(snaps.snapshots ?? []).toEqual([]);
+        await store.appendToStream('a', [event('Added', 2)], { aggregateType: 'Account', expectedVersion: 1, context: writer() });
+      } finally {
+        await client.snapshot.delete({ repository, snapshot: `${closed}-snap` }).catch(() => undefined);
+        await store.close();
+        await dropAll(client, closed);
+      }
+    }, 60_000);
+  });
+
   describe('when the target indices already exist', () => {
     it('refuses to restore over them', async () => {
       await expect(restoreStore(client, { repository, snapshot })).rejects.toThrow(/restoring over existing indices is refused/);

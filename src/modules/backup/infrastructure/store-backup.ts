@@ -44,12 +44,22 @@ export interface StoreIndices {
  * `gyroscops-*`), recognised by their own `-meta` index.
  */
 export async function storeIndices(client: Client, prefix: string): Promise<StoreIndices> {
-  const all = await client.indices.get({ index: `${prefix}-*`, expand_wildcards: 'open', features: ['aliases'] });
+  // Closed indices too: skipped, a closed `<prefix>-subject-keys` (or read model) would be left out of the backup unsaid.
+  const [all, cat] = await Promise.all([
+    client.indices.get({ index: `${prefix}-*`, expand_wildcards: ['open', 'closed'], features: ['aliases'] }),
+    client.cat.indices({ index: `${prefix}-*`, expand_wildcards: ['open', 'closed'], h: 'index,status', format: 'json' }),
+  ]);
   const names = Object.keys(all).filter((n) => n.startsWith(`${prefix}-`));
   const others = names.filter((n) => n.endsWith('-meta') && n !== `${prefix}-meta`).map((n) => n.slice(0, -'-meta'.length));
   const indices = names.filter((n) => !others.some((o) => n.startsWith(`${o}-`))).sort();
   const missing = Object.values(indexNames(prefix)).filter((n) => !indices.includes(n));
   if (missing.length > 0) throw new Error(`no event store under prefix "${prefix}": missing ${missing.join(', ')}`);
+  const closed = cat.filter((c) => c.status === 'close' && c.index && indices.includes(c.index)).map((c) => c.index as string);
+  if (closed.length > 0)
+    throw new Error(
+      `cannot back up the store "${prefix}": ${closed.sort().join(', ')} ${closed.length === 1 ? 'is' : 'are'} closed, and a snapshot ` +
+        `cannot hold a closed index (open it: POST ${closed[0]}/_open, or delete it if the store no longer needs it)`,
+    );
   const aliases: Record<string, string[]> = {};
   for (const index of indices) for (const alias of Object.keys(all[index]?.aliases ?? {})) (aliases[alias] ??= []).push(index);
   return { indices, aliases };
@@ -100,6 +110,7 @@ async function takeSnapshot(
   metadata: Record<string, unknown>,
   progress: Progress,
   aborted: () => boolean,
+  onCreated: () => void = () => undefined,
 ): Promise<estypes.SnapshotSnapshotInfo> {
   await client.snapshot.create({
     repository,
@@ -110,6 +121,7 @@ async function takeSnapshot(
     metadata,
     wait_for_completion: false,
   });
+  onCreated();
   let last = '';
   for (;;) {
     const info = (await client.snapshot.get({ repository, snapshot })).snapshots?.[0];
@@ -166,11 +178,38 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
   if (existing?.snapshots?.length) throw new Error(`snapshot ${o.snapshot} already exists in ${o.repository}`);
 
   const warmup = `${o.snapshot}-warmup`;
-  if (!o.noWarmup) {
-    progress(`warm-up snapshot ${warmup}: copies the segment files while writes go on`);
-    await takeSnapshot(client, o.repository, warmup, indices, { tool: SNAPSHOT_TOOL, warmup: true, prefix: o.prefix }, progress, aborted);
+  let warmupCreated = false;
+  try {
+    if (!o.noWarmup) {
+      progress(`warm-up snapshot ${warmup}: copies the segment files while writes go on`);
+      await takeSnapshot(
+        client,
+        o.repository,
+        warmup,
+        indices,
+        { tool: SNAPSHOT_TOOL, warmup: true, prefix: o.prefix },
+        progress,
+        aborted,
+        () => (warmupCreated = true),
+      );
+    }
+    const result = await consistentSnapshot(client, o, indices, aliases, progress, aborted);
+    return { ...result, tookMs: Date.now() - t0 };
+  } finally {
+    // Only a speed-up for the consistent snapshot: it goes whatever happened (an interrupted one would finish later).
+    if (warmupCreated) await discardSnapshot(client, o.repository, warmup, progress);
   }
+}
 
+/** Blocks writes, reads the counter, takes the consistent snapshot, lifts the block (also on failure). */
+async function consistentSnapshot(
+  client: Client,
+  o: BackupOptions,
+  indices: string[],
+  aliases: Record<string, string[]>,
+  progress: Progress,
+  aborted: () => boolean,
+): Promise<Omit<BackupResult, 'tookMs'>> {
   const names = indexNames(o.prefix);
   const alreadyBlocked = await writeBlocked(client, indices);
   const toBlock = indices.filter((i) => !alreadyBlocked.has(i));
@@ -178,6 +217,7 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
   let info: estypes.SnapshotSnapshotInfo;
   let counter = 0;
   let logHead = 0;
+  let created = false;
   try {
     pausedAt = Date.now();
     // The add-block API returns once writes in flight on every shard have finished: nothing lands after this point.
@@ -202,7 +242,24 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
       takenAt: new Date().toISOString(),
     };
     progress(`consistent snapshot ${o.snapshot} (position counter ${counter})`);
-    info = await takeSnapshot(client, o.repository, o.snapshot, indices, metadata as unknown as Record<string, unknown>, progress, aborted);
+    try {
+      info = await takeSnapshot(
+        client,
+        o.repository,
+        o.snapshot,
+        indices,
+        metadata as unknown as Record<string, unknown>,
+        progress,
+        aborted,
+        () => (created = true),
+      );
+    } catch (e) {
+      // Interrupted (Ctrl-C, shutdown) or failed: Elasticsearch would go on with the snapshot once writes resume and
+      // finish it as SUCCESS, a copy that is no cut of the store but lists and restores like a backup. It goes now,
+      // while writes are still paused (deleting a running snapshot aborts it), bounded so the pause is not held long.
+      const left = created ? await discardSnapshot(client, o.repository, o.snapshot, progress) : null;
+      throw left ? new Error(`${(e as Error).message}; ${left}`) : e;
+    }
   } finally {
     if (toBlock.length > 0)
       await client.indices.putSettings({ index: toBlock, settings: { 'index.blocks.write': false } }).catch((e: unknown) => {
@@ -213,8 +270,24 @@ export async function backupStore(client: Client, o: BackupOptions): Promise<Bac
   }
   const writesPausedMs = Date.now() - pausedAt;
   progress(`writes resumed after ${writesPausedMs} ms`);
-  if (!o.noWarmup) await client.snapshot.delete({ repository: o.repository, snapshot: warmup }).catch(() => undefined);
-  return { snapshot: o.snapshot, indices, shards: info.shards?.total ?? 0, writesPausedMs, counter, logHead, tookMs: Date.now() - t0 };
+  return { snapshot: o.snapshot, indices, shards: info.shards?.total ?? 0, writesPausedMs, counter, logHead };
+}
+
+/**
+ * Deletes (aborting it if still running) a snapshot this backup started; best effort, within 5 s (it may run while
+ * writes are paused). Returns what to do by hand when it could not, else null.
+ */
+async function discardSnapshot(client: Client, repository: string, snapshot: string, progress: Progress): Promise<string | null> {
+  try {
+    await client.snapshot.delete({ repository, snapshot }, { requestTimeout: 5_000, maxRetries: 0 });
+    progress(`deleted snapshot ${snapshot}`);
+    return null;
+  } catch (e) {
+    if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
+    const left = `could not delete snapshot ${snapshot} (${(e as Error).message}): it is no usable backup, delete it by hand (DELETE _snapshot/${repository}/${snapshot})`;
+    progress(left);
+    return left;
+  }
 }
 
 /** Names of this tool's snapshots of `prefix` in progress in the repository (warm-ups included). */
@@ -265,7 +338,12 @@ export interface RestoreOptions {
   /** Replicas of the restored indices (default: as they were). */
   replicas?: number;
   progress?: Progress;
+  /** How long the restored shards may take to recover (default RESTORE_TIMEOUT_MS); past it the restore fails. */
+  timeoutMs?: number;
 }
+
+/** Default deadline of a restore's recovery: generous, as a copy may be large; a shard that can never recover fails sooner. */
+export const RESTORE_TIMEOUT_MS = 60 * 60_000;
 
 export interface RestoreResult {
   fromPrefix: string;
@@ -277,6 +355,82 @@ export interface RestoreResult {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+interface ShardHealth {
+  status?: string;
+  primary_active?: boolean;
+  unassigned_shards?: number;
+  initializing_shards?: number;
+}
+
+/**
+ * Waits until every restored shard has recovered and the indices are yellow or green. Fails with the reason when a
+ * restored primary cannot be allocated (Elasticsearch's allocation explanation: no node may hold it, or its recovery
+ * from the snapshot failed past its retries: it would stay red for ever), and at the deadline.
+ */
+async function waitForRestore(client: Client, targets: string[], timeoutMs: number, progress: Progress): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  /** Unassigned primaries Elasticsearch said it cannot allocate at the previous look (`index/shard` → why). */
+  let refused = new Map<string, string>();
+  for (let round = 0; ; round++) {
+    const rec = await client.indices.recovery({ index: targets, active_only: false }).catch(() => ({}) as estypes.IndicesRecoveryResponse);
+    let done = 0;
+    let total = 0;
+    let recovered = 0;
+    let bytes = 0;
+    for (const index of targets)
+      for (const shard of rec[index]?.shards ?? []) {
+        total++;
+        if (shard.stage === 'DONE') done++;
+        recovered += Number(shard.index?.size?.recovered_in_bytes ?? 0);
+        bytes += Number(shard.index?.size?.total_in_bytes ?? 0);
+      }
+    const line = `  ${done}/${total} shards restored, ${mb(recovered)} of ${mb(bytes)}`;
+    if (line !== last) progress(line);
+    last = line;
+    if (total >= targets.length && done === total) break;
+    if (Date.now() >= deadline) throw new Error(`the restored shards did not finish within ${timeoutMs / 1000} s (${line.trim()})`);
+    // About every second: restored primaries that are unassigned, and whether Elasticsearch can allocate them.
+    if (round % 4 === 3) {
+      const now = await unallocatablePrimaries(client, targets);
+      // Said twice in a row (a second apart): not a passing state of the allocation.
+      const still = [...now].filter(([shard]) => refused.has(shard));
+      if (still.length > 0) {
+        const byReason = new Map<string, string[]>();
+        for (const [shard, why] of still) byReason.set(why, [...(byReason.get(why) ?? []), shard]);
+        const reasons = [...byReason].map(([why, shards]) => `${shards.join(', ')}: ${why}`);
+        throw new Error(
+          `restored primary shards cannot be allocated, so those indices would stay red: ${reasons.join('; ').slice(0, 1500)}`,
+        );
+      }
+      refused = now;
+    }
+    await sleep(250);
+  }
+  const remaining = Math.max(1000, deadline - Date.now());
+  const health = await client.cluster.health(
+    { index: targets, wait_for_status: 'yellow', timeout: `${Math.min(remaining, 60_000)}ms` },
+    { ignore: [408] },
+  );
+  if (health.timed_out || health.status === 'red')
+    throw new Error(`the restored indices are ${health.status}, not yellow or green, after their shards recovered`);
+}
+
+/** The restored primaries that are unassigned and that Elasticsearch says it cannot allocate (`index/shard` → why). */
+async function unallocatablePrimaries(client: Client, targets: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const health = await client.cluster.health({ index: targets, level: 'shards' }).catch(() => null);
+  if (!health || (health.unassigned_primary_shards ?? 1) === 0) return found;
+  for (const [index, ih] of Object.entries(health.indices ?? {}))
+    for (const [shard, sh] of Object.entries((ih as { shards?: Record<string, ShardHealth> }).shards ?? {})) {
+      if (sh.primary_active || (sh.initializing_shards ?? 0) > 0 || (sh.unassigned_shards ?? 0) === 0) continue;
+      const explain = await client.cluster.allocationExplain({ index, shard: Number(shard), primary: true }).catch(() => null);
+      if (explain && ['no', 'no_valid_shard_copy'].includes(String(explain.can_allocate)))
+        found.set(`${index}/${shard}`, explain.allocate_explanation ?? String(explain.can_allocate));
+    }
+  return found;
+}
 
 /** Restores a backup into a cluster where none of its indices exist (a fresh cluster, or a fresh prefix). */
 export async function restoreStore(client: Client, o: RestoreOptions): Promise<RestoreResult> {
@@ -309,27 +463,17 @@ export async function restoreStore(client: Client, o: RestoreOptions): Promise<R
     ...(o.replicas !== undefined ? { index_settings: { 'index.number_of_replicas': o.replicas } } : {}),
     wait_for_completion: false,
   });
-  let last = '';
-  for (;;) {
-    const rec = await client.indices.recovery({ index: targets, active_only: false }).catch(() => ({}) as estypes.IndicesRecoveryResponse);
-    let done = 0;
-    let total = 0;
-    let recovered = 0;
-    let bytes = 0;
-    for (const index of targets)
-      for (const shard of rec[index]?.shards ?? []) {
-        total++;
-        if (shard.stage === 'DONE') done++;
-        recovered += Number(shard.index?.size?.recovered_in_bytes ?? 0);
-        bytes += Number(shard.index?.size?.total_in_bytes ?? 0);
-      }
-    const line = `  ${done}/${total} shards restored, ${mb(recovered)} of ${mb(bytes)}`;
-    if (line !== last) progress(line);
-    last = line;
-    if (total >= targets.length && done === total) break;
-    await sleep(250);
+  try {
+    await waitForRestore(client, targets, o.timeoutMs ?? RESTORE_TIMEOUT_MS, progress);
+  } catch (e) {
+    // None of the targets existed before: what was restored of them goes, or it would be left red, holding shards
+    // (and a retry would be refused as restoring over existing indices).
+    const dropped = await client.indices.delete({ index: targets, ignore_unavailable: true }).then(
+      () => 'deleted the restored indices',
+      (d: unknown) => `could not delete the restored indices (${(d as Error).message}): delete ${targets.join(', ')} by hand`,
+    );
+    throw new Error(`restore of ${o.snapshot} as "${to}" failed: ${(e as Error).message}; ${dropped}`);
   }
-  await client.cluster.health({ index: targets, wait_for_status: 'yellow', timeout: '60s' });
   const actions: estypes.IndicesUpdateAliasesAction[] = [];
   for (const [alias, indices] of Object.entries(meta.aliases ?? {}))
     for (const index of indices) actions.push({ add: { index: rename(index), alias: rename(alias) } });
