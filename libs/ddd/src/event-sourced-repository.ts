@@ -8,6 +8,7 @@ import {
   type EventStore,
   type ReadScope,
   type StoredEvent,
+  type StreamSlice,
 } from '@gyroscops/event-store';
 import { readScopeOf, writeContextOf } from './context-scopes';
 import type { Decider, DomainEvent } from './decider';
@@ -113,27 +114,40 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
   async load(aggregateId: string, opts: LoadOptions = {}): Promise<Loaded<S>> {
     const scope = opts.scope ?? readScopeOf();
     const replaying = opts.toVersion !== undefined || opts.at !== undefined;
-    let state = this.decider.initialState();
-    let version = 0;
     if (this.options.snapshotEvery && !replaying) {
       const snap = await this.store.loadSnapshot<S>(aggregateId, scope);
-      if (snap && snap.schemaVersion === (this.options.stateSchemaVersion ?? 1)) {
-        state = snap.state;
-        version = snap.version;
+      if (snap && snap.aggregateType === this.decider.aggregateType && snap.schemaVersion === (this.options.stateSchemaVersion ?? 1)) {
+        const loaded = await this.fold(aggregateId, scope, opts, snap.state, snap.version);
+        if (loaded) return loaded;
+        // The stream is no longer the one the snapshot was taken of (soft-deleted, perhaps recreated; another
+        // aggregate's; versions after it hidden): loaded as if there were no snapshot, so snapshots never change an answer.
       }
     }
-    let lastEvent: StoredEvent | undefined;
+    return (
+      (await this.fold(aggregateId, scope, opts, this.decider.initialState(), 0)) ?? { state: this.decider.initialState(), version: 0 }
+    );
+  }
+
+  /**
+   * `state` as of `version` with the stream's events after it folded in; null when the stream is not found (or holds
+   * another aggregate type's events), or when `version` > 0 (a snapshot's) and the stream does not go on from it.
+   */
+  private async fold(aggregateId: string, scope: ReadScope, opts: LoadOptions, state: S, version: number): Promise<Loaded<S> | null> {
+    let slice: StreamSlice;
     try {
-      const slice = await this.store.readStream(aggregateId, scope, { fromVersion: version + 1, toVersion: opts.toVersion });
-      if (slice.aggregateType !== this.decider.aggregateType) throw new StreamNotFoundError(aggregateId);
-      for (const e of slice.events) {
-        if (opts.at && Date.parse(e.timestamp) > opts.at.getTime()) break;
-        state = this.decider.evolve(state, { type: e.eventType, data: e.eventData } as E);
-        version = e.version;
-        lastEvent = e;
-      }
+      slice = await this.store.readStream(aggregateId, scope, { fromVersion: version + 1, toVersion: opts.toVersion });
     } catch (e) {
-      if (!(e instanceof StreamNotFoundError) || version > 0) throw e;
+      if (e instanceof StreamNotFoundError) return null;
+      throw e;
+    }
+    if (slice.aggregateType !== this.decider.aggregateType) return null;
+    if (version > 0 && (slice.events.length > 0 ? slice.events[0].version !== version + 1 : slice.version !== version)) return null;
+    let lastEvent: StoredEvent | undefined;
+    for (const e of slice.events) {
+      if (opts.at && Date.parse(e.timestamp) > opts.at.getTime()) break;
+      state = this.decider.evolve(state, { type: e.eventType, data: e.eventData } as E);
+      version = e.version;
+      lastEvent = e;
     }
     return { state, version, lastEvent };
   }
@@ -145,15 +159,26 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
     // triggering event, so a correlation's events link event to event across modules.
     const causationId = RequestContextStore.require().causationId ?? options.commandId;
     return RequestContextStore.with({ causationId }, async () => {
-      const replayed = await this.alreadyApplied(options.commandId);
-      if (replayed) {
-        const loaded = await this.load(aggregateId);
-        return { result: replayed, state: loaded.state, version: loaded.version, replayed: true };
-      }
+      const replayed = await this.replayOf(aggregateId, options.commandId);
+      if (replayed) return replayed;
       for (let attempt = 1; ; attempt++) {
         const loaded = await this.load(aggregateId);
-        const events = this.decider.decide(command, loaded.state);
-        if (events.length === 0) return { result: null, state: loaded.state, version: loaded.version, replayed: false };
+        let events: E[];
+        try {
+          events = this.decider.decide(command, loaded.state);
+        } catch (e) {
+          // A refusal may come from this very command's events: its first run (another instance, the client's first
+          // try) committed after the check above and before the load. Then its stored result is the answer.
+          const stored = await this.replayOf(aggregateId, options.commandId);
+          if (stored) return stored;
+          throw e;
+        }
+        if (events.length === 0) {
+          // Likewise, a decider that ignores what it has already taken into account decides nothing after that run.
+          const stored = await this.replayOf(aggregateId, options.commandId);
+          if (stored) return stored;
+          return { result: null, state: loaded.state, version: loaded.version, replayed: false };
+        }
         try {
           const result = await this.store.appendToStream(
             aggregateId,
@@ -164,24 +189,33 @@ export class EventSourcedRepository<S, C, E extends DomainEvent> {
               context: writeContextOf(),
             },
           );
-          const state = events.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
+          // The events as stored: when another run of the command stored them first (the store answers an idempotent
+          // retry with them), they are that run's decision, which may differ from this one's.
+          const folded: E[] =
+            result.events?.length > 0 ? result.events.map((e) => ({ type: e.eventType, data: e.eventData }) as E) : events;
+          const state = folded.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
           this.committed(result, state);
           await this.maybeSnapshot(aggregateId, loaded.version, result.version, state);
           return { result, state, version: result.version, replayed: false };
         } catch (e) {
           if (e instanceof DuplicateEventError && e.eventId === eventIdFor(options.commandId, 0)) {
             // The same command ran elsewhere meanwhile (another instance, a redelivery): its events are the answer.
-            const replayed = await this.alreadyApplied(options.commandId);
-            if (replayed) {
-              const after = await this.load(aggregateId);
-              return { result: replayed, state: after.state, version: after.version, replayed: true };
-            }
+            const stored = await this.replayOf(aggregateId, options.commandId);
+            if (stored) return stored;
           }
           if (!(e instanceof WrongExpectedVersionError)) throw e;
           if (attempt >= maxAttempts) throw new ConcurrencyConflictError(aggregateId, loaded.version, e.actualVersion);
         }
       }
     });
+  }
+
+  /** The answer to a command already applied: its stored events, and the aggregate as it is now; null if not applied. */
+  private async replayOf(aggregateId: string, commandId: string): Promise<ExecuteResult<S> | null> {
+    const result = await this.alreadyApplied(commandId);
+    if (!result) return null;
+    const loaded = await this.load(aggregateId);
+    return { result, state: loaded.state, version: loaded.version, replayed: true };
   }
 
   /** The stored result of an earlier run of the same command (its first event's id is derived from the command id). */
