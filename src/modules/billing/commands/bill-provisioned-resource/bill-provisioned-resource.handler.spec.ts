@@ -64,4 +64,21 @@ describe('BillProvisionedResourceHandler against the in-memory store', () => {
     expect(r.invoiceId).toBe(openInvoiceId('org-a', '2026-08', 'EUR', 2));
     expect((await invoice(first)).lines).toHaveLength(1);
   });
+
+  it('moves on past an invoice id another organization took, or a hard-deleted one, instead of failing the line', async () => {
+    const squatted = openInvoiceId('org-a', '2026-07', 'EUR', 1);
+    // Another organization creates an invoice under the id org-a's billing derives (ids are global to the store).
+    await runAs({ organizationId: 'org-b' })(() =>
+      decide({ kind: 'CreateInvoice', invoiceId: squatted, currency: 'EUR', period: '2026-07' }),
+    );
+    const r = await run(() => bill.execute(command('q1', randomUUID(), '2026-07')));
+    expect(r.invoiceId).toBe(openInvoiceId('org-a', '2026-07', 'EUR', 2));
+
+    const deleted = openInvoiceId('org-a', '2026-06', 'EUR', 1);
+    await run(() => bill.execute(command('d1', randomUUID(), '2026-06')));
+    const admin = { correlationId: 'c', causationId: null, userId: 'ops', organizationId: 'org-a', source: 'test', isAdmin: true };
+    await store.deleteStream(deleted, { mode: 'hard', reason: 'test', context: admin });
+    const after = await run(() => bill.execute(command('d2', randomUUID(), '2026-06')));
+    expect(after.invoiceId).toBe(openInvoiceId('org-a', '2026-06', 'EUR', 2));
+  });
 });

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { RequestContextStore } from '@gyroscops/context';
 import { DomainError } from '@gyroscops/ddd';
+import { StreamDeletedError, StreamNotFoundError } from '@gyroscops/event-store';
 import { INVOICE_REPOSITORY, type InvoiceRepository } from '../../billing.tokens';
 import { openInvoiceId } from '../../domain/open-invoice';
 import { INVOICE_CONFLICTS } from '../decide-invoice/decide-invoice.handler';
@@ -37,6 +38,9 @@ export class BillProvisionedResourceHandler implements ICommandHandler<BillProvi
       } catch (e) {
         if (e instanceof DomainError && e.code === 'INVOICE.DUPLICATE_LINE') return { invoiceId, lineId: c.line.lineId, result: null };
         if (e instanceof DomainError && CLOSED.has(e.code)) continue;
+        // An id this organization can never write: another organization's stream under it (ids are global to the
+        // store, and these are predictable), or a hard-deleted invoice. The line goes to the next invoice.
+        if (e instanceof StreamNotFoundError || e instanceof StreamDeletedError) continue;
         throw e;
       }
     }
