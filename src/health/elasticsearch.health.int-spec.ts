@@ -1,25 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@elastic/elasticsearch';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../app.factory';
 import { deleteIndicesWithPrefix, esNode, testIndexPrefix } from '../../test/support/elasticsearch';
+import { readinessBecomes } from '../../test/support/readiness';
 
 // Readiness judges the store's own indices, not the whole cluster: an unrelated red index (a backup check's scratch
 // restore whose shard cannot be allocated, another team's index) must not turn every instance to 503.
-
-async function readinessBecomes(server: string, status: number, withinMs = 30_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  let last: { status: number; body: unknown } = { status: 0, body: null };
-  while (Date.now() < deadline) {
-    const res = await request(server).get('/health/ready');
-    last = { status: res.status, body: res.body };
-    if (last.status === status) return;
-    await sleep(200);
-  }
-  throw new Error(`/health/ready stayed ${last.status} (${JSON.stringify(last.body)}), expected ${status}`);
-}
 
 /** An index whose only primary can never be allocated: red from its creation on. */
 async function createRedIndex(client: Client, index: string): Promise<void> {

@@ -12,6 +12,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { ReadinessRegistry } from '../../src/health/readiness.registry';
 import { deleteIndicesWithPrefix, esNode, testIndexPrefix } from '../support/elasticsearch';
 import { TcpProxy } from '../support/tcp-proxy';
+import { readinessBecomes } from '../support/readiness';
 
 // Test-only routes exercising what the foundation promises to every future controller.
 class EchoDto {
@@ -84,18 +85,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 async function listen(app: NestFastifyApplication): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app.getUrl();
-}
-
-async function readinessBecomes(server: string, status: number, withinMs = 30_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  let last: { status: number; body: unknown } = { status: 0, body: null };
-  while (Date.now() < deadline) {
-    const res = await request(server).get('/health/ready');
-    last = { status: res.status, body: res.body };
-    if (last.status === status) return;
-    await sleep(200);
-  }
-  throw new Error(`/health/ready stayed ${last.status} (${JSON.stringify(last.body)}), expected ${status}`);
 }
 
 describe('Foundation (e2e, real Elasticsearch)', () => {

@@ -290,7 +290,10 @@ export function lifecycleContract(harness: HarnessOf): void {
       // A command loaded the stream (carol's data open), then the erasure ran, then the command saves its snapshot.
       const folded = (await store.readStream(a, reader())).events[0].personal?.data;
       await store.eraseSubject(carol, { reason: 'request #2', context: admin });
-      await store.saveSnapshot({ aggregateId: a, aggregateType: 'Account', version: 1, schemaVersion: 1, state: { folded }, subjects: [carol] }, reader());
+      await store.saveSnapshot(
+        { aggregateId: a, aggregateType: 'Account', version: 1, schemaVersion: 1, state: { folded }, subjects: [carol] },
+        reader(),
+      );
       expect(await store.loadSnapshot(a, reader())).toBeNull();
       // A snapshot naming only subjects that were not erased is kept, and says whose data it holds.
       const dave = `dave-${randomUUID()}`;
@@ -300,7 +303,10 @@ export function lifecycleContract(harness: HarnessOf): void {
         expectedVersion: 'no_stream',
         context: writer(),
       });
-      await store.saveSnapshot({ aggregateId: b, aggregateType: 'Account', version: 1, schemaVersion: 1, state: {}, subjects: [dave] }, reader());
+      await store.saveSnapshot(
+        { aggregateId: b, aggregateType: 'Account', version: 1, schemaVersion: 1, state: {}, subjects: [dave] },
+        reader(),
+      );
       expect(await store.loadSnapshot(b, reader())).toMatchObject({ version: 1, subjects: [dave] });
     });
     it('refuses a personal section without a valid subject id', async () => {
