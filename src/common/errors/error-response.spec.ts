@@ -121,6 +121,10 @@ describe('toErrorResponse', () => {
           body: { error: { type: 'cluster_block_exception', reason: 'index write (api)' }, status: 403 },
         }),
       ],
+      [
+        'a closed index (400 index_closed_exception, e.g. a GET of a consumer state)',
+        new es.ResponseError({ ...esResult(400), body: { error: { type: 'index_closed_exception', reason: 'closed' }, status: 400 } }),
+      ],
       ['an mget item of a closed index', new MgetItemError({ type: 'index_closed_exception', reason: 'closed' })],
       ['an mget item of a shard not available', new MgetItemError({ type: 'no_shard_available_action_exception', reason: null })],
     ])('answers %s with 503 EventStoreUnavailable', (_name, error) => {

@@ -14,14 +14,15 @@ export function errorTypeOf(e: unknown): string | undefined {
 
 /**
  * Failures of any Elasticsearch request worth retrying: the network, overload (429, 502-504), a cluster block
- * (read-only indices) or shards not yet allocated. Shared by the store and the libraries that read its indices.
+ * (read-only indices), shards not yet allocated, or a closed index (an operator's maintenance: it is opened again).
+ * Shared by the store and the libraries that read its indices.
  */
 export function isTransientElasticsearchError(e: unknown): boolean {
   if (e instanceof errors.ConnectionError || e instanceof errors.TimeoutError || e instanceof errors.NoLivingConnectionsError) return true;
   const status = statusOf(e);
   if (status === 429 || status === 502 || status === 503 || status === 504) return true;
   const type = errorTypeOf(e);
-  return type === 'cluster_block_exception' || type === 'no_shard_available_action_exception';
+  return type === 'cluster_block_exception' || type === 'no_shard_available_action_exception' || type === 'index_closed_exception';
 }
 
 /**
